@@ -1,0 +1,70 @@
+import type { EventSourceMappingConfiguration, FunctionConfiguration } from '@aws-sdk/client-lambda';
+import { unqualifiedFunctionArn, type FunctionRef } from '../core/arn.js';
+import { NotFoundError } from '../core/errors.js';
+import { isAwsError } from './errors.js';
+import type { AwsSession } from './session.js';
+
+/** A Lambda function as evsrc needs it: its ARN (qualified when the user named a qualifier) and configuration. */
+export interface ResolvedFunction {
+  arn: string;
+  unqualifiedArn: string;
+  name: string;
+  qualifier?: string;
+  region: string;
+  account: string;
+  timeout: number;
+  role?: string;
+}
+
+/** Resolves a function reference with one GetFunctionConfiguration call; a missing function is exit 3. */
+export async function resolveFunction(aws: AwsSession, ref: FunctionRef): Promise<ResolvedFunction> {
+  const input: Record<string, string> = { FunctionName: ref.name };
+  if (ref.qualifier) input.Qualifier = ref.qualifier;
+  let config: FunctionConfiguration;
+  try {
+    config = await aws.call<FunctionConfiguration>('lambda', 'GetFunctionConfiguration', input, { region: ref.region });
+  } catch (error) {
+    if (isAwsError(error, 'ResourceNotFoundException')) {
+      const shown = ref.qualifier ? `${ref.name}:${ref.qualifier}` : ref.name;
+      throw new NotFoundError(`function ${shown} not found in ${ref.region ?? (await aws.region())}`, {
+        awsErrorName: 'ResourceNotFoundException',
+        hint: 'check --function and --region (aws lambda list-functions lists the functions of a region)',
+      });
+    }
+    throw error;
+  }
+  const unqualifiedArn = unqualifiedFunctionArn(config.FunctionArn ?? '');
+  const parts = unqualifiedArn.split(':');
+  const resolved: ResolvedFunction = {
+    arn: ref.qualifier ? `${unqualifiedArn}:${ref.qualifier}` : unqualifiedArn,
+    unqualifiedArn,
+    name: config.FunctionName ?? parts[6] ?? ref.name,
+    region: parts[3] ?? '',
+    account: parts[4] ?? '',
+    timeout: config.Timeout ?? 3,
+  };
+  if (ref.qualifier) resolved.qualifier = ref.qualifier;
+  if (config.Role) resolved.role = config.Role;
+  return resolved;
+}
+
+/** Every event source mapping that reads `sourceArn` (all pages). */
+export function listMappingsForSource(aws: AwsSession, sourceArn: string, region?: string): Promise<EventSourceMappingConfiguration[]> {
+  return aws.paginate<EventSourceMappingConfiguration>(
+    'lambda',
+    'ListEventSourceMappings',
+    { EventSourceArn: sourceArn, MaxItems: 100 },
+    { inputToken: 'Marker', outputToken: 'NextMarker', items: 'EventSourceMappings' },
+    { region },
+  );
+}
+
+/** Reads one mapping by UUID; undefined when it does not exist (any more). */
+export async function getMapping(aws: AwsSession, uuid: string, region?: string): Promise<EventSourceMappingConfiguration | undefined> {
+  try {
+    return await aws.call<EventSourceMappingConfiguration>('lambda', 'GetEventSourceMapping', { UUID: uuid }, { region });
+  } catch (error) {
+    if (isAwsError(error, 'ResourceNotFoundException')) return undefined;
+    throw error;
+  }
+}

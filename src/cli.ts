@@ -1,0 +1,198 @@
+import { readFileSync } from 'node:fs';
+import { Chalk } from 'chalk';
+import { Command, CommanderError, Option } from 'commander';
+import { AwsSession } from './aws/session.js';
+import type { CommandContext, GlobalOptions } from './commands/context.js';
+import { EvsrcError, ExitCode, PartialApplyError } from './core/errors.js';
+import { processIo, useColor, type Io } from './render/io.js';
+import { ConsoleReporter, loadSpinner } from './render/reporter.js';
+import { availableAdapters } from './sources/index.js';
+import { collect } from './sources/options.js';
+import type { SourceType } from './sources/types.js';
+
+/** Test seams: a faster sleep for polls and retries. */
+export interface MainOptions {
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const SDK_WARNING_ENV = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function globalsOf(command: Command): GlobalOptions {
+  const o = command.optsWithGlobals() as Record<string, unknown>;
+  const globals: GlobalOptions = {
+    output: o.json ? 'json' : ((o.output as 'text' | 'json' | undefined) ?? 'text'),
+    dryRun: Boolean(o.dryRun),
+    yes: Boolean(o.yes),
+    wait: o.wait !== false,
+    color: o.color !== false,
+    verbose: Boolean(o.verbose),
+  };
+  if (typeof o.region === 'string') globals.region = o.region;
+  if (typeof o.profile === 'string') globals.profile = o.profile;
+  if (typeof o.endpointUrl === 'string') globals.endpointUrl = o.endpointUrl;
+  return globals;
+}
+
+async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions): Promise<CommandContext> {
+  const chalk = new Chalk({ level: useColor(io.stderr, io.env, globals.color) ? 1 : 0 });
+  const outChalk = new Chalk({ level: useColor(io.stdout, io.env, globals.color) ? 1 : 0 });
+  // On Node 20 the SDK warns on every run that future versions need Node 22: only --verbose shows it.
+  if (!globals.verbose && process.env[SDK_WARNING_ENV] === undefined) process.env[SDK_WARNING_ENV] = 'true';
+  const reporter = new ConsoleReporter({
+    stderr: io.stderr,
+    chalk,
+    verbose: globals.verbose,
+    progress: true,
+    spinner: useColor(io.stderr, io.env, true) || io.stderr.isTTY ? await loadSpinner(io.stderr) : undefined,
+  });
+  let session: AwsSession | undefined;
+  return {
+    closeSession: async () => session?.close(),
+    io,
+    globals,
+    chalk: outChalk,
+    reporter,
+    session: () => {
+      session ??= new AwsSession({
+        region: globals.region ?? (io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || undefined),
+        profile: globals.profile,
+        endpointUrl: globals.endpointUrl ?? (io.env.AWS_ENDPOINT_URL || undefined),
+        verbose: globals.verbose,
+        log: (line) => reporter.emit({ type: 'debug', message: line }),
+      });
+      return session;
+    },
+    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+  };
+}
+
+/** What the parsed command line asks for: the command, and how to run it once its context exists. */
+interface Invocation {
+  command: Command;
+  execute: (ctx: CommandContext) => Promise<number>;
+}
+
+function buildProgram(io: Io, dispatch: (invocation: Invocation) => void): Command {
+  const program = new Command('evsrc');
+  program
+    .description('Wire AWS event sources (SQS, S3, SNS, DynamoDB Streams, Kinesis) to existing Lambda functions.')
+    .version(version(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .option('--region <region>', "AWS region (default: AWS_REGION or the profile's region)")
+    .option('--profile <profile>', 'AWS shared config profile')
+    .option('--endpoint-url <url>', 'send every AWS call to this endpoint (LocalStack, moto)')
+    .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--json', 'shorthand for --output json')
+    .option('--dry-run', 'show the plan (API calls and inputs); change nothing')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--no-wait', 'do not wait for mappings to leave transitional states')
+    .option('--no-color', 'plain output without colour')
+    .option('--verbose', 'log each AWS call (service, operation, duration) and show stack traces')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+
+  const add = program
+    .command('add')
+    .description('wire an event source to a Lambda function; re-running converges (create, update in place, or nothing)');
+  for (const adapter of availableAdapters()) {
+    const spec = adapter.spec;
+    const sub = add
+      .command(spec.type)
+      .description(spec.summary)
+      .argument(spec.argument, spec.argumentDescription)
+      .requiredOption('--function <fn>', 'function name, ARN, partial ARN, or name:alias / name:version');
+    for (const option of spec.options) {
+      const opt = new Option(option.flags, option.description);
+      if (option.repeatable) opt.argParser(collect);
+      if (option.hidden) opt.hideHelp();
+      sub.addOption(opt);
+    }
+    sub.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
+    sub.action((source: string, _opts: unknown, command: Command) => {
+      dispatch({
+        command,
+        execute: async (ctx) => {
+          const { runAdd } = await import('./commands/add.js');
+          return runAdd(ctx, spec.type as SourceType, source, command.opts());
+        },
+      });
+    });
+  }
+  return program;
+}
+
+/** Prints an error in one line (plus hint), as JSON too with --output json; returns its exit code. */
+function reportError(io: Io, error: unknown, globals: GlobalOptions | undefined): number {
+  const verbose = globals?.verbose ?? false;
+  const chalk = new Chalk({ level: useColor(io.stderr, io.env, globals?.color ?? true) ? 1 : 0 });
+  const known = error instanceof EvsrcError ? error : undefined;
+  const exitCode = known?.exitCode ?? ExitCode.FAILURE;
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`${chalk.red('error:')} ${message}\n`);
+  if (known?.hint) io.stderr.write(`${chalk.dim('hint:')} ${known.hint}\n`);
+  if (known?.requestId && verbose) io.stderr.write(`${chalk.dim(`request id: ${known.requestId}`)}\n`);
+  if (verbose && error instanceof Error && error.stack) {
+    const cause = (error as Error & { cause?: unknown }).cause;
+    io.stderr.write(`${chalk.dim(cause instanceof Error && cause.stack ? cause.stack : error.stack)}\n`);
+  }
+  if (globals?.output === 'json') {
+    const doc: Record<string, unknown> = { message, exitCode };
+    if (known?.awsErrorName) doc.awsErrorName = known.awsErrorName;
+    if (known?.requestId) doc.requestId = known.requestId;
+    if (known?.hint) doc.hint = known.hint;
+    if (error instanceof PartialApplyError) doc.remaining = error.remaining;
+    io.stdout.write(`${JSON.stringify({ error: doc }, null, 2)}\n`);
+  }
+  return exitCode;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[], io: Io = processIo(), options: MainOptions = {}): Promise<number> {
+  let invocation: Invocation | undefined;
+  const program = buildProgram(io, (i) => {
+    invocation = i;
+  });
+  let globals: GlobalOptions | undefined;
+  let ctx: CommandContext | undefined;
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    if (!invocation) return ExitCode.OK;
+    globals = globalsOf(invocation.command);
+    ctx = await makeContext(io, globals, options);
+    return await invocation.execute(ctx);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.OK;
+      return ExitCode.USAGE;
+    }
+    ctx?.reporter.close();
+    const { toEvsrcError } = await import('./aws/errors.js');
+    return reportError(io, toEvsrcError(error), globals);
+  } finally {
+    ctx?.reporter.close();
+    await ctx?.closeSession();
+  }
+}
+
+/** Entry point of bin/evsrc.js. */
+export function run(): void {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`internal error: ${String(error)}\n`);
+      process.exitCode = ExitCode.FAILURE;
+    },
+  );
+}

@@ -1,0 +1,57 @@
+import { awsErrorName, toEvsrcError } from '../aws/errors.js';
+import type { ServiceName } from '../aws/session.js';
+import { parseFunctionRef } from '../core/arn.js';
+import { UsageError } from '../core/errors.js';
+import { applyPlan } from '../core/executor.js';
+import { viewAction } from '../core/plan.js';
+import { renderAddJson, renderAddText, type AddOutcome } from '../render/add.js';
+import { ADAPTERS } from '../sources/index.js';
+import type { SourceType } from '../sources/types.js';
+import { adapterContext, type CommandContext } from './context.js';
+
+/** `evsrc add <type> <source> --function <fn>`: validate, resolve, plan, then print or apply the plan. */
+export async function runAdd(ctx: CommandContext, type: SourceType, source: string, raw: Record<string, unknown>): Promise<number> {
+  const adapter = ADAPTERS[type];
+  if (!adapter) throw new UsageError(`add ${type}: not supported yet`);
+  if (typeof raw.function !== 'string') throw new UsageError('--function <fn> is required: the Lambda function to wire the source to');
+  // Everything that can be checked without AWS is checked before the first call.
+  const fn = parseFunctionRef(raw.function);
+  const options = adapter.parseAddOptions(raw);
+
+  const actx = adapterContext(ctx);
+  const plan = await adapter.planAdd(actx, { source, fn, options });
+  for (const warning of plan.warnings) ctx.reporter.emit({ type: 'warning', message: warning });
+
+  const outcome: AddOutcome = {
+    command: 'add',
+    type,
+    dryRun: ctx.globals.dryRun,
+    changed: plan.actions.length > 0,
+    source: { type, arn: plan.source.arn, name: plan.source.name },
+    function: { arn: plan.functionArn },
+    actions: plan.actions.map(viewAction),
+    trigger: plan.current ?? null,
+    warnings: plan.warnings,
+  };
+
+  if (!ctx.globals.dryRun && plan.actions.length > 0) {
+    const aws = actx.aws;
+    const { results } = await applyPlan(plan.actions, {
+      call: (api, input, region) => {
+        const [service, operation] = api.split(':') as [ServiceName, string];
+        return aws.call(service, operation, input, { region });
+      },
+      reporter: ctx.reporter,
+      describeError: toEvsrcError,
+      errorName: awsErrorName,
+      sleep: ctx.sleep,
+    });
+    outcome.trigger = (await plan.finish(actx, results)) ?? null;
+  } else if (!ctx.globals.dryRun) {
+    outcome.trigger = (await plan.finish(actx, [])) ?? null;
+  }
+  ctx.reporter.close();
+  outcome.warnings = [...ctx.reporter.warnings];
+  ctx.io.stdout.write(ctx.globals.output === 'json' ? renderAddJson(outcome) : renderAddText(outcome, ctx.chalk));
+  return 0;
+}

@@ -1,0 +1,35 @@
+import type { ChalkInstance } from 'chalk';
+import { AwsSession } from '../aws/session.js';
+import type { AdapterContext } from '../sources/types.js';
+import type { Io } from '../render/io.js';
+import type { ConsoleReporter } from '../render/reporter.js';
+
+/** Options every command accepts, before or after the subcommand. */
+export interface GlobalOptions {
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
+  output: 'text' | 'json';
+  dryRun: boolean;
+  yes: boolean;
+  wait: boolean;
+  color: boolean;
+  verbose: boolean;
+}
+
+/** What a command runs with: its I/O, options, renderer pieces and a lazily-made AWS session. */
+export interface CommandContext {
+  io: Io;
+  globals: GlobalOptions;
+  chalk: ChalkInstance;
+  reporter: ConsoleReporter;
+  session(): AwsSession;
+  /** Closes the AWS clients' sockets, if any were opened. */
+  closeSession(): Promise<void>;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** The adapter context of a command. */
+export function adapterContext(ctx: CommandContext): AdapterContext {
+  return { aws: ctx.session(), reporter: ctx.reporter, wait: ctx.globals.wait, sleep: ctx.sleep };
+}

@@ -1,0 +1,115 @@
+import { EvsrcError, PartialApplyError } from './errors.js';
+import type { Action, RetryRule } from './plan.js';
+import type { Reporter } from './reporter.js';
+
+/** Performs one AWS write call: `api` is `service:Operation`. Supplied by the AWS layer (or a fake in tests). */
+export type CallApi = (api: string, input: Record<string, unknown>, region?: string) => Promise<unknown>;
+
+/** What the executor needs besides the plan. */
+export interface ExecuteOptions {
+  call: CallApi;
+  reporter: Reporter;
+  /** Turns a raw error into the EvsrcError shown to the user. */
+  describeError: (error: unknown) => EvsrcError;
+  /** The AWS error name of a raw error, for retry rules. */
+  errorName: (error: unknown) => string;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Outcome of each action, in order. */
+export interface ExecuteResult {
+  results: unknown[];
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function matches(rule: RetryRule, name: string, message: string): boolean {
+  if (rule.errorNames && !rule.errorNames.includes(name)) return false;
+  if (rule.messageIncludes && !rule.messageIncludes.some((m) => message.includes(m))) return false;
+  return true;
+}
+
+/** Runs one action with its retry rules (bounded, exponential delay). */
+export async function runAction(action: Action, input: Record<string, unknown>, options: ExecuteOptions): Promise<unknown> {
+  const sleep = options.sleep ?? defaultSleep;
+  const attemptsUsed = new Map<RetryRule, number>();
+  for (;;) {
+    try {
+      return await options.call(action.api, input, action.region);
+    } catch (error) {
+      const name = options.errorName(error);
+      const message = error instanceof Error ? error.message : String(error);
+      const rule = action.retry?.find((r) => matches(r, name, message));
+      if (!rule) throw error;
+      const used = attemptsUsed.get(rule) ?? 1;
+      if (used >= rule.attempts) {
+        if (rule.hint) {
+          const described = options.describeError(error);
+          throw new EvsrcError(described.message, described.exitCode, {
+            hint: rule.hint,
+            awsErrorName: described.awsErrorName,
+            requestId: described.requestId,
+            cause: error,
+          });
+        }
+        throw error;
+      }
+      attemptsUsed.set(rule, used + 1);
+      const delay = rule.delayMs * 2 ** (used - 1);
+      options.reporter.emit({ type: 'progress', message: `${action.api}: ${rule.reason}; retrying in ${(delay / 1000).toFixed(1)}s (attempt ${used + 1} of ${rule.attempts})` });
+      await sleep(delay);
+    }
+  }
+}
+
+/**
+ * The only place that calls write APIs. Runs the actions in order; when one fails, undoes the ones
+ * already done (newest first). If an undo fails too, raises PartialApplyError listing what remains.
+ */
+export async function applyPlan(actions: readonly Action[], options: ExecuteOptions): Promise<ExecuteResult> {
+  const results: unknown[] = [];
+  for (const action of actions) {
+    const input = action.bind ? action.bind(results, action.input) : action.input;
+    options.reporter.emit({ type: 'progress', message: action.summary });
+    let result: unknown;
+    try {
+      result = await runAction(action, input, options);
+      if (action.settle) result = (await action.settle(result)) ?? result;
+    } catch (error) {
+      options.reporter.emit({ type: 'progress-end', ok: false });
+      await rollBack(actions.slice(0, results.length), results, options, error);
+      throw error;
+    }
+    results.push(result);
+  }
+  options.reporter.emit({ type: 'progress-end', ok: true });
+  return { results };
+}
+
+async function rollBack(done: readonly Action[], results: readonly unknown[], options: ExecuteOptions, cause: unknown): Promise<void> {
+  const remaining: string[] = [];
+  for (let i = done.length - 1; i >= 0; i -= 1) {
+    const action = done[i] as Action;
+    const undo = action.undo?.(results[i]);
+    if (!undo) {
+      if (action.undo === undefined) continue;
+      remaining.push(action.summary);
+      continue;
+    }
+    options.reporter.emit({ type: 'progress', message: `rolling back: ${undo.summary}` });
+    try {
+      await runAction(undo, undo.input, options);
+    } catch (undoError) {
+      remaining.push(`${action.summary} (undo ${undo.api} failed: ${options.describeError(undoError).message})`);
+    }
+  }
+  if (remaining.length > 0) {
+    const first = options.describeError(cause);
+    throw new PartialApplyError(`${first.message}; the change was applied in part and could not be fully undone`, remaining, {
+      hint: `left in place: ${remaining.join('; ')}`,
+      awsErrorName: first.awsErrorName,
+      requestId: first.requestId,
+      cause,
+    });
+  }
+}

@@ -1,0 +1,45 @@
+/** A stream evsrc writes to; process.stdout/stderr satisfy it, and tests pass string buffers. */
+export interface OutStream {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+/** The process's streams and environment, injected so the CLI can run in-process under test. */
+export interface Io {
+  stdout: OutStream;
+  stderr: OutStream;
+  env: NodeJS.ProcessEnv;
+  /** True when a person can answer a prompt (stdin and stderr are terminals). */
+  interactive: boolean;
+  /** Asks a yes/no question on a terminal; only called when interactive. */
+  confirm?: (question: string) => Promise<boolean>;
+}
+
+/** The real process's Io. */
+export function processIo(): Io {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+    confirm: async (question) => {
+      const { createInterface } = await import('node:readline/promises');
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        const answer = await rl.question(`${question} [y/N] `);
+        return /^y(es)?$/i.test(answer.trim());
+      } finally {
+        rl.close();
+      }
+    },
+  };
+}
+
+/** Whether to colour output: only on a TTY, never with NO_COLOR or --no-color. */
+export function useColor(stream: OutStream, env: NodeJS.ProcessEnv, flag: boolean): boolean {
+  if (!flag) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  return Boolean(stream.isTTY);
+}

@@ -1,0 +1,78 @@
+import type { ChalkInstance } from 'chalk';
+import type { Reporter, ReporterEvent } from '../core/reporter.js';
+import type { OutStream } from './io.js';
+
+type Spinner = { start(text?: string): Spinner; stop(): Spinner; succeed(text?: string): Spinner; fail(text?: string): Spinner; text: string };
+type SpinnerFactory = (options: { text: string; stream: OutStream }) => Spinner;
+
+/** Options of the stderr reporter. */
+export interface ConsoleReporterOptions {
+  stderr: OutStream;
+  chalk: ChalkInstance;
+  verbose: boolean;
+  /** Show progress at all (off with --output json unless verbose). */
+  progress: boolean;
+  /** Spinner factory (ora), present only on a TTY. */
+  spinner?: SpinnerFactory;
+}
+
+/** Loads ora only when a spinner will really be shown (stderr is a TTY). */
+export async function loadSpinner(stderr: OutStream): Promise<SpinnerFactory | undefined> {
+  if (!stderr.isTTY) return undefined;
+  const { default: ora } = await import('ora');
+  return (options) => ora({ text: options.text, stream: options.stream as NodeJS.WritableStream, discardStdin: false }) as unknown as Spinner;
+}
+
+/** A reporter that writes progress, warnings and debug lines to stderr; spinners only on a TTY. */
+export class ConsoleReporter implements Reporter {
+  private spinner?: Spinner;
+  readonly warnings: string[] = [];
+
+  constructor(private readonly options: ConsoleReporterOptions) {}
+
+  emit(event: ReporterEvent): void {
+    const { stderr, chalk } = this.options;
+    switch (event.type) {
+      case 'progress':
+        if (!this.options.progress) return;
+        if (this.options.spinner) {
+          if (this.spinner) this.spinner.text = event.message;
+          else this.spinner = this.options.spinner({ text: event.message, stream: stderr }).start();
+        } else {
+          stderr.write(`${chalk.dim('…')} ${event.message}\n`);
+        }
+        return;
+      case 'progress-end':
+        if (this.spinner) {
+          if (event.ok === false) this.spinner.fail(event.message);
+          else if (event.message) this.spinner.succeed(event.message);
+          else this.spinner.stop();
+          this.spinner = undefined;
+        }
+        return;
+      case 'warning':
+        this.warnings.push(event.message);
+        this.pause(() => stderr.write(`${chalk.yellow('warning:')} ${event.message}\n`));
+        return;
+      case 'info':
+        this.pause(() => stderr.write(`${event.message}\n`));
+        return;
+      case 'debug':
+        if (this.options.verbose) this.pause(() => stderr.write(`${chalk.dim(event.message)}\n`));
+        return;
+    }
+  }
+
+  /** Stops any spinner (before the result is printed or on error). */
+  close(): void {
+    this.spinner?.stop();
+    this.spinner = undefined;
+  }
+
+  private pause(write: () => void): void {
+    const text = this.spinner?.text;
+    if (this.spinner) this.spinner.stop();
+    write();
+    if (this.spinner && text !== undefined) this.spinner.start(text);
+  }
+}

@@ -1,0 +1,292 @@
+import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
+import { getMapping } from '../aws/lambda.js';
+import { UsageError } from '../core/errors.js';
+import type { Action, Change, RetryRule } from '../core/plan.js';
+import { canonicalJson } from './options.js';
+import type { AdapterContext, SourceType, TriggerView } from './types.js';
+
+/**
+ * The settings of an event source mapping that evsrc manages, by evsrc's own names.
+ * A field left undefined means "not asked": a create leaves AWS's default, an update keeps what is there.
+ */
+export interface EsmSettings {
+  batchSize?: number;
+  batchingWindow?: number;
+  maxConcurrency?: number;
+  filters?: string[];
+  reportBatchItemFailures?: boolean;
+  enabled?: boolean;
+  startingPosition?: string;
+  startingPositionTimestamp?: Date;
+  parallelization?: number;
+  retryAttempts?: number;
+  maxRecordAge?: number;
+  bisectOnError?: boolean;
+  tumblingWindow?: number;
+  onFailure?: string;
+}
+
+type Field = {
+  key: keyof EsmSettings;
+  /** The API parameter, as shown in plans. */
+  api: string;
+  /** The current value, with AWS's omissions read as their documented defaults. */
+  read(m: EventSourceMappingConfiguration): unknown;
+  /** The request parameters that set the value. */
+  write(value: unknown): Record<string, unknown>;
+  /** Only CreateEventSourceMapping takes it (AWS: create-only). */
+  createOnly?: boolean;
+  equal?(a: unknown, b: unknown): boolean;
+};
+
+const sameSet = (a: unknown, b: unknown) => {
+  const x = [...((a as string[] | undefined) ?? [])].sort();
+  const y = [...((b as string[] | undefined) ?? [])].sort();
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+};
+
+const readFilters = (m: EventSourceMappingConfiguration): string[] =>
+  (m.FilterCriteria?.Filters ?? []).map((f) => {
+    try {
+      return canonicalJson(JSON.parse(f.Pattern ?? ''));
+    } catch {
+      return f.Pattern ?? '';
+    }
+  });
+
+const ENABLED_STATES = new Set(['Enabled', 'Enabling', 'Creating', 'Updating']);
+
+/** Every managed field: how it is read from a mapping and written to a request. */
+export const ESM_FIELDS: readonly Field[] = [
+  { key: 'batchSize', api: 'BatchSize', read: (m) => m.BatchSize, write: (v) => ({ BatchSize: v }) },
+  {
+    key: 'batchingWindow',
+    api: 'MaximumBatchingWindowInSeconds',
+    read: (m) => m.MaximumBatchingWindowInSeconds ?? 0,
+    write: (v) => ({ MaximumBatchingWindowInSeconds: v }),
+  },
+  {
+    key: 'maxConcurrency',
+    api: 'ScalingConfig.MaximumConcurrency',
+    read: (m) => m.ScalingConfig?.MaximumConcurrency,
+    write: (v) => ({ ScalingConfig: { MaximumConcurrency: v } }),
+  },
+  {
+    key: 'filters',
+    api: 'FilterCriteria',
+    read: readFilters,
+    // AWS ignores a missing FilterCriteria on update; an empty object is what removes the filters.
+    write: (v) => ({ FilterCriteria: (v as string[]).length ? { Filters: (v as string[]).map((Pattern) => ({ Pattern })) } : {} }),
+    equal: sameSet,
+  },
+  {
+    key: 'reportBatchItemFailures',
+    api: 'FunctionResponseTypes',
+    read: (m) => (m.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
+    write: (v) => ({ FunctionResponseTypes: v ? ['ReportBatchItemFailures'] : [] }),
+  },
+  { key: 'enabled', api: 'Enabled', read: (m) => ENABLED_STATES.has(m.State ?? 'Enabled'), write: (v) => ({ Enabled: v }) },
+  { key: 'startingPosition', api: 'StartingPosition', read: (m) => m.StartingPosition, write: (v) => ({ StartingPosition: v }), createOnly: true },
+  {
+    key: 'startingPositionTimestamp',
+    api: 'StartingPositionTimestamp',
+    read: (m) => m.StartingPositionTimestamp,
+    write: (v) => ({ StartingPositionTimestamp: v }),
+    createOnly: true,
+    equal: (a, b) => (a instanceof Date ? a.getTime() : a) === (b instanceof Date ? b.getTime() : b),
+  },
+  { key: 'parallelization', api: 'ParallelizationFactor', read: (m) => m.ParallelizationFactor ?? 1, write: (v) => ({ ParallelizationFactor: v }) },
+  { key: 'retryAttempts', api: 'MaximumRetryAttempts', read: (m) => m.MaximumRetryAttempts ?? -1, write: (v) => ({ MaximumRetryAttempts: v }) },
+  { key: 'maxRecordAge', api: 'MaximumRecordAgeInSeconds', read: (m) => m.MaximumRecordAgeInSeconds ?? -1, write: (v) => ({ MaximumRecordAgeInSeconds: v }) },
+  { key: 'bisectOnError', api: 'BisectBatchOnFunctionError', read: (m) => m.BisectBatchOnFunctionError ?? false, write: (v) => ({ BisectBatchOnFunctionError: v }) },
+  { key: 'tumblingWindow', api: 'TumblingWindowInSeconds', read: (m) => m.TumblingWindowInSeconds ?? 0, write: (v) => ({ TumblingWindowInSeconds: v }) },
+  {
+    key: 'onFailure',
+    api: 'DestinationConfig.OnFailure.Destination',
+    read: (m) => m.DestinationConfig?.OnFailure?.Destination,
+    write: (v) => ({ DestinationConfig: { OnFailure: { Destination: v } } }),
+  },
+];
+
+function fieldEqual(field: Field, a: unknown, b: unknown): boolean {
+  return field.equal ? field.equal(a, b) : a === b;
+}
+
+/** The request parameters for the settings that were asked. */
+export function settingsToInput(settings: EsmSettings, includeCreateOnly: boolean): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const field of ESM_FIELDS) {
+    const value = settings[field.key];
+    if (value === undefined || (field.createOnly && !includeCreateOnly)) continue;
+    Object.assign(input, field.write(value));
+  }
+  return input;
+}
+
+/** The settings of an existing mapping, read back into evsrc's names. */
+export function readSettings(mapping: EventSourceMappingConfiguration, keys?: readonly (keyof EsmSettings)[]): EsmSettings {
+  const out: Record<string, unknown> = {};
+  for (const field of ESM_FIELDS) {
+    if (keys && !keys.includes(field.key)) continue;
+    const value = field.read(mapping);
+    if (value !== undefined) out[field.key] = value;
+  }
+  return out as EsmSettings;
+}
+
+/** What differs between an existing mapping and the asked settings, split into mutable and create-only. */
+export function diffMapping(existing: EventSourceMappingConfiguration, asked: EsmSettings): { changes: Change[]; immutable: Change[] } {
+  const changes: Change[] = [];
+  const immutable: Change[] = [];
+  for (const field of ESM_FIELDS) {
+    const want = asked[field.key];
+    if (want === undefined) continue;
+    const have = field.read(existing);
+    if (fieldEqual(field, have, want)) continue;
+    (field.createOnly ? immutable : changes).push({ field: field.api, from: have ?? null, to: want });
+  }
+  return { changes, immutable };
+}
+
+/** The settings a mapping will have once the asked ones are applied over the existing ones (or AWS defaults). */
+export function effectiveSettings(asked: EsmSettings, existing?: EventSourceMappingConfiguration, defaults: EsmSettings = {}): EsmSettings {
+  const base = existing ? readSettings(existing) : defaults;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(asked)) if (v !== undefined) merged[k] = v;
+  return merged as EsmSettings;
+}
+
+/**
+ * AWS rule (Lambda API, MaximumBatchingWindowInSeconds): for streams and SQS, a batch size over 10
+ * needs a batching window of at least 1 second. Checked on the settings the mapping would end up with.
+ */
+export function checkBatchWindow(effective: EsmSettings, asked: EsmSettings): void {
+  const batch = effective.batchSize;
+  const window = effective.batchingWindow ?? 0;
+  if (batch !== undefined && batch > 10 && window < 1) {
+    const flag = asked.batchSize !== undefined ? '--batch-size' : '--batching-window';
+    const value = asked.batchSize !== undefined ? batch : window;
+    throw new UsageError(
+      `${flag}: invalid value ${JSON.stringify(String(value))}; a batch size over 10 (here ${batch}) needs --batching-window of at least 1 second (here ${window})`,
+    );
+  }
+}
+
+/** Error texts Lambda uses when the execution role cannot (yet) read the source; often IAM propagation. */
+export const EXECUTION_ROLE_MESSAGES = [
+  'execution role does not have permissions',
+  'cannot be assumed by Lambda',
+  'ensure the role can perform',
+  'Cannot access stream',
+];
+
+/** Retry rule for a new execution role whose permissions are still propagating; `hint` names the actions needed. */
+export function executionRoleRetry(hint: string): RetryRule {
+  return {
+    errorNames: ['InvalidParameterValueException'],
+    messageIncludes: EXECUTION_ROLE_MESSAGES,
+    attempts: 5,
+    delayMs: 2000,
+    reason: 'the execution role lacks permission (IAM changes take seconds to propagate)',
+    hint,
+  };
+}
+
+/** Retry rule for a mapping that is busy changing state (ResourceInUseException). */
+export const RESOURCE_IN_USE_RETRY: RetryRule = {
+  errorNames: ['ResourceInUseException'],
+  attempts: 6,
+  delayMs: 2000,
+  reason: 'the mapping is busy with another change',
+};
+
+/** Everything planEsm needs: the resolved source and function, the mappings found, the asked settings. */
+export interface EsmPlanInput {
+  type: SourceType;
+  sourceArn: string;
+  functionArn: string;
+  /** Mappings of this source that belong to this function. */
+  existing: EventSourceMappingConfiguration[];
+  asked: EsmSettings;
+  /** Retry rules of the create and update calls (execution-role propagation). */
+  retry: RetryRule[];
+  /** The region of the source and function. */
+  region?: string;
+}
+
+/** The plan of an add for a mapping source: create, update in place, or nothing. */
+export function planEsm(input: EsmPlanInput): { actions: Action[]; mapping?: EventSourceMappingConfiguration; immutable: Change[] } {
+  const mapping = input.existing[0];
+  if (!mapping) {
+    const create: Action = {
+      api: 'lambda:CreateEventSourceMapping',
+      summary: `create ${input.type} mapping ${input.sourceArn} → ${input.functionArn}`,
+      input: { FunctionName: input.functionArn, EventSourceArn: input.sourceArn, ...settingsToInput(input.asked, true) },
+      retry: input.retry,
+    };
+    if (input.region) create.region = input.region;
+    return { actions: [create], immutable: [] };
+  }
+  const { changes, immutable } = diffMapping(mapping, input.asked);
+  if (changes.length === 0) return { actions: [], mapping, immutable };
+  const changedKeys = new Set(changes.map((c) => c.field));
+  const changedSettings: EsmSettings = {};
+  for (const field of ESM_FIELDS) {
+    if (changedKeys.has(field.api)) (changedSettings as Record<string, unknown>)[field.key] = input.asked[field.key];
+  }
+  const update: Action = {
+    api: 'lambda:UpdateEventSourceMapping',
+    summary: `update ${input.type} mapping ${mapping.UUID}: ${changes.map((c) => c.field).join(', ')}`,
+    input: { UUID: mapping.UUID, ...settingsToInput(changedSettings, false) },
+    changes,
+    retry: [...input.retry, RESOURCE_IN_USE_RETRY],
+  };
+  if (input.region) update.region = input.region;
+  return { actions: [update], mapping, immutable };
+}
+
+/** Mapping states that are on their way to another state. */
+export const TRANSITIONAL_STATES = new Set(['Creating', 'Enabling', 'Disabling', 'Updating', 'Deleting']);
+
+/** Polls a mapping until it leaves its transitional state (bounded); returns its last known form. */
+export async function waitForMapping(
+  ctx: AdapterContext,
+  mapping: EventSourceMappingConfiguration,
+  region?: string,
+  timeoutMs = 300_000,
+): Promise<EventSourceMappingConfiguration> {
+  let current = mapping;
+  const uuid = mapping.UUID;
+  if (!ctx.wait || !uuid) return current;
+  const started = Date.now();
+  let delay = 1000;
+  while (TRANSITIONAL_STATES.has(current.State ?? '')) {
+    if (Date.now() - started > timeoutMs) {
+      ctx.reporter.emit({ type: 'warning', message: `mapping ${current.UUID} is still ${current.State} after ${timeoutMs / 1000}s; not waiting longer` });
+      break;
+    }
+    ctx.reporter.emit({ type: 'progress', message: `waiting for mapping ${current.UUID} (${current.State})` });
+    await ctx.sleep(delay);
+    delay = Math.min(delay * 1.5, 5000);
+    const next = await getMapping(ctx.aws, uuid, region);
+    if (!next) break;
+    current = next;
+  }
+  ctx.reporter.emit({ type: 'progress-end', ok: true });
+  return current;
+}
+
+/** A mapping as a TriggerView. */
+export function mappingView(type: SourceType, mapping: EventSourceMappingConfiguration, keys?: readonly (keyof EsmSettings)[]): TriggerView {
+  const view: TriggerView = {
+    type,
+    id: mapping.UUID ?? '',
+    sourceArn: mapping.EventSourceArn ?? '',
+    functionArn: mapping.FunctionArn ?? '',
+    settings: readSettings(mapping, keys) as Record<string, unknown>,
+  };
+  if (mapping.State) view.state = mapping.State;
+  if (mapping.StateTransitionReason) view.stateTransitionReason = mapping.StateTransitionReason;
+  if (mapping.LastProcessingResult) view.lastProcessingResult = mapping.LastProcessingResult;
+  return view;
+}

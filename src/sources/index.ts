@@ -1,0 +1,15 @@
+import { sqsAdapter } from './sqs.js';
+import type { SourceAdapter, SourceType } from './types.js';
+
+/**
+ * The registry of source adapters. Adapter modules import the AWS SDK only as types and load
+ * clients lazily, so registering them here costs nothing at start-up.
+ */
+export const ADAPTERS: Partial<Record<SourceType, SourceAdapter<unknown>>> = {
+  sqs: sqsAdapter as SourceAdapter<unknown>,
+};
+
+/** The adapters that are available, in the order `--help` lists them. */
+export function availableAdapters(): SourceAdapter<unknown>[] {
+  return Object.values(ADAPTERS).filter((a): a is SourceAdapter<unknown> => a !== undefined);
+}

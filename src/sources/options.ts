@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { UsageError, invalidFlag } from '../core/errors.js';
+
+/** Parses a whole number within [min, max]; refuses with the flag, the value and the range. */
+export function parseIntFlag(flag: string, value: unknown, min: number, max: number, allowed?: string): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value).trim();
+  const range = allowed ?? `allowed: a whole number from ${min} to ${max}`;
+  if (!/^-?\d+$/.test(text)) throw invalidFlag(flag, value, range);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw invalidFlag(flag, value, range);
+  return n;
+}
+
+/** Parses one of a fixed set of values (case-insensitive), returning the canonical spelling. */
+export function parseChoice<T extends string>(flag: string, value: unknown, choices: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  const found = choices.find((c) => c.toLowerCase() === String(value).trim().toLowerCase());
+  if (!found) throw invalidFlag(flag, value, `allowed: ${choices.join(', ')}`);
+  return found;
+}
+
+/** Reads a flag value that is inline text or `@path` to a file. */
+export function readInlineOrFile(flag: string, value: string): string {
+  if (!value.startsWith('@')) return value;
+  const path = value.slice(1);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${flag}: cannot read ${JSON.stringify(path)} (${(error as NodeJS.ErrnoException).code ?? 'error'}); give JSON inline or @<file>`);
+  }
+}
+
+/** JSON with object keys sorted, so two equal patterns compare equal however they were written. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value as Record<string, unknown>)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+// Lambda event filtering: each pattern at most 4096 characters; 5 filters per mapping by default,
+// raisable to 10 (Lambda quotas, "Event filtering").
+const MAX_PATTERN_CHARS = 4096;
+const MAX_FILTERS = 10;
+
+/** Parses --filter values (JSON or @file) into canonical Lambda filter patterns. */
+export function parseFilters(values: unknown, flag = '--filter'): string[] | undefined {
+  if (values === undefined) return undefined;
+  const list = (Array.isArray(values) ? values : [values]).map(String);
+  if (list.length > MAX_FILTERS) {
+    throw new UsageError(`${flag}: ${list.length} filters given; Lambda allows at most ${MAX_FILTERS} per mapping (5 unless the quota was raised)`);
+  }
+  const patterns = list.map((raw) => {
+    const text = readInlineOrFile(flag, raw);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw invalidFlag(flag, raw, `a filter must be a JSON object such as '{"body":{"type":["order"]}}' (${(error as Error).message})`);
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw invalidFlag(flag, raw, 'a filter must be a JSON object such as \'{"body":{"type":["order"]}}\'');
+    }
+    if (Object.keys(parsed).length === 0) throw invalidFlag(flag, raw, 'a filter pattern must not be empty');
+    const canonical = canonicalJson(parsed);
+    if (canonical.length > MAX_PATTERN_CHARS) {
+      throw invalidFlag(flag, `${raw.slice(0, 40)}…`, `a filter pattern may be at most ${MAX_PATTERN_CHARS} characters (this one has ${canonical.length})`);
+    }
+    return canonical;
+  });
+  return [...new Set(patterns)];
+}
+
+/** Commander's collector for repeatable flags. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

@@ -1,0 +1,234 @@
+import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
+import { listMappingsForSource, resolveFunction, type ResolvedFunction } from '../aws/lambda.js';
+import { isAwsError } from '../aws/errors.js';
+import type { AwsSession } from '../aws/session.js';
+import { parseQueueRef, type QueueRef } from '../core/arn.js';
+import { NotFoundError, PreconditionError, UsageError, invalidFlag } from '../core/errors.js';
+import {
+  checkBatchWindow,
+  effectiveSettings,
+  executionRoleRetry,
+  mappingView,
+  planEsm,
+  waitForMapping,
+  type EsmSettings,
+} from './esm.js';
+import { parseFilters, parseIntFlag } from './options.js';
+import type { AddPlan, AdapterContext, AddRequest, SourceAdapter, SourceSpec } from './types.js';
+
+/** Validated options of `evsrc add sqs`. */
+export type SqsOptions = Pick<EsmSettings, 'batchSize' | 'batchingWindow' | 'maxConcurrency' | 'filters' | 'reportBatchItemFailures' | 'enabled'>;
+
+/** The settings an SQS mapping shows. */
+export const SQS_SETTING_KEYS = ['batchSize', 'batchingWindow', 'maxConcurrency', 'filters', 'reportBatchItemFailures', 'enabled'] as const;
+
+/** The flags of `evsrc add sqs`. */
+export const sqsSpec: SourceSpec = {
+  type: 'sqs',
+  argument: '<queue>',
+  argumentDescription: 'queue name, queue URL or queue ARN',
+  summary: 'Wire an SQS queue to a Lambda function (event source mapping)',
+  options: [
+    { flags: '--batch-size <n>', description: 'records per batch: 1-10000 (standard queues; over 10 needs --batching-window), 1-10 (FIFO)' },
+    { flags: '--batching-window <seconds>', description: 'seconds to gather records before invoking: 0-300 (not for FIFO queues)' },
+    { flags: '--max-concurrency <n>', description: 'maximum concurrent invocations from this queue: 2-1000' },
+    { flags: '--filter <json|@file>', description: 'Lambda filter pattern, e.g. \'{"body":{"type":["order"]}}\' (repeatable)', repeatable: true },
+    { flags: '--no-filter', description: 'remove all filters from an existing mapping' },
+    { flags: '--report-batch-item-failures', description: 'let the function report partial batch failures' },
+    { flags: '--no-report-batch-item-failures', description: 'turn partial batch failure reporting off' },
+    { flags: '--disabled', description: 'create or set the mapping disabled' },
+    { flags: '--enabled', description: 'enable a disabled mapping' },
+    { flags: '--starting-position <position>', description: 'not valid for SQS', hidden: true },
+  ],
+  examples: [
+    'evsrc add sqs orders --function process-orders',
+    'evsrc add sqs https://sqs.eu-west-1.amazonaws.com/123456789012/orders --function process-orders:live --batch-size 50 --batching-window 5',
+    'evsrc add sqs arn:aws:sqs:eu-west-1:123456789012:orders.fifo --function process-orders --report-batch-item-failures --dry-run',
+  ],
+};
+
+/** Validates the raw flags of `add sqs` (pure: no AWS). Rules that need the queue are checked in planSqs. */
+export function parseSqsOptions(raw: Record<string, unknown>): SqsOptions {
+  if (raw.startingPosition !== undefined) {
+    throw new UsageError(
+      `--starting-position: not valid for SQS (got ${JSON.stringify(raw.startingPosition)}); a queue has no starting position, only dynamodb and kinesis sources take one`,
+    );
+  }
+  if (raw.disabled && raw.enabled) throw new UsageError('--disabled and --enabled: give one or the other, not both');
+  const options: SqsOptions = {};
+  const batchSize = parseIntFlag('--batch-size', raw.batchSize, 1, 10000);
+  const batchingWindow = parseIntFlag('--batching-window', raw.batchingWindow, 0, 300, 'allowed: whole seconds from 0 to 300');
+  const maxConcurrency = parseIntFlag('--max-concurrency', raw.maxConcurrency, 2, 1000);
+  if (batchSize !== undefined) options.batchSize = batchSize;
+  if (batchingWindow !== undefined) options.batchingWindow = batchingWindow;
+  if (maxConcurrency !== undefined) options.maxConcurrency = maxConcurrency;
+  // commander gives `filter: false` for --no-filter and an array for --filter.
+  if (raw.filter === false) options.filters = [];
+  else {
+    const filters = parseFilters(raw.filter);
+    if (filters) options.filters = filters;
+  }
+  if (typeof raw.reportBatchItemFailures === 'boolean') options.reportBatchItemFailures = raw.reportBatchItemFailures;
+  if (raw.disabled) options.enabled = false;
+  if (raw.enabled) options.enabled = true;
+  return options;
+}
+
+/** A queue as evsrc needs it. */
+export interface ResolvedQueue {
+  arn: string;
+  url: string;
+  name: string;
+  region: string;
+  fifo: boolean;
+  visibilityTimeout: number;
+}
+
+/** Resolves a queue reference: GetQueueUrl (unless a URL was given), then GetQueueAttributes. */
+export async function resolveQueue(aws: AwsSession, ref: QueueRef): Promise<ResolvedQueue> {
+  const region = ref.kind === 'arn' ? ref.region : undefined;
+  const notFound = (error: unknown) =>
+    isAwsError(error, 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'NonExistentQueue')
+      ? new NotFoundError(`queue ${ref.kind === 'url' ? ref.url : ref.name} does not exist${region ? ` in ${region}` : ''}`, {
+          awsErrorName: 'QueueDoesNotExist',
+          hint: 'check the queue name and --region (aws sqs list-queues lists the queues of a region)',
+        })
+      : error;
+  try {
+    let url: string;
+    if (ref.kind === 'url') url = ref.url;
+    else {
+      const input: Record<string, string> = { QueueName: ref.name };
+      if (ref.kind === 'arn') input.QueueOwnerAWSAccountId = ref.account;
+      const out = await aws.call<{ QueueUrl?: string }>('sqs', 'GetQueueUrl', input, { region });
+      url = out.QueueUrl ?? '';
+    }
+    const attrs = await aws.call<{ Attributes?: Record<string, string> }>(
+      'sqs',
+      'GetQueueAttributes',
+      { QueueUrl: url, AttributeNames: ['QueueArn', 'VisibilityTimeout', 'FifoQueue'] },
+      { region },
+    );
+    const arn = attrs.Attributes?.QueueArn ?? '';
+    return {
+      arn,
+      url,
+      name: ref.name,
+      region: arn.split(':')[3] ?? '',
+      fifo: attrs.Attributes?.FifoQueue === 'true' || ref.name.endsWith('.fifo'),
+      visibilityTimeout: Number(attrs.Attributes?.VisibilityTimeout ?? 30),
+    };
+  } catch (error) {
+    throw notFound(error);
+  }
+}
+
+/** The IAM actions a function's execution role needs to read a queue (AWSLambdaSQSQueueExecutionRole). */
+export function sqsRoleHint(queue: ResolvedQueue, fn: ResolvedFunction): string {
+  return (
+    `the execution role ${fn.role ?? 'of the function'} needs sqs:ReceiveMessage, sqs:DeleteMessage and ` +
+    `sqs:GetQueueAttributes on ${queue.arn} (plus kms:Decrypt on the queue's key if it uses a customer managed KMS key); ` +
+    'attaching the AWS managed policy AWSLambdaSQSQueueExecutionRole grants them'
+  );
+}
+
+/** Everything planSqs needs, read beforehand. */
+export interface SqsPlanInput {
+  queue: ResolvedQueue;
+  fn: ResolvedFunction;
+  /** All mappings that read the queue (any function). */
+  mappings: EventSourceMappingConfiguration[];
+  options: SqsOptions;
+}
+
+/** Plans `add sqs` from what was read (pure): queue rules, visibility timeout, converge. */
+export function planSqs(input: SqsPlanInput): { actions: AddPlan['actions']; warnings: string[]; existing?: EventSourceMappingConfiguration } {
+  const { queue, fn, options } = input;
+  const warnings: string[] = [];
+  if (fn.region && queue.region && fn.region !== queue.region) {
+    throw new PreconditionError(`queue ${queue.arn} is in ${queue.region} but function ${fn.arn} is in ${fn.region}; Lambda reads queues of its own region only`);
+  }
+  const mine = input.mappings.filter((m) => m.FunctionArn === fn.arn);
+  const others = input.mappings.filter((m) => m.FunctionArn !== fn.arn);
+  const existing = mine[0];
+  if (mine.length > 1) warnings.push(`${mine.length} mappings already connect this queue to ${fn.arn} (${mine.map((m) => m.UUID).join(', ')}); evsrc manages the first`);
+
+  // AWS: FIFO queues take a batch size of at most 10 and no batching window.
+  if (queue.fifo) {
+    if (options.batchingWindow !== undefined) {
+      throw invalidFlag('--batching-window', String(options.batchingWindow), `FIFO queue ${queue.name} does not support a batching window; leave the flag out`);
+    }
+    if (options.batchSize !== undefined && options.batchSize > 10) {
+      throw invalidFlag('--batch-size', String(options.batchSize), `FIFO queue ${queue.name} allows a batch size from 1 to 10`);
+    }
+  }
+  checkBatchWindow(effectiveSettings(options, existing, { batchSize: 10, batchingWindow: 0 }), options);
+
+  // AWS: the queue's visibility timeout must be at least the function timeout; it recommends six times it.
+  const window = effectiveSettings(options, existing).batchingWindow ?? 0;
+  if (queue.visibilityTimeout < fn.timeout) {
+    throw new PreconditionError(
+      `queue visibility timeout (${queue.visibilityTimeout}s) is shorter than the function timeout (${fn.timeout}s); Lambda refuses such a mapping`,
+      {
+        hint: `raise the queue's VisibilityTimeout to at least ${fn.timeout}s (AWS recommends ${6 * fn.timeout + window}s): aws sqs set-queue-attributes --queue-url ${queue.url} --attributes VisibilityTimeout=${6 * fn.timeout + window}`,
+      },
+    );
+  }
+  if (queue.visibilityTimeout < 6 * fn.timeout) {
+    warnings.push(
+      `queue visibility timeout (${queue.visibilityTimeout}s) is under six times the function timeout (${fn.timeout}s); AWS recommends at least ${6 * fn.timeout + window}s so retried batches are not processed twice`,
+    );
+  }
+  if (options.filters && options.filters.length > 0) {
+    warnings.push('SQS messages that match none of the filters are deleted from the queue, not left for other consumers');
+  }
+  if (others.length > 0) {
+    const names = [...new Set(others.map((m) => m.FunctionArn))].join(', ');
+    warnings.push(`the queue already feeds ${names}; each message goes to only one of the functions`);
+  }
+
+  const { actions } = planEsm({
+    type: 'sqs',
+    sourceArn: queue.arn,
+    functionArn: fn.arn,
+    existing: existing ? [existing] : [],
+    asked: options,
+    retry: [executionRoleRetry(sqsRoleHint(queue, fn))],
+    region: queue.region || undefined,
+  });
+  return existing ? { actions, warnings, existing } : { actions, warnings };
+}
+
+async function planAdd(ctx: AdapterContext, request: AddRequest<SqsOptions>): Promise<AddPlan> {
+  const ref = parseQueueRef(request.source);
+  const queueP = resolveQueue(ctx.aws, ref);
+  const fnP = resolveFunction(ctx.aws, request.fn);
+  // With an ARN the mappings can be listed at once, beside the two resolutions.
+  const mappingsP =
+    ref.kind === 'arn' ? listMappingsForSource(ctx.aws, ref.arn, ref.region) : queueP.then((q) => listMappingsForSource(ctx.aws, q.arn, q.region));
+  const [queue, fn, mappings] = await Promise.all([queueP, fnP, mappingsP]);
+  const planned = planSqs({ queue, fn, mappings, options: request.options });
+  const plan: AddPlan = {
+    type: 'sqs',
+    source: { arn: queue.arn, name: queue.name },
+    functionArn: fn.arn,
+    actions: planned.actions,
+    warnings: planned.warnings,
+    async finish(finishCtx, results) {
+      const written = results.at(-1) as EventSourceMappingConfiguration | undefined;
+      const mapping = written ?? planned.existing;
+      if (!mapping) return undefined;
+      const settled = written ? await waitForMapping(finishCtx, written, queue.region) : mapping;
+      return mappingView('sqs', settled, SQS_SETTING_KEYS);
+    },
+  };
+  if (planned.existing) plan.current = mappingView('sqs', planned.existing, SQS_SETTING_KEYS);
+  return plan;
+}
+
+/** The SQS source adapter. */
+export const sqsAdapter: SourceAdapter<SqsOptions> = {
+  spec: sqsSpec,
+  parseAddOptions: parseSqsOptions,
+  planAdd,
+};
