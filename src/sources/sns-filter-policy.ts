@@ -1,0 +1,204 @@
+import { canonicalJson } from './options.js';
+import { readFileSync } from 'node:fs';
+import { invalidFlag } from '../core/errors.js';
+
+// Validation of SNS subscription filter policies before any AWS call, against the limits in the SNS
+// Developer Guide ("Filter policy constraints in Amazon SNS"), plus a canonical form for comparing the
+// policy an existing subscription has with the one asked for.
+
+/** What an SNS filter policy is matched against (Subscribe attribute FilterPolicyScope). */
+export type FilterPolicyScope = 'MessageAttributes' | 'MessageBody';
+
+/** The values FilterPolicyScope accepts; MessageAttributes is SNS's default. */
+export const FILTER_POLICY_SCOPES: readonly FilterPolicyScope[] = ['MessageAttributes', 'MessageBody'];
+
+/** SNS: a filter policy can have at most five keys (how they are counted depends on the scope). */
+export const FILTER_POLICY_MAX_KEYS = 5;
+
+/** SNS: the total combination of values (product of the value counts of each key) must not exceed 150. */
+export const FILTER_POLICY_MAX_COMBINATIONS = 150;
+
+/** SNS: the maximum size of a filter policy is 256 KB. */
+export const FILTER_POLICY_MAX_BYTES = 256 * 1024;
+
+/** A parsed filter policy: a JSON object. */
+export type FilterPolicy = Record<string, unknown>;
+
+/** Parses --filter-scope; accepts the two AWS spellings (case-insensitively) and refuses anything else. */
+export function parseFilterPolicyScope(value: string, flag = '--filter-scope'): FilterPolicyScope {
+  const match = FILTER_POLICY_SCOPES.find((scope) => scope.toLowerCase() === value.trim().toLowerCase());
+  if (!match) throw invalidFlag(flag, value, `allowed: ${FILTER_POLICY_SCOPES.join(', ')}`);
+  return match;
+}
+
+/**
+ * Parses a filter policy given as JSON text or as `@path` to a JSON file, and enforces the SNS constraints:
+ * a non-empty JSON object; at most 5 keys; at most 150 value combinations; at most 256 KB.
+ *
+ * Keys are counted as the SNS Developer Guide describes: with MessageAttributes scope every key is an
+ * attribute name and nesting is not accepted; with MessageBody scope only top-level keys count and nested
+ * objects are allowed. Where the guide is silent (keys inside "$or" branches) the largest branch is counted,
+ * so evsrc never refuses a policy SNS might accept.
+ */
+export function parseFilterPolicy(text: string, flag = '--filter-policy', scope: FilterPolicyScope = 'MessageAttributes'): FilterPolicy {
+  let json = text;
+  if (text.startsWith('@')) {
+    const path = text.slice(1);
+    if (!path) throw invalidFlag(flag, text, 'give JSON text or @<path to a JSON file>');
+    try {
+      json = readFileSync(path, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
+      throw invalidFlag(flag, text, `cannot read ${path}: ${why}`);
+    }
+  }
+  const shown = display(text);
+  let policy: unknown;
+  try {
+    policy = JSON.parse(json);
+  } catch (error) {
+    throw invalidFlag(flag, shown, `not valid JSON (${(error as Error).message})`);
+  }
+  if (!isPlainObject(policy)) {
+    const kind = policy === null ? 'null' : Array.isArray(policy) ? 'an array' : `a ${typeof policy}`;
+    throw invalidFlag(flag, shown, `an SNS filter policy must be a JSON object, got ${kind}`);
+  }
+  if (Object.keys(policy).length === 0) {
+    throw invalidFlag(flag, shown, 'the filter policy is empty; leave the flag out to receive every message');
+  }
+
+  if (scope === 'MessageAttributes') {
+    const nested = findNestedKey(policy);
+    if (nested !== undefined) {
+      throw invalidFlag(
+        flag,
+        shown,
+        `key ${JSON.stringify(nested)} holds a nested object, and SNS does not accept nested filter policies for attribute-based filtering (FilterPolicyScope MessageAttributes); use --filter-scope MessageBody to filter on the message body`,
+      );
+    }
+  }
+
+  const keys = countKeys(policy);
+  if (keys > FILTER_POLICY_MAX_KEYS) {
+    const counted = scope === 'MessageAttributes' ? 'every key counts' : 'top-level keys count';
+    throw invalidFlag(
+      flag,
+      shown,
+      `SNS allows at most ${FILTER_POLICY_MAX_KEYS} keys in a filter policy (${scope} scope: ${counted}); this one has ${keys}`,
+    );
+  }
+
+  const combinations = countCombinations(policy);
+  if (combinations > FILTER_POLICY_MAX_COMBINATIONS) {
+    throw invalidFlag(
+      flag,
+      shown,
+      `SNS allows a total combination of values of at most ${FILTER_POLICY_MAX_COMBINATIONS} (the product of the number of values of each key); this one has ${combinations}`,
+    );
+  }
+
+  // The size that matters is what SNS receives: the compact JSON evsrc sends.
+  const bytes = Buffer.byteLength(JSON.stringify(policy), 'utf8');
+  if (bytes > FILTER_POLICY_MAX_BYTES) {
+    throw invalidFlag(flag, shown, `SNS allows a filter policy of at most 256 KB (${FILTER_POLICY_MAX_BYTES} bytes); this one is ${bytes} bytes`);
+  }
+  return policy;
+}
+
+
+/** Canonical JSON (sorted keys), shared with the Lambda filter patterns. */
+export { canonicalJson };
+
+/**
+ * True when a subscription's FilterPolicy attribute (a JSON string; absent or "" when it has none) says the
+ * same as the requested policy (undefined for none), whatever its key order or whitespace.
+ */
+export function sameFilterPolicy(existing: string | undefined, requested: FilterPolicy | undefined): boolean {
+  if (existing === undefined || existing.trim() === '') return requested === undefined;
+  const current = tryParse(existing);
+  if (current === undefined || requested === undefined) return false;
+  return canonicalJson(current) === canonicalJson(requested);
+}
+
+/** True when two FilterPolicyScope values mean the same; absent means MessageAttributes, SNS's default. */
+export function sameFilterPolicyScope(existing: string | undefined, requested: FilterPolicyScope | undefined): boolean {
+  return (existing || 'MessageAttributes') === (requested ?? 'MessageAttributes');
+}
+
+// --- helpers -------------------------------------------------------------------------------------
+
+/**
+ * SNS treats "$or" as the OR operator only when its value is a list of at least two objects;
+ * otherwise it is an ordinary attribute name (SNS Developer Guide, AND/OR logic).
+ */
+function orBranches(key: string, value: unknown): FilterPolicy[] | undefined {
+  if (key !== '$or' || !Array.isArray(value) || value.length < 2 || !value.every(isPlainObject)) return undefined;
+  return value as FilterPolicy[];
+}
+
+/** The first key (outside "$or") whose value is an object rather than a list or a scalar. */
+function findNestedKey(policy: FilterPolicy): string | undefined {
+  for (const [key, value] of Object.entries(policy)) {
+    const branches = orBranches(key, value);
+    if (branches) {
+      for (const branch of branches) {
+        const nested = findNestedKey(branch);
+        if (nested !== undefined) return nested;
+      }
+    } else if (isPlainObject(value)) {
+      return key;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Keys of one level, "$or" excluded, plus the largest "$or" branch. Nested objects are not entered: with
+ * MessageAttributes scope they were already refused, and with MessageBody scope only top-level keys count.
+ */
+function countKeys(policy: FilterPolicy): number {
+  let count = 0;
+  let largestBranch = 0;
+  for (const [key, value] of Object.entries(policy)) {
+    const branches = orBranches(key, value);
+    if (branches) largestBranch = Math.max(largestBranch, ...branches.map(countKeys));
+    else count += 1;
+  }
+  return count + largestBranch;
+}
+
+/**
+ * The SNS "total combination of values": the product over keys of the number of values in each key's list
+ * (a nested object contributes its own product). An "$or" contributes the sum of its branches, one
+ * alternative per branch.
+ */
+function countCombinations(policy: FilterPolicy): number {
+  let product = 1;
+  for (const [key, value] of Object.entries(policy)) {
+    const branches = orBranches(key, value);
+    if (branches) product *= branches.reduce((sum, branch) => sum + countCombinations(branch), 0);
+    else if (Array.isArray(value)) product *= Math.max(1, value.length);
+    else if (isPlainObject(value)) product *= countCombinations(value);
+  }
+  return product;
+}
+
+
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The user's text, shortened for an error message. */
+function display(text: string): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > 120 ? `${oneLine.slice(0, 117)}...` : oneLine;
+}
+
+function isPlainObject(value: unknown): value is FilterPolicy {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
