@@ -1,0 +1,82 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, spawnCli } from '../helpers/cli.js';
+
+// An environment with no AWS configuration at all: empty HOME, no keys, no region, no instance metadata.
+const bare = () => {
+  const home = mkdtempSync(join(tmpdir(), 'evsrc-home-'));
+  return {
+    HOME: home,
+    AWS_ACCESS_KEY_ID: undefined,
+    AWS_SECRET_ACCESS_KEY: undefined,
+    AWS_REGION: undefined,
+    AWS_CONFIG_FILE: join(home, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+};
+
+describe('the command line', () => {
+  it('--help and --version exit 0 and print to stdout', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: evsrc/);
+    expect(help.stdout).toMatch(/--endpoint-url/);
+    const version = await runCli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const sub = await runCli(['add', 'sqs', '--help']);
+    expect(sub.stdout).toMatch(/--batch-size <n>/);
+    expect(sub.stdout).not.toMatch(/--starting-position/);
+  });
+
+  it('unknown commands and options are usage errors (exit 2) with a suggestion', async () => {
+    const cmd = await runCli(['ad', 'sqs', 'q']);
+    expect(cmd.code).toBe(2);
+    expect(cmd.stderr).toMatch(/unknown command 'ad'/);
+    expect(cmd.stderr).toMatch(/Did you mean add\?/);
+    const opt = await runCli(['add', 'sqs', 'q', '--function', 'f', '--batch-sise', '3']);
+    expect(opt.code).toBe(2);
+    expect(opt.stderr).toMatch(/Did you mean --batch-size\?/);
+    const missing = await runCli(['add', 'sqs', 'q']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--function <fn>' not specified/);
+    const output = await runCli(['--output', 'yaml', 'add', 'sqs', 'q', '--function', 'f']);
+    expect(output.code).toBe(2);
+    expect(output.stderr).toMatch(/Allowed choices are text, json/);
+  });
+
+  it('flag validation fails before any AWS call, even with no credentials', async () => {
+    const r = await spawnCli(['add', 'sqs', 'q', '--function', 'f', '--batch-size', '0'], bare());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: --batch-size: invalid value "0"; allowed: a whole number from 1 to 10000\n');
+  });
+
+  it('no region is a one-line usage error (exit 2)', async () => {
+    const r = await spawnCli(['add', 'sqs', 'q', '--function', 'f'], { ...bare(), AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: no AWS region: pass --region <region> or set AWS_REGION/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('missing credentials: one line with the error name and a hint, no stack trace (exit 1)', async () => {
+    const r = await spawnCli(['add', 'sqs', 'q', '--function', 'f', '--region', 'us-east-1', '--endpoint-url', 'http://127.0.0.1:9'], bare());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: no AWS credentials found/);
+    expect(r.stderr).toMatch(/hint: .*--profile/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const json = await spawnCli(['add', 'sqs', 'q', '--function', 'f', '--region', 'us-east-1', '--endpoint-url', 'http://127.0.0.1:9', '--json'], bare());
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { exitCode: 1, awsErrorName: 'CredentialsProviderError' } });
+  });
+
+  it('an unreachable endpoint is exit 1 with a hint; --verbose adds the stack', async () => {
+    const r = await runCli(['add', 'sqs', 'q', '--function', 'f', '--endpoint-url', 'http://127.0.0.1:9']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/connection refused/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const v = await runCli(['add', 'sqs', 'q', '--function', 'f', '--endpoint-url', 'http://127.0.0.1:9', '--verbose']);
+    expect(v.stderr).toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { awsErrorName, toEvsrcError } from '../../src/aws/errors.js';
+import { AwsFailure, ExitCode, PartialApplyError } from '../../src/core/errors.js';
+import { applyPlan, type CallApi } from '../../src/core/executor.js';
+import type { Action } from '../../src/core/plan.js';
+import { MemoryReporter } from '../../src/core/reporter.js';
+import { executionRoleRetry } from '../../src/sources/esm.js';
+
+function awsError(name: string, message: string) {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400, requestId: 'req-1' } });
+}
+
+function harness(behaviour: (api: string, n: number) => unknown) {
+  const calls: { api: string; input: Record<string, unknown> }[] = [];
+  const counts = new Map<string, number>();
+  const call: CallApi = async (api, input) => {
+    calls.push({ api, input });
+    const n = (counts.get(api) ?? 0) + 1;
+    counts.set(api, n);
+    const out = behaviour(api, n);
+    if (out instanceof Error) throw out;
+    return out;
+  };
+  const sleeps: number[] = [];
+  const reporter = new MemoryReporter();
+  const options = { call, reporter, describeError: toEvsrcError, errorName: awsErrorName, sleep: async (ms: number) => void sleeps.push(ms) };
+  return { calls, sleeps, reporter, options };
+}
+
+const roleMessage = 'The function execution role does not have permissions to call ReceiveMessage on SQS';
+
+describe('applyPlan', () => {
+  it('runs actions in order and passes earlier results to bind', async () => {
+    const h = harness((api) => ({ made: api }));
+    const actions: Action[] = [
+      { api: 'svc:First', summary: 'first', input: { a: 1 } },
+      { api: 'svc:Second', summary: 'second', input: { b: '<from first>' }, bind: (results) => ({ b: (results[0] as { made: string }).made }) },
+    ];
+    const { results } = await applyPlan(actions, h.options);
+    expect(h.calls).toEqual([
+      { api: 'svc:First', input: { a: 1 } },
+      { api: 'svc:Second', input: { b: 'svc:First' } },
+    ]);
+    expect(results).toEqual([{ made: 'svc:First' }, { made: 'svc:Second' }]);
+  });
+
+  it('retries an execution-role error with backoff, then succeeds', async () => {
+    const h = harness((_api, n) => (n < 3 ? awsError('InvalidParameterValueException', roleMessage) : { UUID: 'u' }));
+    const action: Action = { api: 'lambda:CreateEventSourceMapping', summary: 'create', input: {}, retry: [executionRoleRetry('needs sqs:ReceiveMessage')] };
+    const { results } = await applyPlan([action], h.options);
+    expect(results).toEqual([{ UUID: 'u' }]);
+    expect(h.calls).toHaveLength(3);
+    expect(h.sleeps).toEqual([2000, 4000]);
+    expect(h.reporter.messages('progress').some((m) => /IAM changes take seconds to propagate/.test(m))).toBe(true);
+  });
+
+  it('gives up after the bounded attempts with the hint naming the IAM actions', async () => {
+    const h = harness(() => awsError('InvalidParameterValueException', roleMessage));
+    const action: Action = { api: 'lambda:CreateEventSourceMapping', summary: 'create', input: {}, retry: [executionRoleRetry('the role needs sqs:ReceiveMessage on q')] };
+    const failure = await applyPlan([action], h.options).catch((e: unknown) => e);
+    expect(h.calls).toHaveLength(5);
+    expect(failure).toMatchObject({ exitCode: ExitCode.FAILURE, hint: 'the role needs sqs:ReceiveMessage on q', awsErrorName: 'InvalidParameterValueException' });
+    expect((failure as Error).message).toMatch(/execution role does not have permissions/);
+  });
+
+  it('does not retry errors no rule matches', async () => {
+    const h = harness(() => awsError('InvalidParameterValueException', 'BatchSize out of range'));
+    const action: Action = { api: 'lambda:CreateEventSourceMapping', summary: 'create', input: {}, retry: [executionRoleRetry('x')] };
+    await expect(applyPlan([action], h.options)).rejects.toThrow('BatchSize out of range');
+    expect(h.calls).toHaveLength(1);
+  });
+
+  it('undoes completed actions newest first when a later one fails', async () => {
+    const h = harness((api) => (api === 'svc:Third' ? awsError('ServiceException', 'boom') : { id: api }));
+    const undoable = (name: string): Action => ({
+      api: `svc:${name}`,
+      summary: name,
+      input: {},
+      undo: (result) => ({ api: 'svc:Undo', summary: `undo ${name}`, input: { of: (result as { id: string }).id } }),
+    });
+    await expect(applyPlan([undoable('First'), undoable('Second'), { api: 'svc:Third', summary: 'third', input: {} }], h.options)).rejects.toThrow('boom');
+    expect(h.calls.map((c) => [c.api, c.input.of])).toEqual([
+      ['svc:First', undefined],
+      ['svc:Second', undefined],
+      ['svc:Third', undefined],
+      ['svc:Undo', 'svc:Second'],
+      ['svc:Undo', 'svc:First'],
+    ]);
+  });
+
+  it('reports a partial apply (exit 4) listing what remains when an undo fails', async () => {
+    const h = harness((api) => (api === 'svc:Second' || api === 'svc:Undo' ? awsError('ServiceException', `${api} failed`) : {}));
+    const first: Action = { api: 'svc:First', summary: 'add permission X', input: {}, undo: () => ({ api: 'svc:Undo', summary: 'remove X', input: {} }) };
+    const failure = await applyPlan([first, { api: 'svc:Second', summary: 'write', input: {} }], h.options).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(PartialApplyError);
+    expect((failure as PartialApplyError).exitCode).toBe(4);
+    expect((failure as PartialApplyError).remaining[0]).toMatch(/add permission X \(undo svc:Undo failed/);
+  });
+});
+
+describe('toEvsrcError', () => {
+  it('maps AWS failures to one-line messages with hints', () => {
+    const denied = toEvsrcError(Object.assign(awsError('AccessDeniedException', 'User is not authorized'), { evsrcApi: 'lambda:CreateEventSourceMapping' }));
+    expect(denied).toBeInstanceOf(AwsFailure);
+    expect(denied.message).toBe('AccessDeniedException: User is not authorized (lambda:CreateEventSourceMapping)');
+    expect(denied.hint).toMatch(/IAM permission for lambda:CreateEventSourceMapping/);
+    expect(denied.requestId).toBe('req-1');
+    const creds = toEvsrcError(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    expect(creds.message).toBe('no AWS credentials found');
+    expect(creds.hint).toMatch(/--profile/);
+    const region = toEvsrcError(new Error('Region is missing'));
+    expect(region.exitCode).toBe(2);
+    const dns = toEvsrcError(Object.assign(new Error('getaddrinfo ENOTFOUND lambda.mars-1.amazonaws.com'), { code: 'ENOTFOUND' }));
+    expect(dns.hint).toMatch(/--region/);
+  });
+});

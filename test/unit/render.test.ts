@@ -1,0 +1,84 @@
+import { Chalk } from 'chalk';
+import { describe, expect, it } from 'vitest';
+import { renderAddJson, renderAddText, type AddOutcome } from '../../src/render/add.js';
+import { useColor } from '../../src/render/io.js';
+import { ConsoleReporter } from '../../src/render/reporter.js';
+
+const plain = new Chalk({ level: 0 });
+const base: AddOutcome = {
+  command: 'add',
+  type: 'sqs',
+  dryRun: false,
+  changed: true,
+  source: { type: 'sqs', arn: 'arn:aws:sqs:us-east-1:1:orders', name: 'orders' },
+  function: { arn: 'arn:aws:lambda:us-east-1:1:function:worker' },
+  actions: [{ api: 'lambda:CreateEventSourceMapping', summary: 'create sqs mapping', input: { FunctionName: 'f', BatchSize: 5 } }],
+  trigger: { type: 'sqs', id: 'u-1', sourceArn: 'arn:aws:sqs:us-east-1:1:orders', functionArn: 'f', state: 'Enabled', stateTransitionReason: 'USER_INITIATED', settings: { batchSize: 5, filters: [] } },
+  warnings: [],
+};
+
+describe('renderAddText', () => {
+  it('a real create names the API, the input, and the final state', () => {
+    const text = renderAddText(base, plain);
+    expect(text).toContain('✔ sqs orders → arn:aws:lambda:us-east-1:1:function:worker (CreateEventSourceMapping)');
+    expect(text).toContain('1. lambda:CreateEventSourceMapping  create sqs mapping');
+    expect(text).toContain('BatchSize: 5');
+    expect(text).toContain('state: Enabled (USER_INITIATED)');
+    expect(text).toContain('settings: batchSize=5');
+    expect(text).not.toContain('filters=');
+  });
+  it('a dry run says nothing was changed; an update shows old → new', () => {
+    const text = renderAddText(
+      {
+        ...base,
+        dryRun: true,
+        actions: [{ api: 'lambda:UpdateEventSourceMapping', summary: 'update', input: { UUID: 'u-1', BatchSize: 6 }, changes: [{ field: 'BatchSize', from: 4, to: 6 }] }],
+      },
+      plain,
+    );
+    expect(text).toContain('Plan for sqs orders');
+    expect(text).toContain('BatchSize: 4 → 6');
+    expect(text).toContain('UUID: u-1');
+    expect(text).toContain('Dry run: nothing was changed.');
+  });
+  it('no changes says so', () => {
+    expect(renderAddText({ ...base, changed: false, actions: [] }, plain)).toContain('No changes: sqs orders');
+  });
+  it('colour appears only when the chalk instance has a level', () => {
+    expect(renderAddText(base, new Chalk({ level: 1 }))).toMatch(/\u001b\[/);
+    expect(renderAddText(base, plain)).not.toMatch(/\u001b\[/);
+  });
+});
+
+describe('renderAddJson', () => {
+  it('is one parseable document with the plan, change flag and trigger', () => {
+    const doc = JSON.parse(renderAddJson(base));
+    expect(doc).toMatchObject({ command: 'add', changed: true, dryRun: false, actions: [{ api: 'lambda:CreateEventSourceMapping' }], trigger: { id: 'u-1', state: 'Enabled' } });
+  });
+});
+
+describe('useColor', () => {
+  it('honours TTY, NO_COLOR, FORCE_COLOR and --no-color', () => {
+    expect(useColor({ write: () => true, isTTY: true }, {}, true)).toBe(true);
+    expect(useColor({ write: () => true, isTTY: false }, {}, true)).toBe(false);
+    expect(useColor({ write: () => true, isTTY: true }, { NO_COLOR: '1' }, true)).toBe(false);
+    expect(useColor({ write: () => true, isTTY: true }, {}, false)).toBe(false);
+    expect(useColor({ write: () => true, isTTY: false }, { FORCE_COLOR: '1' }, true)).toBe(true);
+  });
+});
+
+describe('ConsoleReporter', () => {
+  it('writes progress and warnings as plain lines off a TTY, debug only when verbose', () => {
+    let out = '';
+    const stderr = { write: (s: string) => ((out += s), true), isTTY: false };
+    const quiet = new ConsoleReporter({ stderr, chalk: plain, verbose: false, progress: true });
+    quiet.emit({ type: 'progress', message: 'creating' });
+    quiet.emit({ type: 'warning', message: 'careful' });
+    quiet.emit({ type: 'debug', message: 'aws sqs GetQueueUrl 3ms ok' });
+    expect(out).toBe('… creating\nwarning: careful\n');
+    expect(quiet.warnings).toEqual(['careful']);
+    const loud = new ConsoleReporter({ stderr, chalk: plain, verbose: true, progress: true });
+    loud.emit({ type: 'debug', message: 'aws sqs GetQueueUrl 3ms ok' });
+    expect(out).toContain('aws sqs GetQueueUrl 3ms ok\n');
+  });
+});
