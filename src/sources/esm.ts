@@ -37,6 +37,8 @@ type Field = {
   /** Only CreateEventSourceMapping takes it (AWS: create-only). */
   createOnly?: boolean;
   equal?(a: unknown, b: unknown): boolean;
+  /** How a value appears in a plan's old → new, when evsrc's form differs from the API's. */
+  show?(value: unknown): unknown;
 };
 
 const sameSet = (a: unknown, b: unknown) => {
@@ -84,6 +86,7 @@ export const ESM_FIELDS: readonly Field[] = [
     api: 'FunctionResponseTypes',
     read: (m) => (m.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
     write: (v) => ({ FunctionResponseTypes: v ? ['ReportBatchItemFailures'] : [] }),
+    show: (v) => (v ? ['ReportBatchItemFailures'] : []),
   },
   { key: 'enabled', api: 'Enabled', read: (m) => ENABLED_STATES.has(m.State ?? 'Enabled'), write: (v) => ({ Enabled: v }) },
   { key: 'startingPosition', api: 'StartingPosition', read: (m) => m.StartingPosition, write: (v) => ({ StartingPosition: v }), createOnly: true },
@@ -143,7 +146,8 @@ export function diffMapping(existing: EventSourceMappingConfiguration, asked: Es
     if (want === undefined) continue;
     const have = field.read(existing);
     if (fieldEqual(field, have, want)) continue;
-    (field.createOnly ? immutable : changes).push({ field: field.api, from: have ?? null, to: want });
+    const show = field.show ?? ((v: unknown) => v);
+    (field.createOnly ? immutable : changes).push({ field: field.api, from: show(have) ?? null, to: show(want) });
   }
   return { changes, immutable };
 }

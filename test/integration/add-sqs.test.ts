@@ -70,7 +70,7 @@ describe('evsrc add sqs against moto', () => {
     expect(doc.actions[0].changes).toEqual(
       expect.arrayContaining([
         { field: 'BatchSize', from: 7, to: 9 },
-        { field: 'FunctionResponseTypes', from: false, to: true },
+        { field: 'FunctionResponseTypes', from: [], to: ['ReportBatchItemFailures'] },
       ]),
     );
     expect(doc.actions[0].input).not.toHaveProperty('ScalingConfig');

@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -30,6 +31,22 @@ describe('the command line', () => {
     const sub = await runCli(['add', 'sqs', '--help']);
     expect(sub.stdout).toMatch(/--batch-size <n>/);
     expect(sub.stdout).not.toMatch(/--starting-position/);
+  });
+
+  it('--help and --version load no AWS SDK package; add sqs loads only what it uses', () => {
+    const loaded = (...args: string[]) => {
+      const out = join(mkdtempSync(join(tmpdir(), 'evsrc-probe-')), 'loaded.json');
+      spawnSync(process.execPath, ['-r', './scripts/sdk-probe.cjs', 'bin/evsrc.js', ...args], {
+        env: { ...process.env, ...bare(), EVSRC_SDK_PROBE_OUT: out, AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' },
+      });
+      return JSON.parse(readFileSync(out, 'utf8')) as string[];
+    };
+    expect(loaded('--help')).toEqual([]);
+    expect(loaded('--version')).toEqual([]);
+    expect(loaded('add', 'sqs', '--help')).toEqual([]);
+    const sqs = loaded('add', 'sqs', 'q', '--function', 'f', '--region', 'us-east-1', '--endpoint-url', 'http://127.0.0.1:9');
+    expect(sqs).toContain('@aws-sdk/middleware-sdk-sqs');
+    expect(sqs).not.toContain('@aws-sdk/middleware-sdk-s3');
   });
 
   it('unknown commands and options are usage errors (exit 2) with a suggestion', async () => {
