@@ -63,7 +63,7 @@ export async function createRole(endpoint: string, name = 'evsrc-test-role'): Pr
     );
     return out.Role?.Arn ?? '';
   } catch (error) {
-    if ((error as Error).name === 'EntityAlreadyExists') return `arn:aws:iam::123456789012:role/${name}`;
+    if (['EntityAlreadyExists', 'EntityAlreadyExistsException'].includes((error as Error).name)) return `arn:aws:iam::123456789012:role/${name}`;
     throw error;
   }
 }
