@@ -81,5 +81,35 @@ export function toEvsrcError(error: unknown): EvsrcError {
   if (name === 'TimeoutError' || code === 'ETIMEDOUT') {
     return new AwsFailure(`the AWS call timed out${where}`, details);
   }
+  const culprits = argumentPairs(error);
+  if (culprits.length > 0) {
+    // S3's "Unable to validate the following destination configurations" names each destination it
+    // could not reach in ArgumentNameN (destination ARN) and ArgumentValueN (why).
+    return new AwsFailure(`${name}: ${message}${where}: ${culprits.map(([n, v]) => `${n}${v ? ` (${v})` : ''}`).join('; ')}`, details);
+  }
   return new AwsFailure(`${name}: ${message}${where}`, details);
+}
+
+/** The ArgumentNameN / ArgumentValueN pairs an S3 InvalidArgument error carries (the SDK copies extra XML fields onto the error). */
+export function argumentPairs(error: unknown): [string, string][] {
+  if (!error || typeof error !== 'object') return [];
+  const e = error as Record<string, unknown>;
+  const pairs: [string, string][] = [];
+  for (let i = 1; i <= 50; i += 1) {
+    const n = e[`ArgumentName${i}`];
+    if (typeof n !== 'string') break;
+    const v = e[`ArgumentValue${i}`];
+    pairs.push([n, typeof v === 'string' ? v : '']);
+  }
+  if (pairs.length === 0 && typeof e.ArgumentName === 'string') pairs.push([e.ArgumentName, typeof e.ArgumentValue === 'string' ? e.ArgumentValue : '']);
+  return pairs;
+}
+
+/**
+ * True when a failed call may still have been carried out: no HTTP answer reached us (connection
+ * dropped, timeout) or the service answered 5xx. A 4xx means the request was refused and changed nothing.
+ */
+export function isUnknownOutcome(error: unknown): boolean {
+  const status = (error as SdkError | undefined)?.$metadata?.httpStatusCode;
+  return status === undefined || status >= 500;
 }

@@ -73,7 +73,7 @@ export async function applyPlan(actions: readonly Action[], options: ExecuteOpti
     options.reporter.emit({ type: 'progress', message: action.summary });
     let result: unknown;
     try {
-      result = await runAction(action, input, options);
+      result = await runOrRecover(action, input, options);
       if (action.settle) result = (await action.settle(result)) ?? result;
     } catch (error) {
       options.reporter.emit({ type: 'progress-end', ok: false });
@@ -84,6 +84,28 @@ export async function applyPlan(actions: readonly Action[], options: ExecuteOpti
   }
   options.reporter.emit({ type: 'progress-end', ok: true });
   return { results };
+}
+
+/** Runs an action; when it fails, lets its `recover` read back whether the write happened anyway. */
+async function runOrRecover(action: Action, input: Record<string, unknown>, options: ExecuteOptions): Promise<unknown> {
+  try {
+    return await runAction(action, input, options);
+  } catch (error) {
+    if (!action.recover) throw error;
+    let recovered: unknown;
+    try {
+      recovered = await action.recover(error);
+    } catch {
+      // The read-back failed as well: report the original failure.
+      throw error;
+    }
+    if (recovered === undefined) throw error;
+    options.reporter.emit({
+      type: 'warning',
+      message: `${action.api} failed (${options.describeError(error).message}), but reading back shows the change was made; continuing`,
+    });
+    return recovered;
+  }
 }
 
 async function rollBack(done: readonly Action[], results: readonly unknown[], options: ExecuteOptions, cause: unknown): Promise<void> {

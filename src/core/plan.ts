@@ -44,6 +44,12 @@ export interface Action {
   settle?: (result: unknown) => Promise<unknown>;
   /** How to take this action back if a later one fails; built from the action's result. */
   undo?: (result: unknown) => Action | undefined;
+  /**
+   * When the call fails without a definite answer (connection lost, 5xx after the SDK's retries), the
+   * write may still have happened. `recover` reads back (read-only) and returns a result when it did,
+   * so the action counts as done (and can be undone); undefined means it did not happen.
+   */
+  recover?: (error: unknown) => Promise<unknown>;
 }
 
 /** The ordered actions of one command, and what they are about. */

@@ -1,3 +1,5 @@
+import { s3Adapter } from './s3.js';
+import { snsAdapter } from './sns.js';
 import { sqsAdapter } from './sqs.js';
 import type { SourceAdapter, SourceType } from './types.js';
 
@@ -7,6 +9,8 @@ import type { SourceAdapter, SourceType } from './types.js';
  */
 export const ADAPTERS: Partial<Record<SourceType, SourceAdapter<unknown>>> = {
   sqs: sqsAdapter as SourceAdapter<unknown>,
+  s3: s3Adapter as SourceAdapter<unknown>,
+  sns: snsAdapter as SourceAdapter<unknown>,
 };
 
 /** The adapters that are available, in the order `--help` lists them. */

@@ -24,8 +24,8 @@ export const FILTER_POLICY_MAX_BYTES = 256 * 1024;
 /** A parsed filter policy: a JSON object. */
 export type FilterPolicy = Record<string, unknown>;
 
-/** Parses --filter-scope; accepts the two AWS spellings (case-insensitively) and refuses anything else. */
-export function parseFilterPolicyScope(value: string, flag = '--filter-scope'): FilterPolicyScope {
+/** Parses --filter-policy-scope; accepts the two AWS spellings (case-insensitively) and refuses anything else. */
+export function parseFilterPolicyScope(value: string, flag = '--filter-policy-scope'): FilterPolicyScope {
   const match = FILTER_POLICY_SCOPES.find((scope) => scope.toLowerCase() === value.trim().toLowerCase());
   if (!match) throw invalidFlag(flag, value, `allowed: ${FILTER_POLICY_SCOPES.join(', ')}`);
   return match;
@@ -74,7 +74,7 @@ export function parseFilterPolicy(text: string, flag = '--filter-policy', scope:
       throw invalidFlag(
         flag,
         shown,
-        `key ${JSON.stringify(nested)} holds a nested object, and SNS does not accept nested filter policies for attribute-based filtering (FilterPolicyScope MessageAttributes); use --filter-scope MessageBody to filter on the message body`,
+        `key ${JSON.stringify(nested)} holds a nested object, and SNS does not accept nested filter policies for attribute-based filtering (FilterPolicyScope MessageAttributes); use --filter-policy-scope MessageBody to filter on the message body`,
       );
     }
   }

@@ -63,7 +63,7 @@ export async function createRole(endpoint: string, name = 'evsrc-test-role'): Pr
     );
     return out.Role?.Arn ?? '';
   } catch (error) {
-    if ((error as Error).name === 'EntityAlreadyExists') return `arn:aws:iam::123456789012:role/${name}`;
+    if (['EntityAlreadyExists', 'EntityAlreadyExistsException'].includes((error as Error).name)) return `arn:aws:iam::123456789012:role/${name}`;
     throw error;
   }
 }
@@ -104,4 +104,104 @@ export async function mappingsOf(endpoint: string, sourceArn: string, region = '
   const lambda = new LambdaClient(clientConfig(endpoint, region));
   const out = await lambda.send(new ListEventSourceMappingsCommand({ EventSourceArn: sourceArn }));
   return out.EventSourceMappings ?? [];
+}
+
+// --- push sources (S3, SNS) ---------------------------------------------------------------------
+
+/** An S3 client for the emulator (path-style, as evsrc uses with an endpoint). */
+export async function s3Client(endpoint: string, region = 'us-east-1') {
+  const { S3Client } = await import('@aws-sdk/client-s3');
+  return new S3Client({ ...clientConfig(endpoint, region), forcePathStyle: true });
+}
+
+/** Creates a bucket (in `region`), optionally with a notification configuration. */
+export async function createBucket(endpoint: string, name: string, options: { region?: string; notification?: Record<string, unknown> } = {}): Promise<string> {
+  const { CreateBucketCommand, PutBucketNotificationConfigurationCommand } = await import('@aws-sdk/client-s3');
+  const region = options.region ?? 'us-east-1';
+  const s3 = await s3Client(endpoint, region);
+  await s3.send(
+    new CreateBucketCommand(
+      region === 'us-east-1' ? { Bucket: name } : { Bucket: name, CreateBucketConfiguration: { LocationConstraint: region as never } },
+    ),
+  );
+  if (options.notification) {
+    await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: name, NotificationConfiguration: options.notification as never }));
+  }
+  s3.destroy();
+  return `arn:aws:s3:::${name}`;
+}
+
+/** A bucket's notification configuration, read straight from the emulator (without $metadata). */
+export async function notificationOf(endpoint: string, bucket: string, region = 'us-east-1'): Promise<Record<string, any>> {
+  const { GetBucketNotificationConfigurationCommand } = await import('@aws-sdk/client-s3');
+  const s3 = await s3Client(endpoint, region);
+  const { $metadata: _m, ...config } = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
+  s3.destroy();
+  return config;
+}
+
+/** Creates an SNS topic and returns its ARN. */
+export async function createTopic(endpoint: string, name: string, region = 'us-east-1'): Promise<string> {
+  const { SNSClient, CreateTopicCommand } = await import('@aws-sdk/client-sns');
+  const sns = new SNSClient(clientConfig(endpoint, region));
+  const out = await sns.send(new CreateTopicCommand(name.endsWith('.fifo') ? { Name: name, Attributes: { FifoTopic: 'true' } } : { Name: name }));
+  sns.destroy();
+  return out.TopicArn ?? '';
+}
+
+/** Every subscription of a topic, each with its attributes. */
+export async function subscriptionsOf(endpoint: string, topicArn: string, region = 'us-east-1'): Promise<{ arn: string; endpoint: string; protocol: string; attributes: Record<string, string> }[]> {
+  const { SNSClient, ListSubscriptionsByTopicCommand, GetSubscriptionAttributesCommand } = await import('@aws-sdk/client-sns');
+  const sns = new SNSClient(clientConfig(endpoint, region));
+  const out = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }));
+  const subs = [];
+  for (const s of out.Subscriptions ?? []) {
+    const attrs = await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: s.SubscriptionArn }));
+    subs.push({ arn: s.SubscriptionArn ?? '', endpoint: s.Endpoint ?? '', protocol: s.Protocol ?? '', attributes: attrs.Attributes ?? {} });
+  }
+  sns.destroy();
+  return subs;
+}
+
+/** Creates a queue whose access policy already holds `statements`. */
+export async function createQueueWithPolicy(endpoint: string, name: string, statements: object[], region = 'us-east-1'): Promise<{ url: string; arn: string }> {
+  return createQueue(endpoint, name, { Policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }, region);
+}
+
+/** A queue's access policy document, parsed (undefined when it has none). */
+export async function queuePolicyOf(endpoint: string, url: string, region = 'us-east-1'): Promise<{ Statement: Record<string, any>[] } | undefined> {
+  const { GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
+  const sqs = new SQSClient(clientConfig(endpoint, region));
+  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['Policy'] }));
+  sqs.destroy();
+  const policy = out.Attributes?.Policy;
+  return policy ? JSON.parse(policy) : undefined;
+}
+
+/** Adds a statement to a function's policy directly (a permission "made elsewhere"). */
+export async function addForeignPermission(
+  endpoint: string,
+  functionName: string,
+  input: { StatementId: string; Principal: string; SourceArn?: string; SourceAccount?: string },
+  region = 'us-east-1',
+): Promise<void> {
+  const { AddPermissionCommand } = await import('@aws-sdk/client-lambda');
+  const lambda = new LambdaClient(clientConfig(endpoint, region));
+  await lambda.send(new AddPermissionCommand({ FunctionName: functionName, Action: 'lambda:InvokeFunction', ...input }));
+  lambda.destroy();
+}
+
+/** The statements of a function's resource policy (empty when it has none). */
+export async function policyStatementsOf(endpoint: string, functionName: string, region = 'us-east-1'): Promise<Record<string, any>[]> {
+  const { GetPolicyCommand } = await import('@aws-sdk/client-lambda');
+  const lambda = new LambdaClient(clientConfig(endpoint, region));
+  try {
+    const out = await lambda.send(new GetPolicyCommand({ FunctionName: functionName }));
+    return (JSON.parse(out.Policy ?? '{}').Statement ?? []) as Record<string, any>[];
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return [];
+    throw error;
+  } finally {
+    lambda.destroy();
+  }
 }

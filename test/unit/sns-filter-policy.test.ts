@@ -145,7 +145,7 @@ describe('parseFilterPolicyScope', () => {
 
   it('refuses anything else, listing the allowed values', () => {
     const error = usageErrorOf(() => parseFilterPolicyScope('Body'));
-    expect(error.message).toContain('--filter-scope');
+    expect(error.message).toContain('--filter-policy-scope');
     expect(error.message).toContain('"Body"');
     expect(error.message).toContain('MessageAttributes, MessageBody');
   });

@@ -1,0 +1,375 @@
+import { resolveFunction, type ResolvedFunction } from '../aws/lambda.js';
+import { isAwsError, isUnknownOutcome } from '../aws/errors.js';
+import { parseArn, partitionOf } from '../core/arn.js';
+import { AwsFailure, NotFoundError, PreconditionError, UsageError, invalidFlag } from '../core/errors.js';
+import type { CallApi } from '../core/executor.js';
+import type { Action, RetryRule } from '../core/plan.js';
+import type { Reporter } from '../core/reporter.js';
+import { servicePrincipal } from './lambda-permission.js';
+import { checkPushQualifier, planPermission, readFunctionPolicy, sessionCall, type FunctionPolicy } from './push-permission.js';
+import {
+  buildLambdaEntry,
+  checkKeyFilter,
+  configsEqual,
+  entryFilter,
+  findOverlap,
+  isEvsrcIdFor,
+  literalFilterWarnings,
+  mergeLambdaEntry,
+  parseS3Events,
+  removeLambdaEntries,
+  toNotificationConfiguration,
+  type CandidateRule,
+  type LambdaFunctionConfiguration,
+  type NotificationConfiguration,
+  type Overlap,
+} from './s3-notifications.js';
+import type { AddPlan, AdapterContext, AddRequest, SourceAdapter, SourceSpec, TriggerView } from './types.js';
+
+/** Validated options of `evsrc add s3`. */
+export interface S3Options {
+  events: string[];
+  prefix?: string;
+  suffix?: string;
+  /** The bucket owner's account (AWS:SourceAccount); defaults to the function's account. */
+  sourceAccount?: string;
+  /** Notes about the flags (literal filters) to show with the plan. */
+  warnings: string[];
+}
+
+/** The flags of `evsrc add s3`. */
+export const s3Spec: SourceSpec = {
+  type: 's3',
+  argument: '<bucket>',
+  argumentDescription: 'bucket name or bucket ARN (arn:aws:s3:::bucket)',
+  summary: 'Wire an S3 bucket to a Lambda function (bucket notification + invoke permission)',
+  options: [
+    { flags: '--events <list>', description: 'S3 event types, comma-separated or repeated (default: s3:ObjectCreated:*)', repeatable: true },
+    { flags: '--prefix <prefix>', description: 'only keys starting with this literal text (S3 has no wildcards)' },
+    { flags: '--suffix <suffix>', description: 'only keys ending with this literal text, e.g. .csv' },
+    { flags: '--source-account <id>', description: "the bucket owner's account id (default: the function's account)" },
+  ],
+  examples: [
+    'evsrc add s3 uploads --function thumbnailer --suffix .jpg',
+    'evsrc add s3 arn:aws:s3:::raw-data --function ingest --events s3:ObjectCreated:Put,s3:ObjectCreated:CompleteMultipartUpload --prefix incoming/',
+    'evsrc add s3 uploads --function audit --events s3:ObjectRemoved:* --dry-run',
+  ],
+};
+
+/** Validates the raw flags of `add s3` (pure: no AWS). */
+export function parseS3Options(raw: Record<string, unknown>): S3Options {
+  const events = parseS3Events(raw.events === undefined ? undefined : (raw.events as unknown[]).map(String));
+  const options: S3Options = { events, warnings: [] };
+  if (typeof raw.prefix === 'string' && raw.prefix !== '') options.prefix = raw.prefix;
+  if (typeof raw.suffix === 'string' && raw.suffix !== '') options.suffix = raw.suffix;
+  checkKeyFilter(options);
+  options.warnings.push(...literalFilterWarnings(options.prefix, options.suffix));
+  if (raw.sourceAccount !== undefined) {
+    const account = String(raw.sourceAccount).trim();
+    if (!/^\d{12}$/.test(account)) throw invalidFlag('--source-account', raw.sourceAccount, 'an AWS account id is 12 digits');
+    options.sourceAccount = account;
+  }
+  return options;
+}
+
+// S3 bucket names: 3-63 lower-case letters, digits, dots and hyphens; older us-east-1 buckets may also
+// have upper case and underscores and up to 255 characters, so those are let through to S3 to judge.
+const BUCKET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/;
+
+/** A bucket as the user named it. */
+export interface BucketRef {
+  name: string;
+  /** The partition, when an ARN was given. */
+  partition?: string;
+}
+
+/** Parses a bucket name or `arn:<partition>:s3:::<bucket>`; throws a UsageError otherwise. */
+export function parseBucketRef(value: string): BucketRef {
+  const arn = parseArn(value);
+  if (arn) {
+    if (arn.service !== 's3' || arn.region || arn.account || !BUCKET_NAME.test(arn.resource)) {
+      throw new UsageError(`<bucket>: ${JSON.stringify(value)} is not a bucket ARN (arn:aws:s3:::<bucket>; object ARNs and access points are not accepted)`);
+    }
+    return { name: arn.resource, partition: arn.partition };
+  }
+  if (!BUCKET_NAME.test(value)) {
+    throw new UsageError(`<bucket>: ${JSON.stringify(value)} is not a bucket name or ARN (3-63 lower-case letters, digits, dots and hyphens)`);
+  }
+  return { name: value };
+}
+
+/** GetBucketLocation's LocationConstraint as a region: none is us-east-1, the legacy "EU" is eu-west-1. */
+export function regionOfLocation(constraint: string | null | undefined): string {
+  if (!constraint) return 'us-east-1';
+  if (constraint === 'EU') return 'eu-west-1';
+  return constraint;
+}
+
+/** S3's refusal when it cannot reach a destination: retried briefly, since a new permission takes seconds to apply. */
+export const VALIDATION_RETRY: RetryRule = {
+  errorNames: ['InvalidArgument'],
+  messageIncludes: ['Unable to validate the following destination configurations'],
+  attempts: 4,
+  delayMs: 1500,
+  reason: 'S3 could not validate a destination yet (a new Lambda permission takes seconds to apply)',
+  hint:
+    'S3 checks every destination of the bucket, not only the one evsrc adds: a deleted queue, topic or function, or a missing permission on another entry, fails the whole write; fix or remove the entry named above, then re-run',
+};
+
+/** S3 answers OperationAborted (409) while another change to the bucket is in progress. */
+export const OPERATION_ABORTED_RETRY: RetryRule = {
+  errorNames: ['OperationAborted'],
+  attempts: 5,
+  delayMs: 1000,
+  reason: 'another change to the bucket is in progress',
+};
+
+/** Rounds of read-back, re-merge and re-write when another writer changed the bucket meanwhile. */
+export const MAX_MERGE_ROUNDS = 3;
+
+/** Describes an overlapping entry for a person: kind, id and destination. */
+export function describeOverlap(overlap: Overlap): string {
+  const kind = { lambda: 'Lambda function', queue: 'SQS queue', topic: 'SNS topic' }[overlap.kind];
+  const filter = [overlap.prefix !== undefined ? `prefix ${JSON.stringify(overlap.prefix)}` : '', overlap.suffix !== undefined ? `suffix ${JSON.stringify(overlap.suffix)}` : '']
+    .filter(Boolean)
+    .join(', ');
+  return `entry ${overlap.id !== undefined ? JSON.stringify(overlap.id) : '(no id)'} (${kind} ${overlap.destinationArn}; ${overlap.sharedEvents.join(', ')}${filter ? `; ${filter}` : '; every key'})`;
+}
+
+/**
+ * The configuration with evsrc's entry merged in (pure). evsrc's own entries for this function whose rule
+ * overlaps the new one are replaced (S3 could not hold both); an overlap with anything else is refused
+ * (exit 3) naming that entry, since S3 would refuse the write. Everything else is carried over as it is.
+ */
+export function mergeOwnEntry(
+  config: NotificationConfiguration,
+  entry: LambdaFunctionConfiguration,
+  rule: CandidateRule,
+  bucket: string,
+): { config: NotificationConfiguration; replaced: LambdaFunctionConfiguration[] } {
+  let base = config;
+  const replaced: LambdaFunctionConfiguration[] = [];
+  for (;;) {
+    const overlap = findOverlap(base, rule, entry.Id);
+    if (!overlap) break;
+    const own = overlap.kind === 'lambda' && overlap.destinationArn === entry.LambdaFunctionArn && isEvsrcIdFor(overlap.id, entry.LambdaFunctionArn);
+    if (!own) {
+      throw new PreconditionError(
+        `bucket ${bucket}: the new rule (${rule.events.join(', ')}${rule.prefix ? `, prefix ${JSON.stringify(rule.prefix)}` : ''}${rule.suffix ? `, suffix ${JSON.stringify(rule.suffix)}` : ''}) overlaps ${describeOverlap(overlap)}; S3 refuses overlapping rules for the same event type`,
+        { hint: 'narrow --events, --prefix or --suffix so the rules cannot match the same key for the same event, or change the other entry; nothing was written' },
+      );
+    }
+    const removed = removeLambdaEntries(base, (e) => e.Id === overlap.id && e.LambdaFunctionArn === entry.LambdaFunctionArn);
+    base = removed.config;
+    replaced.push(...removed.removed);
+  }
+  return { config: mergeLambdaEntry(base, entry), replaced };
+}
+
+/** What planS3 needs, read beforehand. */
+export interface S3PlanInput {
+  bucket: string;
+  bucketArn: string;
+  bucketRegion: string;
+  fn: Pick<ResolvedFunction, 'arn' | 'region' | 'account'>;
+  config: NotificationConfiguration;
+  policy: FunctionPolicy;
+  options: S3Options;
+  /** Used only by the actions' read-back (settle, recover); planning itself is pure. */
+  call?: CallApi;
+  reporter?: Reporter;
+}
+
+/** The plan of `add s3`, and what it is about. */
+export interface S3Planned {
+  actions: Action[];
+  warnings: string[];
+  entry: LambdaFunctionConfiguration;
+  /** The configuration evsrc will write (when it writes). */
+  desired: NotificationConfiguration;
+  /** evsrc's own entries for this function that the new rule replaces. */
+  replaced: LambdaFunctionConfiguration[];
+  /** evsrc's entry as it is on the bucket now, when it is already there. */
+  existing?: LambdaFunctionConfiguration;
+  statementId: string;
+  sourceAccount: string;
+}
+
+/** Plans `add s3` from what was read (pure): region rule, permission, merge, overlap. Throws before any write. */
+export function planS3(input: S3PlanInput): S3Planned {
+  const { bucket, fn, options } = input;
+  if (input.bucketRegion !== fn.region) {
+    throw new PreconditionError(
+      `bucket ${bucket} is in ${input.bucketRegion} but function ${fn.arn} is in ${fn.region}; S3 sends notifications only to functions in the bucket's region`,
+      { hint: `use a function in ${input.bucketRegion} (or pass --region ${input.bucketRegion} with a function there)` },
+    );
+  }
+  const sourceAccount = options.sourceAccount ?? fn.account;
+  const rule: CandidateRule = { events: options.events };
+  if (options.prefix !== undefined) rule.prefix = options.prefix;
+  if (options.suffix !== undefined) rule.suffix = options.suffix;
+  const entry = buildLambdaEntry(fn.arn, bucket, rule);
+  const { config: desired, replaced } = mergeOwnEntry(input.config, entry, rule, bucket);
+  const existing = (input.config.LambdaFunctionConfigurations ?? []).find((e) => e.Id === entry.Id);
+
+  const warnings = [...options.warnings];
+  const permission = planPermission(
+    { service: 's3', principal: servicePrincipal('s3'), functionArn: fn.arn, sourceArn: input.bucketArn, sourceAccount },
+    input.policy,
+    input.call,
+  );
+  warnings.push(...permission.warnings);
+  const actions: Action[] = [];
+  if (permission.action) actions.push(permission.action);
+
+  if (!configsEqual(input.config, desired)) {
+    const others = countEntries(desired) - 1;
+    const put: Action = {
+      api: 's3:PutBucketNotificationConfiguration',
+      summary:
+        `${existing ? 'update' : 'add'} notification entry ${entry.Id} on bucket ${bucket} (${entry.Events.join(', ')}) → ${fn.arn}` +
+        (replaced.length ? `, replacing evsrc's overlapping entry ${replaced.map((r) => r.Id).join(', ')}` : '') +
+        `; ${others} other ${others === 1 ? 'entry is' : 'entries are'} written back unchanged`,
+      input: putInput(bucket, desired, sourceAccount),
+      region: input.bucketRegion,
+      retry: [VALIDATION_RETRY, OPERATION_ABORTED_RETRY],
+    };
+    const call = input.call;
+    if (call) {
+      const verify = { call, bucket, region: input.bucketRegion, expectedOwner: sourceAccount, entry, rule, reporter: input.reporter };
+      put.settle = () => settleNotification(verify);
+      put.recover = async (error) => {
+        if (!isUnknownOutcome(error)) return undefined;
+        const fresh = await getNotification(call, bucket, input.bucketRegion, sourceAccount);
+        return configsEqual(fresh, mergeOwnEntry(fresh, entry, rule, bucket).config) ? {} : undefined;
+      };
+    }
+    actions.push(put);
+  }
+  const planned: S3Planned = { actions, warnings, entry, desired, replaced, statementId: permission.reusedStatementId ?? permission.statementId, sourceAccount };
+  if (existing) planned.existing = existing;
+  return planned;
+}
+
+function countEntries(config: NotificationConfiguration): number {
+  return (config.LambdaFunctionConfigurations?.length ?? 0) + (config.QueueConfigurations?.length ?? 0) + (config.TopicConfigurations?.length ?? 0);
+}
+
+function putInput(bucket: string, config: NotificationConfiguration, expectedOwner: string): Record<string, unknown> {
+  return { Bucket: bucket, NotificationConfiguration: config, ExpectedBucketOwner: expectedOwner };
+}
+
+/** Reads a bucket's whole notification configuration. */
+export async function getNotification(call: CallApi, bucket: string, region: string, expectedOwner: string): Promise<NotificationConfiguration> {
+  const out = (await call('s3:GetBucketNotificationConfiguration', { Bucket: bucket, ExpectedBucketOwner: expectedOwner }, region)) as object;
+  return toNotificationConfiguration(out);
+}
+
+/** What the read-back after the write needs. */
+export interface NotificationVerify {
+  call: CallApi;
+  bucket: string;
+  region: string;
+  expectedOwner: string;
+  entry: LambdaFunctionConfiguration;
+  rule: CandidateRule;
+  reporter?: Reporter | undefined;
+  rounds?: number;
+}
+
+/**
+ * After the PUT: read the configuration back; when evsrc's entry is missing or differs (another writer
+ * replaced the configuration between our read and write, or right after), merge again on the fresh
+ * configuration and write again, at most MAX_MERGE_ROUNDS times. Returns the configuration as read back.
+ * When the read-back itself fails the PUT has still succeeded, so that is a warning, not a failure.
+ */
+export async function settleNotification(v: NotificationVerify): Promise<{ config: NotificationConfiguration; rounds: number }> {
+  const maxRounds = v.rounds ?? MAX_MERGE_ROUNDS;
+  for (let round = 0; ; round += 1) {
+    let fresh: NotificationConfiguration;
+    try {
+      fresh = await getNotification(v.call, v.bucket, v.region, v.expectedOwner);
+    } catch (error) {
+      v.reporter?.emit({
+        type: 'warning',
+        message: `bucket ${v.bucket}: the write succeeded but reading it back failed (${(error as Error).message}); check with: aws s3api get-bucket-notification-configuration --bucket ${v.bucket}`,
+      });
+      return { config: {}, rounds: round };
+    }
+    const { config: desired } = mergeOwnEntry(fresh, v.entry, v.rule, v.bucket);
+    if (configsEqual(fresh, desired)) return { config: fresh, rounds: round };
+    if (round >= maxRounds) {
+      throw new AwsFailure(
+        `bucket ${v.bucket}: another writer kept replacing the notification configuration; entry ${v.entry.Id} is still missing after ${maxRounds + 1} writes`,
+        { hint: 'find the other tool writing this bucket\'s notifications (S3 has no locking for them), then re-run' },
+      );
+    }
+    v.reporter?.emit({ type: 'progress', message: `bucket ${v.bucket}: the configuration changed meanwhile (another writer); merging again (round ${round + 2})` });
+    await v.call('s3:PutBucketNotificationConfiguration', putInput(v.bucket, desired, v.expectedOwner), v.region);
+  }
+}
+
+/** evsrc's entry as a TriggerView. */
+export function notificationView(bucketArn: string, entry: LambdaFunctionConfiguration, statementId: string): TriggerView {
+  const filter = entryFilter(entry);
+  const settings: Record<string, unknown> = { events: entry.Events };
+  if (filter.prefix !== undefined) settings.prefix = filter.prefix;
+  if (filter.suffix !== undefined) settings.suffix = filter.suffix;
+  settings.permissionStatementId = statementId;
+  return { type: 's3', id: entry.Id ?? '', sourceArn: bucketArn, functionArn: entry.LambdaFunctionArn, settings };
+}
+
+async function planAdd(ctx: AdapterContext, request: AddRequest<S3Options>): Promise<AddPlan> {
+  checkPushQualifier(request.fn);
+  const ref = parseBucketRef(request.source);
+  const call = sessionCall(ctx.aws);
+  const region = request.fn.region ?? (await ctx.aws.region());
+  const bucket = ref.name;
+  const notFound = (error: unknown) =>
+    isAwsError(error, 'NoSuchBucket')
+      ? new NotFoundError(`bucket ${bucket} does not exist`, { awsErrorName: 'NoSuchBucket', hint: 'check the bucket name (aws s3 ls lists your buckets)' })
+      : error;
+  const [fn, location] = await Promise.all([
+    resolveFunction(ctx.aws, request.fn),
+    (call('s3:GetBucketLocation', { Bucket: bucket }, region) as Promise<{ LocationConstraint?: string | null }>).catch((error: unknown) => {
+      throw notFound(error);
+    }),
+  ]);
+  const bucketRegion = regionOfLocation(location.LocationConstraint);
+  const bucketArn = `arn:${ref.partition ?? partitionOf(fn.region)}:s3:::${bucket}`;
+  const sourceAccount = request.options.sourceAccount ?? fn.account;
+  // Refuse a region mismatch before reading more: S3 would not deliver anyway.
+  if (bucketRegion !== fn.region) planS3({ bucket, bucketArn, bucketRegion, fn, config: {}, policy: { statements: [] }, options: request.options });
+  const [config, policy] = await Promise.all([
+    getNotification(call, bucket, bucketRegion, sourceAccount).catch((error: unknown) => {
+      if (isAwsError(error, 'AccessDenied')) {
+        throw new PreconditionError(`bucket ${bucket}: access denied reading its notification configuration as owner ${sourceAccount}`, {
+          awsErrorName: 'AccessDenied',
+          hint: `the caller needs s3:GetBucketNotification; if the bucket belongs to another account, pass --source-account <that account id>`,
+        });
+      }
+      throw notFound(error);
+    }),
+    readFunctionPolicy(call, fn.arn),
+  ]);
+  const planned = planS3({ bucket, bucketArn, bucketRegion, fn, config, policy, options: request.options, call, reporter: ctx.reporter });
+  const plan: AddPlan = {
+    type: 's3',
+    source: { arn: bucketArn, name: bucket },
+    functionArn: fn.arn,
+    actions: planned.actions,
+    warnings: planned.warnings,
+    async finish() {
+      return notificationView(bucketArn, planned.entry, planned.statementId);
+    },
+  };
+  if (planned.existing) plan.current = notificationView(bucketArn, planned.existing, planned.statementId);
+  return plan;
+}
+
+/** The S3 source adapter. */
+export const s3Adapter: SourceAdapter<S3Options> = {
+  spec: s3Spec,
+  parseAddOptions: parseS3Options,
+  planAdd,
+};
