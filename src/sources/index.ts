@@ -1,3 +1,5 @@
+import { dynamodbAdapter } from './dynamodb.js';
+import { kinesisAdapter } from './kinesis.js';
 import { sqsAdapter } from './sqs.js';
 import type { SourceAdapter, SourceType } from './types.js';
 
@@ -7,6 +9,8 @@ import type { SourceAdapter, SourceType } from './types.js';
  */
 export const ADAPTERS: Partial<Record<SourceType, SourceAdapter<unknown>>> = {
   sqs: sqsAdapter as SourceAdapter<unknown>,
+  dynamodb: dynamodbAdapter as SourceAdapter<unknown>,
+  kinesis: kinesisAdapter as SourceAdapter<unknown>,
 };
 
 /** The adapters that are available, in the order `--help` lists them. */
