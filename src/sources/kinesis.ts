@@ -199,12 +199,16 @@ export function planKinesis(input: KinesisPlanInput): { actions: Action[]; warni
         summary: `register consumer ${options.consumer} on stream ${stream.name} and wait until it is ACTIVE`,
         input: { StreamARN: stream.arn, ConsumerName: options.consumer },
         settle: input.consumerActive,
-        undo: () => ({
-          api: 'kinesis:DeregisterStreamConsumer',
-          summary: `deregister consumer ${options.consumer} of stream ${stream.name}`,
-          input: { StreamARN: stream.arn, ConsumerName: options.consumer },
-          ...(stream.region ? { region: stream.region } : {}),
-        }),
+        // By ARN when known: it names exactly the consumer this plan registered.
+        undo: (result) => {
+          const arn = consumerArnOf(result);
+          return {
+            api: 'kinesis:DeregisterStreamConsumer',
+            summary: `deregister consumer ${options.consumer} of stream ${stream.name}`,
+            input: arn ? { ConsumerARN: arn } : { StreamARN: stream.arn, ConsumerName: options.consumer },
+            ...(stream.region ? { region: stream.region } : {}),
+          };
+        },
       };
       if (stream.region) register.region = stream.region;
       prepare.push(register);

@@ -270,7 +270,8 @@ describe('planKinesis', () => {
     expect(register?.input).toEqual({ StreamARN: STREAM.arn, ConsumerName: 'efo' });
     const settled = await register?.settle?.({ Consumer: { ConsumerARN: CONSUMER_ARN, ConsumerStatus: 'CREATING' } });
     expect(create?.bind?.([settled], create.input).EventSourceArn).toBe(CONSUMER_ARN);
-    expect(register?.undo?.(settled)).toMatchObject({ api: 'kinesis:DeregisterStreamConsumer', input: { StreamARN: STREAM.arn, ConsumerName: 'efo' } });
+    expect(register?.undo?.(settled)).toMatchObject({ api: 'kinesis:DeregisterStreamConsumer', input: { ConsumerARN: CONSUMER_ARN } });
+    expect(register?.undo?.(undefined)?.input).toEqual({ StreamARN: STREAM.arn, ConsumerName: 'efo' });
   });
 
   it('a consumer being deleted, or a stream not ACTIVE, is exit 3', () => {
