@@ -68,3 +68,21 @@ export async function getMapping(aws: AwsSession, uuid: string, region?: string)
     throw error;
   }
 }
+
+/**
+ * Every mapping of a function (all pages), matched on FunctionArn. Asks by the function's ARN first and,
+ * when nothing comes back, by its name: some emulators filter on the exact string used at creation.
+ */
+export async function listMappingsForFunction(aws: AwsSession, fn: ResolvedFunction): Promise<EventSourceMappingConfiguration[]> {
+  const list = (name: string) =>
+    aws.paginate<EventSourceMappingConfiguration>(
+      'lambda',
+      'ListEventSourceMappings',
+      { FunctionName: name, MaxItems: 100 },
+      { inputToken: 'Marker', outputToken: 'NextMarker', items: 'EventSourceMappings' },
+      { region: fn.region || undefined },
+    );
+  let found = await list(fn.arn);
+  if (found.length === 0) found = await list(fn.qualifier ? `${fn.name}:${fn.qualifier}` : fn.name);
+  return found.filter((m) => m.FunctionArn === fn.arn);
+}

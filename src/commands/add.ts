@@ -50,6 +50,8 @@ export async function runAdd(ctx: CommandContext, type: SourceType, source: stri
   } else if (!ctx.globals.dryRun) {
     outcome.trigger = (await plan.finish(actx, [])) ?? null;
   }
+  // A source made by the plan (a stream enabled, a consumer registered) is only known now.
+  if (outcome.trigger?.sourceArn) outcome.source.arn = outcome.trigger.sourceArn;
   ctx.reporter.close();
   outcome.warnings = [...ctx.reporter.warnings];
   ctx.io.stdout.write(ctx.globals.output === 'json' ? renderAddJson(outcome) : renderAddText(outcome, ctx.chalk));

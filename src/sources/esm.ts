@@ -56,6 +56,15 @@ const readFilters = (m: EventSourceMappingConfiguration): string[] =>
     }
   });
 
+/** A timestamp (Date, ISO text or epoch seconds) as whole epoch seconds; undefined when absent. */
+export function epochSeconds(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value instanceof Date) return Math.floor(value.getTime() / 1000);
+  if (typeof value === 'number') return Math.floor(value);
+  const parsed = Date.parse(String(value));
+  return Number.isNaN(parsed) ? undefined : Math.floor(parsed / 1000);
+}
+
 const ENABLED_STATES = new Set(['Enabled', 'Enabling', 'Creating', 'Updating']);
 
 /** Every managed field: how it is read from a mapping and written to a request. */
@@ -96,7 +105,8 @@ export const ESM_FIELDS: readonly Field[] = [
     read: (m) => m.StartingPositionTimestamp,
     write: (v) => ({ StartingPositionTimestamp: v }),
     createOnly: true,
-    equal: (a, b) => (a instanceof Date ? a.getTime() : a) === (b instanceof Date ? b.getTime() : b),
+    // AWS keeps the timestamp to the second; compare at that precision.
+    equal: (a, b) => epochSeconds(a) === epochSeconds(b),
   },
   { key: 'parallelization', api: 'ParallelizationFactor', read: (m) => m.ParallelizationFactor ?? 1, write: (v) => ({ ParallelizationFactor: v }) },
   { key: 'retryAttempts', api: 'MaximumRetryAttempts', read: (m) => m.MaximumRetryAttempts ?? -1, write: (v) => ({ MaximumRetryAttempts: v }) },
@@ -161,8 +171,11 @@ export function effectiveSettings(asked: EsmSettings, existing?: EventSourceMapp
 }
 
 /**
- * AWS rule (Lambda API, MaximumBatchingWindowInSeconds): for streams and SQS, a batch size over 10
- * needs a batching window of at least 1 second. Checked on the settings the mapping would end up with.
+ * AWS rule for SQS (Lambda API, MaximumBatchingWindowInSeconds): a batch size over 10 needs a batching
+ * window of at least 1 second. The API text also names streams, but streams default to a batch of 100
+ * with a window of 0 (Lambda developer guide, DynamoDB and Kinesis parameter tables) and the errors
+ * reported in the wild are all SQS, so evsrc applies it to SQS only. Checked on the settings the
+ * mapping would end up with.
  */
 export function checkBatchWindow(effective: EsmSettings, asked: EsmSettings): void {
   const batch = effective.batchSize;

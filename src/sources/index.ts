@@ -1,3 +1,5 @@
+import { dynamodbAdapter } from './dynamodb.js';
+import { kinesisAdapter } from './kinesis.js';
 import { s3Adapter } from './s3.js';
 import { snsAdapter } from './sns.js';
 import { sqsAdapter } from './sqs.js';
@@ -11,6 +13,8 @@ export const ADAPTERS: Partial<Record<SourceType, SourceAdapter<unknown>>> = {
   sqs: sqsAdapter as SourceAdapter<unknown>,
   s3: s3Adapter as SourceAdapter<unknown>,
   sns: snsAdapter as SourceAdapter<unknown>,
+  dynamodb: dynamodbAdapter as SourceAdapter<unknown>,
+  kinesis: kinesisAdapter as SourceAdapter<unknown>,
 };
 
 /** The adapters that are available, in the order `--help` lists them. */

@@ -54,7 +54,7 @@ const MAX_PATTERN_CHARS = 4096;
 const MAX_FILTERS = 10;
 
 /** Parses --filter values (JSON or @file) into canonical Lambda filter patterns. */
-export function parseFilters(values: unknown, flag = '--filter'): string[] | undefined {
+export function parseFilters(values: unknown, flag = '--filter', example = '{"body":{"type":["order"]}}'): string[] | undefined {
   if (values === undefined) return undefined;
   const list = (Array.isArray(values) ? values : [values]).map(String);
   if (list.length > MAX_FILTERS) {
@@ -66,10 +66,10 @@ export function parseFilters(values: unknown, flag = '--filter'): string[] | und
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw invalidFlag(flag, raw, `a filter must be a JSON object such as '{"body":{"type":["order"]}}' (${(error as Error).message})`);
+      throw invalidFlag(flag, raw, `a filter must be a JSON object such as '${example}' (${(error as Error).message})`);
     }
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw invalidFlag(flag, raw, 'a filter must be a JSON object such as \'{"body":{"type":["order"]}}\'');
+      throw invalidFlag(flag, raw, `a filter must be a JSON object such as '${example}'`);
     }
     if (Object.keys(parsed).length === 0) throw invalidFlag(flag, raw, 'a filter pattern must not be empty');
     const canonical = canonicalJson(parsed);

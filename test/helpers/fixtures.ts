@@ -1,5 +1,8 @@
 /** Creates emulator resources directly through the AWS SDK (not through evsrc) for integration tests. */
 import { deflateRawSync } from 'node:zlib';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTableCommand, type StreamViewType } from '@aws-sdk/client-dynamodb';
+import { CreateStreamCommand, KinesisClient, ListStreamConsumersCommand, RegisterStreamConsumerCommand } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { LambdaClient, CreateFunctionCommand, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { SQSClient, CreateQueueCommand } from '@aws-sdk/client-sqs';
@@ -138,6 +141,55 @@ export async function notificationOf(endpoint: string, bucket: string, region = 
   const { $metadata: _m, ...config } = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
   s3.destroy();
   return config;
+}
+
+/** Creates a DynamoDB table (hash key `id`), with a stream when `stream` names a view type; returns its description. */
+export async function createTable(endpoint: string, name: string, stream?: StreamViewType, region = 'us-east-1') {
+  const ddb = new DynamoDBClient(clientConfig(endpoint, region));
+  const out = await ddb.send(
+    new CreateTableCommand({
+      TableName: name,
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      ...(stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: stream } } : {}),
+    }),
+  );
+  return { arn: out.TableDescription?.TableArn ?? '', streamArn: out.TableDescription?.LatestStreamArn };
+}
+
+/** A table as the emulator describes it now. */
+export async function describeTable(endpoint: string, name: string, region = 'us-east-1') {
+  const ddb = new DynamoDBClient(clientConfig(endpoint, region));
+  return (await ddb.send(new DescribeTableCommand({ TableName: name }))).Table;
+}
+
+/** Turns a table's stream off (its LatestStreamArn stays, disabled). */
+export async function disableStream(endpoint: string, name: string, region = 'us-east-1') {
+  const ddb = new DynamoDBClient(clientConfig(endpoint, region));
+  await ddb.send(new UpdateTableCommand({ TableName: name, StreamSpecification: { StreamEnabled: false } }));
+}
+
+// The Kinesis client needs the HTTP/1.1 handler to talk to a plain-HTTP endpoint.
+function kinesis(endpoint: string, region: string) {
+  return new KinesisClient({ ...clientConfig(endpoint, region), requestHandler: new NodeHttpHandler() });
+}
+
+/** Creates a one-shard Kinesis data stream and returns its ARN. */
+export async function createStream(endpoint: string, name: string, region = 'us-east-1'): Promise<string> {
+  await kinesis(endpoint, region).send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+  return `arn:aws:kinesis:${region}:123456789012:stream/${name}`;
+}
+
+/** Registers an enhanced fan-out consumer and returns its ARN. */
+export async function registerConsumer(endpoint: string, streamArn: string, name: string, region = 'us-east-1'): Promise<string> {
+  const out = await kinesis(endpoint, region).send(new RegisterStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: name }));
+  return out.Consumer?.ConsumerARN ?? '';
+}
+
+/** The consumers of a stream, read straight from the emulator. */
+export async function consumersOf(endpoint: string, streamArn: string, region = 'us-east-1') {
+  return (await kinesis(endpoint, region).send(new ListStreamConsumersCommand({ StreamARN: streamArn }))).Consumers ?? [];
 }
 
 /** Creates an SNS topic and returns its ARN. */

@@ -1,0 +1,295 @@
+import type { TableDescription } from '@aws-sdk/client-dynamodb';
+import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
+import { listMappingsForFunction, listMappingsForSource, resolveFunction, type ResolvedFunction } from '../aws/lambda.js';
+import { isAwsError } from '../aws/errors.js';
+import type { AwsSession } from '../aws/session.js';
+import { parseArn } from '../core/arn.js';
+import { NotFoundError, PreconditionError, UsageError } from '../core/errors.js';
+import { placeholder, type Action } from '../core/plan.js';
+import { pollUntil } from '../core/poll.js';
+import { executionRoleRetry, mappingView } from './esm.js';
+import { parseChoice } from './options.js';
+import {
+  STREAM_SETTING_KEYS,
+  dedupeMappings,
+  destinationActions,
+  finishStream,
+  parseStreamOptions,
+  planStreamMapping,
+  resolveDestination,
+  streamOptionSpecs,
+  waitUntilMappingGone,
+  type ResolvedDestination,
+  type StreamOptions,
+} from './stream-options.js';
+import type { AddPlan, AdapterContext, AddRequest, SourceAdapter, SourceSpec } from './types.js';
+
+/** The view types of a DynamoDB stream (StreamSpecification.StreamViewType). */
+export const STREAM_VIEW_TYPES = ['NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES', 'KEYS_ONLY'] as const;
+/** One of STREAM_VIEW_TYPES. */
+export type StreamViewType = (typeof STREAM_VIEW_TYPES)[number];
+
+/** Validated options of `evsrc add dynamodb`. */
+export interface DynamodbOptions extends StreamOptions {
+  /** Enable the table's stream with this view type when it has none. */
+  enableStream?: StreamViewType;
+}
+
+/** The flags of `evsrc add dynamodb`. */
+export const dynamodbSpec: SourceSpec = {
+  type: 'dynamodb',
+  argument: '<table>',
+  argumentDescription: 'table name, table ARN or stream ARN',
+  summary: 'Wire a DynamoDB table stream to a Lambda function (event source mapping)',
+  options: [
+    ...streamOptionSpecs('dynamodb'),
+    {
+      flags: '--enable-stream <view-type>',
+      description: `enable the table's stream when it has none: ${STREAM_VIEW_TYPES.join('|')}`,
+    },
+  ],
+  examples: [
+    'evsrc add dynamodb orders --function audit-orders --starting-position LATEST',
+    'evsrc add dynamodb orders --function audit-orders --starting-position TRIM_HORIZON --enable-stream NEW_AND_OLD_IMAGES --dry-run',
+    'evsrc add dynamodb orders --function audit-orders --starting-position LATEST --batch-size 500 --batching-window 5 --on-failure audit-dlq --bisect-on-error --retry-attempts 3',
+  ],
+};
+
+/** Validates the raw flags of `add dynamodb` (pure: no AWS). */
+export function parseDynamodbOptions(raw: Record<string, unknown>, now: Date = new Date()): DynamodbOptions {
+  const options: DynamodbOptions = parseStreamOptions('dynamodb', raw, now);
+  const view = parseChoice('--enable-stream', raw.enableStream, STREAM_VIEW_TYPES);
+  if (view) options.enableStream = view;
+  return options;
+}
+
+/** How the user named a table or its stream, normalised. */
+export type TableRef =
+  | { kind: 'name'; table: string }
+  | { kind: 'table-arn'; table: string; arn: string; region: string; account: string }
+  | { kind: 'stream-arn'; table: string; arn: string; streamArn: string; region: string; account: string };
+
+// DynamoDB table names: 3-255 letters, digits, underscores, hyphens and dots.
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+
+/** Parses a table name, table ARN or stream ARN; throws a UsageError naming <table> otherwise. */
+export function parseTableRef(value: string, label = '<table>'): TableRef {
+  const arn = parseArn(value);
+  if (arn) {
+    const m = /^table\/([^/]+)(\/stream\/(.+))?$/.exec(arn.resource);
+    const table = m?.[1];
+    if (arn.service !== 'dynamodb' || !m || !table || !TABLE_NAME.test(table) || !arn.region || !arn.account) {
+      throw new UsageError(
+        `${label}: ${JSON.stringify(value)} is not a DynamoDB table or stream ARN (arn:aws:dynamodb:<region>:<account>:table/<name>[/stream/<label>])`,
+      );
+    }
+    const tableArn = `arn:${arn.partition}:dynamodb:${arn.region}:${arn.account}:table/${table}`;
+    if (m[3]) return { kind: 'stream-arn', table, arn: tableArn, streamArn: value, region: arn.region, account: arn.account };
+    return { kind: 'table-arn', table, arn: tableArn, region: arn.region, account: arn.account };
+  }
+  if (!TABLE_NAME.test(value)) {
+    throw new UsageError(`${label}: ${JSON.stringify(value)} is not a table name or ARN (names are 3-255 letters, digits, _, - and .)`);
+  }
+  return { kind: 'name', table: value };
+}
+
+/** A table as evsrc needs it. */
+export interface ResolvedTable {
+  name: string;
+  arn: string;
+  region: string;
+  status: string;
+  /** The current stream, when one is enabled. */
+  streamArn?: string;
+  viewType?: string;
+}
+
+function tableOf(t: TableDescription | undefined, ref: TableRef): ResolvedTable {
+  const arn = t?.TableArn ?? (ref.kind === 'name' ? '' : ref.arn);
+  const table: ResolvedTable = { name: t?.TableName ?? ref.table, arn, region: arn.split(':')[3] ?? '', status: t?.TableStatus ?? 'ACTIVE' };
+  if (t?.StreamSpecification?.StreamEnabled && t.LatestStreamArn) table.streamArn = t.LatestStreamArn;
+  if (t?.StreamSpecification?.StreamViewType) table.viewType = t.StreamSpecification.StreamViewType;
+  return table;
+}
+
+/** Reads a table with DescribeTable; a missing table is exit 3. */
+export async function resolveTable(aws: AwsSession, ref: TableRef): Promise<ResolvedTable> {
+  const region = ref.kind === 'name' ? undefined : ref.region;
+  try {
+    const out = await aws.call<{ Table?: TableDescription }>('dynamodb', 'DescribeTable', { TableName: ref.kind === 'name' ? ref.table : ref.arn }, { region });
+    return tableOf(out.Table, ref);
+  } catch (error) {
+    if (isAwsError(error, 'ResourceNotFoundException')) {
+      throw new NotFoundError(`table ${ref.table} does not exist in ${region ?? (await aws.region())}`, {
+        awsErrorName: 'ResourceNotFoundException',
+        hint: 'check the table name and --region (aws dynamodb list-tables lists the tables of a region)',
+      });
+    }
+    throw error;
+  }
+}
+
+/** The IAM actions the execution role needs to read the stream (AWSLambdaDynamoDBExecutionRole) and write to the destination. */
+export function dynamodbRoleHint(table: ResolvedTable, fn: Pick<ResolvedFunction, 'role'>, destination?: ResolvedDestination): string {
+  const stream = table.streamArn ?? `${table.arn}/stream/*`;
+  return (
+    `the execution role ${fn.role ?? 'of the function'} needs dynamodb:DescribeStream, dynamodb:GetRecords, ` +
+    `dynamodb:GetShardIterator and dynamodb:ListStreams on ${stream}` +
+    (destination ? `, and ${destinationActions(destination)}` : '') +
+    '; the AWS managed policy AWSLambdaDynamoDBExecutionRole grants the stream actions'
+  );
+}
+
+/** Everything planDynamodb needs, read beforehand. */
+export interface DynamodbPlanInput {
+  ref: TableRef;
+  table: ResolvedTable;
+  fn: ResolvedFunction;
+  /** All mappings that read the table's current stream (any function). */
+  readers: EventSourceMappingConfiguration[];
+  /** All mappings of the function (any source). */
+  functionMappings: EventSourceMappingConfiguration[];
+  options: DynamodbOptions;
+  destination?: ResolvedDestination;
+  /** The wait after UpdateTable: until the table is ACTIVE with a stream ARN. */
+  streamEnabled(result: unknown): Promise<unknown>;
+  mappingGone(uuid: string): (result: unknown) => Promise<unknown>;
+}
+
+// DynamoDB Streams: "More than 2 processes are reading from the same streams shard at the same time.
+// Exceeding this limit may result in request throttling" (LimitExceededException).
+const MAX_READERS = 2;
+
+/** Plans `add dynamodb` from what was read (pure): stream present or enabled, readers, converge. */
+export function planDynamodb(input: DynamodbPlanInput): { actions: Action[]; warnings: string[]; existing?: EventSourceMappingConfiguration; sourceArn: string } {
+  const { ref, table, fn, options } = input;
+  if (fn.region && table.region && fn.region !== table.region) {
+    throw new PreconditionError(`table ${table.arn} is in ${table.region} but function ${fn.arn} is in ${fn.region}; Lambda reads streams of its own region only`);
+  }
+  const warnings: string[] = [];
+  const prepare: Action[] = [];
+  if (ref.kind === 'stream-arn') {
+    if (options.enableStream) throw new UsageError('--enable-stream: not valid with a stream ARN; name the table instead');
+    if (!table.streamArn) {
+      throw new PreconditionError(`stream ${ref.streamArn} is not enabled: table ${table.name} has no stream now`, {
+        hint: `name the table and add --enable-stream NEW_AND_OLD_IMAGES (or NEW_IMAGE, OLD_IMAGE, KEYS_ONLY): evsrc add dynamodb ${table.name} --enable-stream NEW_AND_OLD_IMAGES ...`,
+      });
+    }
+    if (table.streamArn !== ref.streamArn) {
+      throw new PreconditionError(`stream ${ref.streamArn} is not the current stream of table ${table.name} (that is ${table.streamArn})`, {
+        hint: `name the table (${table.name}) or its current stream ARN`,
+      });
+    }
+  } else if (!table.streamArn) {
+    if (!options.enableStream) {
+      throw new PreconditionError(`table ${table.name} has no stream enabled; Lambda reads a table's changes from its DynamoDB stream`, {
+        hint:
+          `re-run with --enable-stream NEW_AND_OLD_IMAGES (or NEW_IMAGE, OLD_IMAGE, KEYS_ONLY) to let evsrc enable it, or enable it yourself: ` +
+          `aws dynamodb update-table --table-name ${table.name} --stream-specification StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES`,
+      });
+    }
+    const update: Action = {
+      api: 'dynamodb:UpdateTable',
+      summary: `enable the stream of table ${table.name} (${options.enableStream}) and wait until the table is ACTIVE`,
+      input: { TableName: table.name, StreamSpecification: { StreamEnabled: true, StreamViewType: options.enableStream } },
+      settle: input.streamEnabled,
+      // Turning the stream off again would drop its records; a failed plan leaves it on and says so.
+      undo: () => undefined,
+    };
+    if (table.region) update.region = table.region;
+    prepare.push(update);
+  } else if (options.enableStream && table.viewType && table.viewType !== options.enableStream) {
+    warnings.push(
+      `table ${table.name} already has a stream (${table.viewType}); --enable-stream ${options.enableStream} is ignored (changing the view type means disabling and re-enabling the stream, which gives it a new ARN)`,
+    );
+  }
+
+  const streamArn = table.streamArn;
+  const streamPrefix = `${table.arn}/stream/`;
+  const readers = dedupeMappings([...input.readers, ...input.functionMappings.filter((m) => streamArn !== undefined && m.EventSourceArn === streamArn)]);
+  const related = input.functionMappings.filter((m) => m.EventSourceArn?.startsWith(streamPrefix) && m.EventSourceArn !== streamArn);
+  const asked = { ...options.settings };
+  if (input.destination) asked.onFailure = input.destination.arn;
+  const placeholderArn = placeholder(`stream ARN of table ${table.name}, known after UpdateTable`);
+  const planned = planStreamMapping({
+    type: 'dynamodb',
+    ...(streamArn ? { sourceArn: streamArn } : {}),
+    sourcePlaceholder: placeholderArn,
+    functionArn: fn.arn,
+    readers,
+    related,
+    asked,
+    replace: options.replace,
+    retry: [executionRoleRetry(dynamodbRoleHint(table, fn, input.destination))],
+    region: table.region || undefined,
+    ...(prepare.length > 0
+      ? { prepare: { actions: prepare, sourceArnOf: (r: unknown) => (r as TableDescription | undefined)?.LatestStreamArn } }
+      : {}),
+    mappingGone: input.mappingGone,
+  });
+  warnings.push(...planned.warnings);
+  if (planned.others.length >= MAX_READERS) {
+    const fns = [...new Set(planned.others.map((m) => m.FunctionArn))].join(', ');
+    warnings.push(
+      `${planned.others.length} mappings already read stream ${streamArn} (${fns}); DynamoDB Streams throttles more than ${MAX_READERS} readers per shard`,
+    );
+  }
+  return { actions: planned.actions, warnings, ...(planned.existing ? { existing: planned.existing } : {}), sourceArn: streamArn ?? placeholderArn };
+}
+
+/** The settle of UpdateTable: poll DescribeTable until the table is ACTIVE and its stream ARN is known. */
+export function waitForStream(ctx: AdapterContext, tableName: string, region?: string): (result: unknown) => Promise<unknown> {
+  const ready = (t: TableDescription | undefined) => t?.TableStatus === 'ACTIVE' && Boolean(t.StreamSpecification?.StreamEnabled && t.LatestStreamArn);
+  return async (result) =>
+    pollUntil(
+      ctx,
+      `table ${tableName} to be ACTIVE with a stream`,
+      async () => (await ctx.aws.call<{ Table?: TableDescription }>('dynamodb', 'DescribeTable', { TableName: tableName }, { region })).Table,
+      ready,
+      { initial: (result as { TableDescription?: TableDescription } | undefined)?.TableDescription, describe: (t) => t?.TableStatus ?? 'unknown' },
+    );
+}
+
+async function planAdd(ctx: AdapterContext, request: AddRequest<DynamodbOptions>): Promise<AddPlan> {
+  const ref = parseTableRef(request.source);
+  const tableP = resolveTable(ctx.aws, ref);
+  const fnP = resolveFunction(ctx.aws, request.fn);
+  const fnMappingsP = fnP.then((fn) => listMappingsForFunction(ctx.aws, fn));
+  // With a stream ARN the readers can be listed at once, beside the resolutions.
+  const readersP =
+    ref.kind === 'stream-arn'
+      ? listMappingsForSource(ctx.aws, ref.streamArn, ref.region)
+      : tableP.then((t) => (t.streamArn ? listMappingsForSource(ctx.aws, t.streamArn, t.region || undefined) : []));
+  const onFailure = request.options.onFailure;
+  const destinationP = onFailure ? fnP.then((fn) => resolveDestination(ctx.aws, onFailure, fn)) : Promise.resolve(undefined);
+  const [table, fn, functionMappings, readers, destination] = await Promise.all([tableP, fnP, fnMappingsP, readersP, destinationP]);
+  const region = table.region || undefined;
+  const planned = planDynamodb({
+    ref,
+    table,
+    fn,
+    readers,
+    functionMappings,
+    options: request.options,
+    ...(destination ? { destination } : {}),
+    streamEnabled: waitForStream(ctx, table.name, region),
+    mappingGone: waitUntilMappingGone(ctx, region),
+  });
+  const plan: AddPlan = {
+    type: 'dynamodb',
+    source: { arn: planned.sourceArn, name: table.name },
+    functionArn: fn.arn,
+    actions: planned.actions,
+    warnings: planned.warnings,
+    finish: finishStream('dynamodb', { actions: planned.actions, warnings: [], others: [], ...(planned.existing ? { existing: planned.existing } : {}) }, region),
+  };
+  if (planned.existing) plan.current = mappingView('dynamodb', planned.existing, STREAM_SETTING_KEYS);
+  return plan;
+}
+
+/** The DynamoDB Streams source adapter. */
+export const dynamodbAdapter: SourceAdapter<DynamodbOptions> = {
+  spec: dynamodbSpec,
+  parseAddOptions: (raw) => parseDynamodbOptions(raw),
+  planAdd,
+};
