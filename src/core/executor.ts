@@ -128,7 +128,7 @@ async function rollBack(done: readonly Action[], results: readonly unknown[], op
   if (remaining.length > 0) {
     const first = options.describeError(cause);
     throw new PartialApplyError(`${first.message}; the change was applied in part and could not be fully undone`, remaining, {
-      hint: `left in place: ${remaining.join('; ')}`,
+      hint: `these steps ran and were not undone: ${remaining.join('; ')}`,
       awsErrorName: first.awsErrorName,
       requestId: first.requestId,
       cause,
