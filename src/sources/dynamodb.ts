@@ -7,13 +7,12 @@ import { parseArn } from '../core/arn.js';
 import { NotFoundError, PreconditionError, UsageError } from '../core/errors.js';
 import { placeholder, type Action } from '../core/plan.js';
 import { pollUntil } from '../core/poll.js';
-import { executionRoleRetry, mappingView } from './esm.js';
+import { executionRoleRetry } from './esm.js';
 import { parseChoice } from './options.js';
 import {
-  STREAM_SETTING_KEYS,
   dedupeMappings,
   destinationActions,
-  finishStream,
+  streamAddPlan,
   parseStreamOptions,
   planStreamMapping,
   resolveDestination,
@@ -275,16 +274,7 @@ async function planAdd(ctx: AdapterContext, request: AddRequest<DynamodbOptions>
     streamEnabled: waitForStream(ctx, table.name, region),
     mappingGone: waitUntilMappingGone(ctx, region),
   });
-  const plan: AddPlan = {
-    type: 'dynamodb',
-    source: { arn: planned.sourceArn, name: table.name },
-    functionArn: fn.arn,
-    actions: planned.actions,
-    warnings: planned.warnings,
-    finish: finishStream('dynamodb', { actions: planned.actions, warnings: [], others: [], ...(planned.existing ? { existing: planned.existing } : {}) }, region),
-  };
-  if (planned.existing) plan.current = mappingView('dynamodb', planned.existing, STREAM_SETTING_KEYS);
-  return plan;
+  return streamAddPlan('dynamodb', table.name, fn.arn, planned, region);
 }
 
 /** The DynamoDB Streams source adapter. */

@@ -7,12 +7,11 @@ import { parseArn } from '../core/arn.js';
 import { NotFoundError, PreconditionError, UsageError, invalidFlag } from '../core/errors.js';
 import { placeholder, type Action } from '../core/plan.js';
 import { pollUntil } from '../core/poll.js';
-import { executionRoleRetry, mappingView } from './esm.js';
+import { executionRoleRetry } from './esm.js';
 import {
-  STREAM_SETTING_KEYS,
   dedupeMappings,
   destinationActions,
-  finishStream,
+  streamAddPlan,
   parseStreamOptions,
   planStreamMapping,
   resolveDestination,
@@ -300,16 +299,7 @@ async function planAdd(ctx: AdapterContext, request: AddRequest<KinesisOptions>)
     consumerActive: waitForConsumer(ctx, stream, consumerName ?? ''),
     mappingGone: waitUntilMappingGone(ctx, region),
   });
-  const plan: AddPlan = {
-    type: 'kinesis',
-    source: { arn: planned.sourceArn, name: consumerName ? `${stream.name}/consumer/${consumerName}` : stream.name },
-    functionArn: fn.arn,
-    actions: planned.actions,
-    warnings: planned.warnings,
-    finish: finishStream('kinesis', { actions: planned.actions, warnings: [], others: [], ...(planned.existing ? { existing: planned.existing } : {}) }, region),
-  };
-  if (planned.existing) plan.current = mappingView('kinesis', planned.existing, STREAM_SETTING_KEYS);
-  return plan;
+  return streamAddPlan('kinesis', consumerName ? `${stream.name}/consumer/${consumerName}` : stream.name, fn.arn, planned, region);
 }
 
 /** The Kinesis data streams source adapter. */

@@ -520,3 +520,24 @@ export function finishStream(type: StreamType, planned: StreamPlan, region?: str
     return mappingView(type, settled, STREAM_SETTING_KEYS) as TriggerView;
   };
 }
+
+/** The AddPlan of a stream source from its planner's output (shared by dynamodb and kinesis). */
+export function streamAddPlan(
+  type: StreamType,
+  name: string,
+  functionArn: string,
+  planned: { actions: Action[]; warnings: string[]; existing?: EventSourceMappingConfiguration; sourceArn: string },
+  region?: string,
+): AddPlan {
+  const stream: StreamPlan = { actions: planned.actions, warnings: [], others: [], ...(planned.existing ? { existing: planned.existing } : {}) };
+  const plan: AddPlan = {
+    type,
+    source: { arn: planned.sourceArn, name },
+    functionArn,
+    actions: planned.actions,
+    warnings: planned.warnings,
+    finish: finishStream(type, stream, region),
+  };
+  if (planned.existing) plan.current = mappingView(type, planned.existing, STREAM_SETTING_KEYS);
+  return plan;
+}
