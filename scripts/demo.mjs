@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createFunction, createQueue } from './fixtures.mjs';
+import { createBucket, createFunction, createQueue, createStream, createTable, createTopic } from './fixtures.mjs';
 import { startMoto } from './moto.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -34,6 +34,18 @@ try {
   evsrc('add', 'sqs', 'orders', '--function', 'process-orders', '--batch-size', '100', '--report-batch-item-failures', '--output', 'json');
   evsrc('add', 'sqs', 'jobs.fifo', '--function', 'process-orders', '--batch-size', '20');
   evsrc('add', 'sqs', 'missing-queue', '--function', 'process-orders');
+
+  await createBucket(moto.endpoint, 'uploads');
+  await createTopic(moto.endpoint, 'alerts');
+  await createTable(moto.endpoint, 'orders-table');
+  await createStream(moto.endpoint, 'clicks');
+  console.log('\ncreated bucket uploads, topic alerts, table orders-table (no stream yet) and stream clicks');
+  evsrc('add', 's3', 'uploads', '--function', 'process-orders', '--prefix', 'images/', '--suffix', '.jpg');
+  evsrc('add', 's3', 'uploads', '--function', 'process-orders', '--events', 's3:ObjectCreated:Put', '--prefix', 'images/');
+  evsrc('add', 'sns', 'alerts', '--function', 'process-orders', '--filter-policy', '{"severity":["high"]}');
+  evsrc('add', 'dynamodb', 'orders-table', '--function', 'process-orders', '--starting-position', 'LATEST');
+  evsrc('add', 'dynamodb', 'orders-table', '--function', 'process-orders', '--starting-position', 'LATEST', '--enable-stream', 'NEW_AND_OLD_IMAGES');
+  evsrc('add', 'kinesis', 'clicks', '--function', 'process-orders', '--starting-position', 'TRIM_HORIZON', '--batch-size', '500', '--parallelization', '2');
 } finally {
   moto.stop();
 }

@@ -67,3 +67,35 @@ export async function setup(endpoint, count) {
   await createFunction(endpoint, 'bench-fn');
   for (let i = 0; i < count; i += 1) await createQueue(endpoint, `bench-${i}`, { VisibilityTimeout: '60' });
 }
+
+/** Creates an S3 bucket. */
+export async function createBucket(endpoint, name) {
+  const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
+  await new S3Client({ ...config(endpoint), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: name }));
+}
+
+/** Creates an SNS topic; returns its ARN. */
+export async function createTopic(endpoint, name) {
+  const { SNSClient, CreateTopicCommand } = await import('@aws-sdk/client-sns');
+  return (await new SNSClient(config(endpoint)).send(new CreateTopicCommand({ Name: name }))).TopicArn;
+}
+
+/** Creates a DynamoDB table without a stream. */
+export async function createTable(endpoint, name) {
+  const { DynamoDBClient, CreateTableCommand } = await import('@aws-sdk/client-dynamodb');
+  await new DynamoDBClient(config(endpoint)).send(
+    new CreateTableCommand({
+      TableName: name,
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+}
+
+/** Creates a one-shard Kinesis stream. */
+export async function createStream(endpoint, name) {
+  const { KinesisClient, CreateStreamCommand } = await import('@aws-sdk/client-kinesis');
+  const { NodeHttpHandler } = await import('@smithy/node-http-handler');
+  await new KinesisClient({ ...config(endpoint), requestHandler: new NodeHttpHandler() }).send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+}

@@ -36,7 +36,7 @@ export async function runAdd(ctx: CommandContext, type: SourceType, source: stri
 
   if (!ctx.globals.dryRun && plan.actions.length > 0) {
     const aws = actx.aws;
-    const { results } = await applyPlan(plan.actions, {
+    const { results, inputs } = await applyPlan(plan.actions, {
       call: (api, input, region) => {
         const [service, operation] = api.split(':') as [ServiceName, string];
         return aws.call(service, operation, input, { region });
@@ -46,6 +46,8 @@ export async function runAdd(ctx: CommandContext, type: SourceType, source: stri
       errorName: awsErrorName,
       sleep: ctx.sleep,
     });
+    // Report what was really sent: inputs bound at run time replace the plan's placeholders.
+    outcome.actions = outcome.actions.map((view, i) => ({ ...view, input: inputs[i] ?? view.input }));
     outcome.trigger = (await plan.finish(actx, results)) ?? null;
   } else if (!ctx.globals.dryRun) {
     outcome.trigger = (await plan.finish(actx, [])) ?? null;

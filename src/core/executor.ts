@@ -16,9 +16,10 @@ export interface ExecuteOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Outcome of each action, in order. */
+/** Outcome of each action, in order, and the inputs really sent (after `bind`). */
 export interface ExecuteResult {
   results: unknown[];
+  inputs: Record<string, unknown>[];
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -68,8 +69,10 @@ export async function runAction(action: Action, input: Record<string, unknown>, 
  */
 export async function applyPlan(actions: readonly Action[], options: ExecuteOptions): Promise<ExecuteResult> {
   const results: unknown[] = [];
+  const inputs: Record<string, unknown>[] = [];
   for (const action of actions) {
     const input = action.bind ? action.bind(results, action.input) : action.input;
+    inputs.push(input);
     options.reporter.emit({ type: 'progress', message: action.summary });
     let result: unknown;
     try {
@@ -83,7 +86,7 @@ export async function applyPlan(actions: readonly Action[], options: ExecuteOpti
     results.push(result);
   }
   options.reporter.emit({ type: 'progress-end', ok: true });
-  return { results };
+  return { results, inputs };
 }
 
 /** Runs an action; when it fails, lets its `recover` read back whether the write happened anyway. */

@@ -108,6 +108,8 @@ describe('evsrc add dynamodb against moto', () => {
     const table = await describeTable(moto.endpoint, 'plain');
     expect(table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_IMAGE' });
     expect(r.json().source.arn).toBe(table?.LatestStreamArn);
+    // The real run reports the input really sent, not the plan's placeholder.
+    expect(r.json().actions[1].input.EventSourceArn).toBe(table?.LatestStreamArn);
     const mappings = await mappingsOf(moto.endpoint, table?.LatestStreamArn ?? '');
     expect(mappings).toHaveLength(1);
     expect(r.json().trigger.id).toBe(mappings[0]?.UUID);
