@@ -8,7 +8,7 @@ import { processIo, useColor, type Io } from './render/io.js';
 import { ConsoleReporter, loadSpinner } from './render/reporter.js';
 import { availableAdapters } from './sources/index.js';
 import { collect } from './sources/options.js';
-import type { SourceType } from './sources/types.js';
+import { SOURCE_TYPES, type SourceType } from './sources/types.js';
 
 /** Test seams: a faster sleep for polls and retries. */
 export interface MainOptions {
@@ -128,6 +128,26 @@ function buildProgram(io: Io, dispatch: (invocation: Invocation) => void): Comma
       });
     });
   }
+  program
+    .command('list')
+    .description('show every trigger of a function (or of every function in the region) and flag broken ones')
+    .option('--function <fn>', 'function name, ARN, partial ARN, or name:alias / name:version (default: every function in the region)')
+    .option('--type <type>', `only these source types: ${SOURCE_TYPES.join(', ')} (repeatable, or comma-separated)`, collect)
+    .option('--check-permissions', 'without --function: also read every function policy to flag orphaned and missing permissions (slow: 15 a second)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ evsrc list --function process-orders\n  $ evsrc list --type sqs --type s3 --output json\n  $ evsrc list --check-permissions\n',
+    )
+    .action((_opts: unknown, command: Command) => {
+      dispatch({
+        command,
+        execute: async (ctx) => {
+          const { runList } = await import('./commands/list.js');
+          return runList(ctx, command.opts());
+        },
+      });
+    });
+
   return program;
 }
 
