@@ -148,6 +148,29 @@ function buildProgram(io: Io, dispatch: (invocation: Invocation) => void): Comma
       });
     });
 
+  program
+    .command('remove')
+    .description('remove a trigger (and the permission behind it); asks first on a terminal, needs --yes otherwise')
+    .argument('<type|mapping-uuid>', `source type (${SOURCE_TYPES.join(', ')}) or the UUID of an event source mapping`)
+    .argument('[source]', 'queue, table, stream, bucket or topic (name or ARN)')
+    .option('--function <fn>', 'the function whose trigger to remove (required with a source type)')
+    .option('--events <events>', 's3: only entries with exactly these event types (comma-separated or repeated)', collect)
+    .option('--prefix <prefix>', 's3: only entries with this key prefix filter')
+    .option('--suffix <suffix>', 's3: only entries with this key suffix filter')
+    .option('--id <id>', 's3: only the entry with this notification id')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ evsrc remove sqs orders --function process-orders --yes\n  $ evsrc remove 6c9f2a1e-0d1b-4d0a-9a52-3f1b2c4d5e6f --yes\n  $ evsrc remove s3 uploads --function thumbnails --prefix images/ --dry-run\n  $ evsrc remove sns alerts --function notify\n',
+    )
+    .action((first: string, source: string | undefined, _opts: unknown, command: Command) => {
+      dispatch({
+        command,
+        execute: async (ctx) => {
+          const { runRemove } = await import('./commands/remove.js');
+          return runRemove(ctx, first, source, command.opts());
+        },
+      });
+    });
   return program;
 }
 
