@@ -67,20 +67,23 @@ export function renderListText(inventory: Inventory, chalk: ChalkInstance): stri
   for (const [functionArn, triggers] of groups) {
     if (lines.length > 0) lines.push('');
     lines.push(`${chalk.bold(shortFunction(functionArn))}  ${chalk.dim(functionArn)}`);
-    const rows = [['', 'TYPE', 'SOURCE', 'ID', 'STATE', 'SETTINGS']];
-    for (const t of triggers) rows.push([flagged.has(t.id) ? '!' : ' ', t.type, t.sourceName ?? t.sourceArn, t.id || '-', stateOf(t), settingsLine(t)]);
-    lines.push(
-      ...table(rows, (cells, padded) =>
-        cells === rows[0]
-          ? padded.map((c) => chalk.dim(c))
-          : padded.map((c, i) => {
-              if (i === 0 && cells[0] === '!') return chalk.yellow(c);
-              if (i === 4 && cells[4]?.startsWith('Enabled')) return chalk.green(c);
-              if (i === 4 && (cells[4]?.startsWith('Disabled') || cells[4] === 'PendingConfirmation')) return chalk.yellow(c);
-              return c;
-            }),
-      ).map((l) => `  ${l}`),
+    // A '!' in the margin marks a trigger that has a problem listed below the tables.
+    const rows = [['TYPE', 'SOURCE', 'ID', 'STATE', 'SETTINGS']];
+    const marks = [' '];
+    for (const t of triggers) {
+      rows.push([t.type, t.sourceName ?? t.sourceArn, t.id || '-', stateOf(t), settingsLine(t)]);
+      marks.push(flagged.has(t.id) ? chalk.yellow('!') : ' ');
+    }
+    const rendered = table(rows, (cells, padded) =>
+      cells === rows[0]
+        ? padded.map((c) => chalk.dim(c))
+        : padded.map((c, i) => {
+            if (i === 3 && cells[3]?.startsWith('Enabled')) return chalk.green(c);
+            if (i === 3 && (cells[3]?.startsWith('Disabled') || cells[3] === 'PendingConfirmation')) return chalk.yellow(c);
+            return c;
+          }),
     );
+    lines.push(...rendered.map((l, i) => `${marks[i] ?? ' '} ${l}`));
   }
   if (inventory.warnings.length > 0) {
     lines.push('', chalk.yellow(`Problems (${inventory.warnings.length}):`));

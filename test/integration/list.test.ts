@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CreateAliasCommand, LambdaClient, PublishVersionCommand } from '@aws-sdk/client-lambda';
+import { DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { runCli } from '../helpers/cli.js';
 import {
   addPermission,
@@ -8,6 +10,7 @@ import {
   createQueue,
   createStream,
   createTableWithStream,
+  clientConfig,
   createTopic,
   putNotifications,
   subscribeFunction,
@@ -130,6 +133,30 @@ describe('evsrc list --function', () => {
     expect(r.stdout).toMatch(/Problems \(2\):/);
     expect(r.stdout).toMatch(/5 triggers, 2 problems\./);
     expect(r.stdout).not.toMatch(/\u001b\[/);
+  });
+
+  it('flags a mapping whose queue was deleted', async () => {
+    const doomed = await createQueue(moto.endpoint, 'doomed', { VisibilityTimeout: '60' });
+    const uuid = await createMapping(moto.endpoint, 'worker', doomed.arn);
+    await new SQSClient(clientConfig(moto.endpoint)).send(new DeleteQueueCommand({ QueueUrl: doomed.url }));
+    const doc = (await list('--function', 'worker', '--json')).json<{ triggers: Trigger[]; warnings: Warning[] }>();
+    expect(doc.triggers.map((t) => t.id)).toContain(uuid);
+    expect(doc.warnings.filter((w) => w.code === 'source-missing')).toMatchObject([{ triggerId: uuid, message: expect.stringMatching(/reads queue doomed, which no longer exists/) }]);
+  });
+
+  it('finds the triggers of an alias, with the permission on the alias', async () => {
+    const lambda = new LambdaClient(clientConfig(moto.endpoint));
+    const version = await lambda.send(new PublishVersionCommand({ FunctionName: 'worker' }));
+    await lambda.send(new CreateAliasCommand({ FunctionName: 'worker', Name: 'live', FunctionVersion: version.Version }));
+    const live = `${worker}:live`;
+    const topic = await createTopic(moto.endpoint, 'live-topic');
+    const sub = await subscribeFunction(moto.endpoint, topic, live);
+    await addPermission(moto.endpoint, 'worker', 'live-topic', 'sns.amazonaws.com', topic, { qualifier: 'live' });
+    const all = (await list('--function', 'worker', '--json')).json<{ triggers: Trigger[]; warnings: Warning[] }>();
+    expect(all.triggers.find((t) => t.id === sub)).toMatchObject({ type: 'sns', functionArn: live, sourceName: 'live-topic' });
+    expect(all.warnings.map((w) => w.statementId)).not.toContain('live-topic');
+    const onlyLive = (await list('--function', 'worker:live', '--json')).json<{ triggers: Trigger[] }>();
+    expect(onlyLive.triggers.map((t) => t.id)).toEqual([sub]);
   });
 
   it('a missing function exits 3', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { main } from '../../src/cli.js';
+import { runCli, TEST_ENV } from '../helpers/cli.js';
 import {
   addPermission,
   allMappings,
@@ -164,6 +165,36 @@ describe('evsrc remove safety', () => {
     expect((await notificationsOf(moto.endpoint, 'uploads')).LambdaFunctionConfigurations).toHaveLength(3);
     expect(await subscriptionsOf(moto.endpoint, alerts)).toHaveLength(2);
     expect(await policySids(moto.endpoint, 'worker')).toEqual(['worker-uploads', 'worker-alerts']);
+  });
+
+  it('on a terminal it shows the plan and asks; "no" removes nothing (exit 1), "yes" removes', async () => {
+    const run = async (answer: boolean) => {
+      let stdout = '';
+      let stderr = '';
+      const questions: string[] = [];
+      const code = await main(
+        ['--endpoint-url', moto.endpoint, 'remove', 'sqs', 'orders', '--function', 'worker'],
+        {
+          stdout: { write: (t: string) => ((stdout += t), true), isTTY: false },
+          stderr: { write: (t: string) => ((stderr += t), true), isTTY: false },
+          env: TEST_ENV,
+          interactive: true,
+          confirm: async (q) => (questions.push(q), answer),
+        },
+        { sleep: async () => {} },
+      );
+      return { code, stdout, stderr, questions };
+    };
+    const no = await run(false);
+    expect(no.code).toBe(1);
+    expect(no.questions).toEqual(['Remove it?']);
+    expect(no.stderr).toMatch(/About to remove sqs orders[\s\S]*lambda:DeleteEventSourceMapping/);
+    expect(no.stderr).toMatch(/cancelled: nothing was removed/);
+    expect(await uuids()).toContain(ids.sqs);
+    const yes = await run(true);
+    expect(yes.code).toBe(0);
+    expect(yes.stdout).toMatch(/Removed sqs orders/);
+    expect(await uuids()).not.toContain(ids.sqs);
   });
 
   it('--dry-run shows the plan with the API calls and removes nothing', async () => {
