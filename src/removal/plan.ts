@@ -137,7 +137,7 @@ export function planS3Removal(input: S3RemovalInput): RemovalPlan {
     if (removed.length > 0) {
       plan.actions.push({
         api: 's3:PutBucketNotificationConfiguration',
-        summary: `remove ${removed.length} ${removed.length === 1 ? 'entry' : 'entries'} (${removed.map((e) => e.Id ?? 'no id').join(', ')}) from bucket ${bucket}'s notifications, keeping the rest`,
+        summary: `remove ${removed.length} ${removed.length === 1 ? 'entry' : 'entries'} (${removed.map((e) => e.Id ?? 'no id').join(', ')}) from the notifications of bucket ${bucket}, keeping the rest`,
         input: { Bucket: bucket, NotificationConfiguration: config },
         retry: [OPERATION_ABORTED_RETRY],
       });
