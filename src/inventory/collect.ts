@@ -126,9 +126,12 @@ export async function listForFunction(ctx: ListContext, ref: FunctionRef, option
       return snsTriggers(aws, read.subscriptions.filter((s) => s.Protocol === 'lambda' && belongsTo(s.Endpoint ?? '', target)));
     }),
   ];
-  const [pushReads, revealed] = await Promise.all([each(tasks, (task) => task()), revealEncryptedFilters(aws, mappings, region)]);
+  const [pushReads, revealed, sourceFindings] = await Promise.all([
+    each(tasks, (task) => task()),
+    revealEncryptedFilters(aws, mappings, region),
+    checkSourcesEach(aws, mappingTriggers(mappings)),
+  ]);
   const pollTriggers = mappingTriggers(revealed);
-  const sourceFindings = await checkSourcesEach(aws, pollTriggers);
   ctx.reporter.emit({ type: 'progress-end' });
 
   const pushTriggers = pushReads.flat();

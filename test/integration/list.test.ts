@@ -15,6 +15,7 @@ import {
   putNotifications,
   subscribeFunction,
 } from '../helpers/fixtures.js';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { startMoto, type MotoServer } from '../helpers/moto.js';
 
 // Triggers are made straight through the AWS APIs (as the console or another tool would), never through evsrc.
@@ -178,6 +179,22 @@ describe('evsrc list (whole region)', () => {
     expect(theirs.map((t) => t.id).sort()).toEqual([ids.otherSqs, ids.otherSns, 'other-fn'].sort());
     // No function policy is read without --check-permissions.
     expect(r.stderr).not.toMatch(/GetPolicy/);
+  });
+
+  it('throttled reads are retried and the listing is still complete', async () => {
+    const proxy = await startFaultProxy(moto.endpoint);
+    try {
+      proxy.inject({ match: { operation: 'GetBucketNotificationConfiguration' }, fault: 'throttle', times: 2 });
+      proxy.inject({ match: { operation: 'ListSubscriptions' }, fault: 'throttle' });
+      proxy.inject({ match: { operation: 'ListEventSourceMappings' }, fault: 'throttle' });
+      const r = await runCli(['list', '--json'], proxy.url);
+      expect(r.stderr).not.toMatch(/error/);
+      expect(r.code).toBe(0);
+      expect(r.json<{ triggers: Trigger[] }>().triggers).toHaveLength(9);
+      expect(proxy.calls.filter((c) => c.injected === 'throttle')).toHaveLength(4);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('--check-permissions flags orphaned and missing permissions', async () => {
