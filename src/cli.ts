@@ -8,7 +8,7 @@ import { processIo, useColor, type Io } from './render/io.js';
 import { ConsoleReporter, loadSpinner } from './render/reporter.js';
 import { availableAdapters } from './sources/index.js';
 import { collect } from './sources/options.js';
-import type { SourceType } from './sources/types.js';
+import { SOURCE_TYPES, type SourceType } from './sources/types.js';
 
 /** Test seams: a faster sleep for polls and retries. */
 export interface MainOptions {
@@ -128,6 +128,49 @@ function buildProgram(io: Io, dispatch: (invocation: Invocation) => void): Comma
       });
     });
   }
+  program
+    .command('list')
+    .description('show every trigger of a function (or of every function in the region) and flag broken ones')
+    .option('--function <fn>', 'function name, ARN, partial ARN, or name:alias / name:version (default: every function in the region)')
+    .option('--type <type>', `only these source types: ${SOURCE_TYPES.join(', ')} (repeatable, or comma-separated)`, collect)
+    .option('--check-permissions', 'without --function: also read every function policy to flag orphaned and missing permissions (slow: 15 a second)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ evsrc list --function process-orders\n  $ evsrc list --type sqs --type s3 --output json\n  $ evsrc list --check-permissions\n',
+    )
+    .action((_opts: unknown, command: Command) => {
+      dispatch({
+        command,
+        execute: async (ctx) => {
+          const { runList } = await import('./commands/list.js');
+          return runList(ctx, command.opts());
+        },
+      });
+    });
+
+  program
+    .command('remove')
+    .description('remove a trigger (and the permission behind it); asks first on a terminal, needs --yes otherwise')
+    .argument('<type|mapping-uuid>', `source type (${SOURCE_TYPES.join(', ')}) or the UUID of an event source mapping`)
+    .argument('[source]', 'queue, table, stream, bucket or topic (name or ARN)')
+    .option('--function <fn>', 'the function whose trigger to remove (required with a source type)')
+    .option('--events <events>', 's3: only entries with exactly these event types (comma-separated or repeated)', collect)
+    .option('--prefix <prefix>', 's3: only entries with this key prefix filter')
+    .option('--suffix <suffix>', 's3: only entries with this key suffix filter')
+    .option('--id <id>', 's3: only the entry with this notification id')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ evsrc remove sqs orders --function process-orders --yes\n  $ evsrc remove 6c9f2a1e-0d1b-4d0a-9a52-3f1b2c4d5e6f --yes\n  $ evsrc remove s3 uploads --function thumbnails --prefix images/ --dry-run\n  $ evsrc remove sns alerts --function notify\n',
+    )
+    .action((first: string, source: string | undefined, _opts: unknown, command: Command) => {
+      dispatch({
+        command,
+        execute: async (ctx) => {
+          const { runRemove } = await import('./commands/remove.js');
+          return runRemove(ctx, first, source, command.opts());
+        },
+      });
+    });
   return program;
 }
 

@@ -48,12 +48,14 @@ export interface AddRequest<O> {
   options: O;
 }
 
-/** A trigger as evsrc shows it: the same shape for add results and (later) list. */
+/** A trigger as evsrc shows it: the same shape for add results, list and remove. */
 export interface TriggerView {
   type: SourceType;
   /** The id `evsrc remove` accepts: mapping UUID, notification id, subscription ARN. */
   id: string;
   sourceArn: string;
+  /** The source's short name (queue, table, stream, bucket or topic), where it is shown. */
+  sourceName?: string;
   functionArn: string;
   state?: string;
   stateTransitionReason?: string;

@@ -192,6 +192,15 @@ export async function consumersOf(endpoint: string, streamArn: string, region = 
   return (await kinesis(endpoint, region).send(new ListStreamConsumersCommand({ StreamARN: streamArn }))).Consumers ?? [];
 }
 
+// --- list/remove fixtures: triggers made straight through the AWS APIs, the way a console or another tool would ---
+
+/** Writes a bucket's whole notification configuration (what a person does with put-bucket-notification-configuration). */
+export async function putNotifications(endpoint: string, bucket: string, config: Record<string, unknown>): Promise<void> {
+  const { S3Client, PutBucketNotificationConfigurationCommand } = await import('@aws-sdk/client-s3');
+  const s3 = new S3Client({ ...clientConfig(endpoint), forcePathStyle: true });
+  await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: bucket, NotificationConfiguration: config as never }));
+}
+
 /** Creates an SNS topic and returns its ARN. */
 export async function createTopic(endpoint: string, name: string, region = 'us-east-1'): Promise<string> {
   const { SNSClient, CreateTopicCommand } = await import('@aws-sdk/client-sns');
@@ -256,4 +265,79 @@ export async function policyStatementsOf(endpoint: string, functionName: string,
   } finally {
     lambda.destroy();
   }
+}
+
+/** Subscribes a function to a topic (protocol lambda) and returns the subscription ARN. */
+export async function subscribeFunction(endpoint: string, topicArn: string, functionArn: string, attributes: Record<string, string> = {}): Promise<string> {
+  const { SNSClient, SubscribeCommand } = await import('@aws-sdk/client-sns');
+  const sns = new SNSClient(clientConfig(endpoint, topicArn.split(':')[3]));
+  const out = await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'lambda', Endpoint: functionArn, Attributes: attributes, ReturnSubscriptionArn: true }));
+  return out.SubscriptionArn ?? '';
+}
+
+/** lambda add-permission for a push source (s3.amazonaws.com or sns.amazonaws.com), as a person would run it. */
+export async function addPermission(
+  endpoint: string,
+  functionName: string,
+  statementId: string,
+  principal: string,
+  sourceArn?: string,
+  options: { qualifier?: string; sourceAccount?: string } = {},
+): Promise<void> {
+  const { AddPermissionCommand } = await import('@aws-sdk/client-lambda');
+  const lambda = new LambdaClient(clientConfig(endpoint));
+  await lambda.send(
+    new AddPermissionCommand({
+      FunctionName: functionName,
+      StatementId: statementId,
+      Action: 'lambda:InvokeFunction',
+      Principal: principal,
+      ...(sourceArn ? { SourceArn: sourceArn } : {}),
+      ...(options.sourceAccount ? { SourceAccount: options.sourceAccount } : {}),
+      ...(options.qualifier ? { Qualifier: options.qualifier } : {}),
+    }),
+  );
+}
+
+/** The statement ids of a function's resource policy ([] when it has none). */
+export async function policySids(endpoint: string, functionName: string): Promise<string[]> {
+  const { GetPolicyCommand } = await import('@aws-sdk/client-lambda');
+  const lambda = new LambdaClient(clientConfig(endpoint));
+  try {
+    const out = await lambda.send(new GetPolicyCommand({ FunctionName: functionName }));
+    return ((JSON.parse(out.Policy ?? '{}') as { Statement?: { Sid?: string }[] }).Statement ?? []).map((s) => s.Sid ?? '');
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return [];
+    throw error;
+  }
+}
+
+/** Creates an event source mapping directly (not through evsrc) and returns its UUID. */
+export async function createMapping(endpoint: string, functionName: string, sourceArn: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const { CreateEventSourceMappingCommand } = await import('@aws-sdk/client-lambda');
+  const lambda = new LambdaClient(clientConfig(endpoint));
+  const out = await lambda.send(new CreateEventSourceMappingCommand({ FunctionName: functionName, EventSourceArn: sourceArn, ...extra }));
+  return out.UUID ?? '';
+}
+
+/** Creates a DynamoDB table with a stream and returns the table and stream ARNs. */
+export async function createTableWithStream(endpoint: string, name: string): Promise<{ tableArn: string; streamArn: string }> {
+  const { DynamoDBClient, CreateTableCommand } = await import('@aws-sdk/client-dynamodb');
+  const ddb = new DynamoDBClient(clientConfig(endpoint));
+  const out = await ddb.send(
+    new CreateTableCommand({
+      TableName: name,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    }),
+  );
+  return { tableArn: out.TableDescription?.TableArn ?? '', streamArn: out.TableDescription?.LatestStreamArn ?? '' };
+}
+
+/** Every event source mapping in the region, read straight from the emulator. */
+export async function allMappings(endpoint: string) {
+  const lambda = new LambdaClient(clientConfig(endpoint));
+  return (await lambda.send(new ListEventSourceMappingsCommand({}))).EventSourceMappings ?? [];
 }

@@ -1,0 +1,260 @@
+#!/usr/bin/env node
+// Benchmark of `evsrc list` over many functions, against a local moto server (never real AWS).
+//
+//   npm run build && node scripts/bench-list.mjs [--functions 200] [--triggers 300] [--runs 5] [--keep]
+//
+// Starts `python3 -m moto.server` on a free loopback port, creates the functions and a mix of SQS
+// mappings, SNS subscriptions and S3 notifications (with their permissions) straight through the SDK,
+// then times `node bin/evsrc.js list … --output json` for the whole region, for the region with
+// --check-permissions, and for one function. Prints the median wall time and the number of AWS calls
+// (the `aws <service> <Operation>` lines --verbose writes to stderr). --keep leaves moto running with
+// the data so the commands can be tried by hand.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import http from 'node:http';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { deflateRawSync } from 'node:zlib';
+import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
+import { LambdaClient, CreateFunctionCommand, CreateEventSourceMappingCommand, AddPermissionCommand } from '@aws-sdk/client-lambda';
+import { SQSClient, CreateQueueCommand } from '@aws-sdk/client-sqs';
+import { SNSClient, CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
+import { S3Client, CreateBucketCommand, PutBucketNotificationConfigurationCommand } from '@aws-sdk/client-s3';
+
+// The SDK's Node 20 notice is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? Number(args[at + 1]) : fallback;
+};
+const FUNCTIONS = flag('functions', 200);
+const TRIGGERS = flag('triggers', 300);
+const RUNS = flag('runs', 5);
+const KEEP = args.includes('--keep');
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+const BIN = fileURLToPath(new URL('../bin/evsrc.js', import.meta.url));
+const ENV = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: 'testing',
+  AWS_SECRET_ACCESS_KEY: 'testing',
+  AWS_REGION: REGION,
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  NO_COLOR: '1',
+};
+delete ENV.AWS_PROFILE;
+delete ENV.AWS_ENDPOINT_URL;
+
+async function freePort() {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  return port;
+}
+
+function get(url) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.end();
+  });
+}
+
+async function startMoto() {
+  const port = await freePort();
+  const child = spawn(process.env.MOTO_PYTHON || 'python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let tail = '';
+  child.stderr.on('data', (c) => (tail = (tail + c).slice(-2000)));
+  const endpoint = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i += 1) {
+    if (child.exitCode !== null) throw new Error(`moto exited: ${tail}\nInstall it with: pip install 'moto[server]'`);
+    try {
+      if ((await get(`${endpoint}/moto-api/`)) > 0) return { endpoint, child };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error(`moto did not answer on ${endpoint}`);
+}
+
+function tinyZip() {
+  const name = Buffer.from('index.py');
+  const data = Buffer.from('def handler(event, context):\n    return None\n');
+  const compressed = deflateRawSync(data);
+  let crc = 0xffffffff;
+  for (const byte of data) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k += 1) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  crc = (crc ^ 0xffffffff) >>> 0;
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(8, 8);
+  local.writeUInt32LE(crc, 14);
+  local.writeUInt32LE(compressed.length, 18);
+  local.writeUInt32LE(data.length, 22);
+  local.writeUInt16LE(name.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(8, 10);
+  central.writeUInt32LE(crc, 16);
+  central.writeUInt32LE(compressed.length, 20);
+  central.writeUInt32LE(data.length, 24);
+  central.writeUInt16LE(name.length, 28);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(central.length + name.length, 12);
+  end.writeUInt32LE(local.length + name.length + compressed.length, 16);
+  return Buffer.concat([local, name, compressed, central, name, end]);
+}
+
+async function pool(items, limit, fn) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i], i);
+      }
+    }),
+  );
+}
+
+const range = (n) => Array.from({ length: n }, (_, i) => i);
+const pad = (i) => String(i).padStart(3, '0');
+
+/** 200 functions; triggers split a third each between SQS mappings, SNS subscriptions and S3 notifications. */
+async function seed(endpoint) {
+  const config = { region: REGION, endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+  const lambda = new LambdaClient(config);
+  const sqs = new SQSClient(config);
+  const sns = new SNSClient(config);
+  const s3 = new S3Client({ ...config, forcePathStyle: true });
+  const role = (
+    await new IAMClient(config).send(
+      new CreateRoleCommand({
+        RoleName: 'bench-role',
+        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+      }),
+    )
+  ).Role.Arn;
+  const zip = tinyZip();
+  const fnArn = (i) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:fn-${pad(i)}`;
+  await pool(range(FUNCTIONS), 16, (i) =>
+    lambda.send(new CreateFunctionCommand({ FunctionName: `fn-${pad(i)}`, Runtime: 'python3.12', Role: role, Handler: 'index.handler', Code: { ZipFile: zip }, Timeout: 10 })),
+  );
+  const perKind = Math.floor(TRIGGERS / 3);
+  const sqsCount = TRIGGERS - 2 * perKind;
+  // SQS: one queue and one mapping per trigger.
+  await pool(range(sqsCount), 16, async (i) => {
+    await sqs.send(new CreateQueueCommand({ QueueName: `queue-${pad(i)}`, Attributes: { VisibilityTimeout: '60' } }));
+    await lambda.send(new CreateEventSourceMappingCommand({ FunctionName: fnArn(i % FUNCTIONS), EventSourceArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:queue-${pad(i)}`, BatchSize: 10 }));
+  });
+  // SNS: 20 topics, subscriptions spread over the functions, each with its permission.
+  const topics = [];
+  for (const t of range(20)) topics.push((await sns.send(new CreateTopicCommand({ Name: `topic-${pad(t)}` }))).TopicArn);
+  await pool(range(perKind), 8, async (i) => {
+    const topic = topics[i % topics.length];
+    const fn = (i * 7) % FUNCTIONS;
+    await sns.send(new SubscribeCommand({ TopicArn: topic, Protocol: 'lambda', Endpoint: fnArn(fn), ReturnSubscriptionArn: true }));
+    await lambda.send(new AddPermissionCommand({ FunctionName: fnArn(fn), StatementId: `sns-${pad(i)}`, Action: 'lambda:InvokeFunction', Principal: 'sns.amazonaws.com', SourceArn: topic }));
+  });
+  // S3: 50 buckets, two Lambda entries each (disjoint prefixes), each with its permission.
+  const buckets = Math.ceil(perKind / 2);
+  await pool(range(buckets), 8, async (b) => {
+    const bucket = `bucket-${pad(b)}`;
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const entries = range(Math.min(2, perKind - 2 * b)).map((k) => ({
+      Id: `entry-${k}`,
+      LambdaFunctionArn: fnArn((b * 2 + k) * 3 % FUNCTIONS),
+      Events: ['s3:ObjectCreated:*'],
+      Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: `p${k}/` }] } },
+    }));
+    await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: bucket, NotificationConfiguration: { LambdaFunctionConfigurations: entries } }));
+    for (const [k, e] of entries.entries()) {
+      await lambda.send(
+        new AddPermissionCommand({ FunctionName: e.LambdaFunctionArn, StatementId: `s3-${bucket}-${k}`, Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com', SourceArn: `arn:aws:s3:::${bucket}`, SourceAccount: ACCOUNT }),
+      );
+    }
+  });
+  return { sqs: sqsCount, sns: perKind, s3: perKind };
+}
+
+function runEvsrc(argv) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [BIN, ...argv], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - started }));
+  });
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+async function measure(label, argv) {
+  const times = [];
+  let calls = 0;
+  let byOp = {};
+  let triggers = 0;
+  let warnings = 0;
+  for (let i = 0; i < RUNS; i += 1) {
+    const r = await runEvsrc([...argv, '--output', 'json', '--verbose']);
+    if (r.code !== 0) throw new Error(`${label}: exit ${r.code}\n${r.stderr.slice(-2000)}`);
+    times.push(r.ms);
+    const lines = r.stderr.split('\n').filter((l) => /^aws \S+ \S+ \d+ms/.test(l));
+    calls = lines.length;
+    byOp = {};
+    for (const l of lines) {
+      const op = l.split(' ').slice(1, 3).join(':');
+      byOp[op] = (byOp[op] ?? 0) + 1;
+    }
+    const doc = JSON.parse(r.stdout);
+    triggers = doc.triggers.length;
+    warnings = doc.warnings.length;
+  }
+  const ops = Object.entries(byOp)
+    .sort((a, b) => b[1] - a[1])
+    .map(([op, n]) => `${op}×${n}`)
+    .join(' ');
+  console.log(`${label.padEnd(34)} median ${Math.round(median(times))} ms (min ${Math.round(Math.min(...times))}, max ${Math.round(Math.max(...times))}), ${calls} AWS calls, ${triggers} triggers, ${warnings} warnings`);
+  console.log(`${''.padEnd(34)} ${ops}`);
+}
+
+const { endpoint, child } = await startMoto();
+try {
+  const seeded = await seed(endpoint);
+  console.log(`moto at ${endpoint}: ${FUNCTIONS} functions, ${seeded.sqs + seeded.sns + seeded.s3} triggers (${seeded.sqs} SQS, ${seeded.sns} SNS, ${seeded.s3} S3); ${RUNS} runs each, node ${process.version}`);
+  if (KEEP) {
+    console.log(`try: AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=${REGION} node bin/evsrc.js list --endpoint-url ${endpoint}`);
+    console.log('Ctrl-C stops moto.');
+    await new Promise((resolve) => process.once('SIGINT', resolve));
+  } else {
+    await measure('list (whole region)', ['list', '--endpoint-url', endpoint]);
+    await measure('list --check-permissions', ['list', '--check-permissions', '--endpoint-url', endpoint]);
+    await measure('list --function fn-000', ['list', '--function', 'fn-000', '--endpoint-url', endpoint]);
+  }
+} finally {
+  child.kill();
+}

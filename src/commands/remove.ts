@@ -1,0 +1,72 @@
+import { awsErrorName, isAwsError, toEvsrcError } from '../aws/errors.js';
+import type { ServiceName } from '../aws/session.js';
+import { EvsrcError, ExitCode, UsageError } from '../core/errors.js';
+import { applyPlan } from '../core/executor.js';
+import { viewAction } from '../core/plan.js';
+import { finishRemoval, parseRemoveRequest, planRemoval } from '../removal/resolve.js';
+import { renderRemoveJson, renderRemovePlan, renderRemoveText, type RemoveOutcome } from '../render/remove.js';
+import type { CommandContext } from './context.js';
+
+// A removal whose target is already gone has reached its goal: these answers count as done.
+const GONE: Record<string, string[]> = {
+  'lambda:DeleteEventSourceMapping': ['ResourceNotFoundException'],
+  'lambda:RemovePermission': ['ResourceNotFoundException'],
+  'sns:Unsubscribe': ['NotFound', 'NotFoundException'],
+};
+
+/** `evsrc remove <type> <source> --function <fn>` and `evsrc remove <mapping-uuid>`. */
+export async function runRemove(ctx: CommandContext, first: string, source: string | undefined, raw: Record<string, unknown>): Promise<number> {
+  const request = parseRemoveRequest(first, source, raw);
+  const rctx = { aws: ctx.session(), reporter: ctx.reporter, wait: ctx.globals.wait, sleep: ctx.sleep };
+  const plan = await planRemoval(rctx, request);
+  for (const warning of plan.warnings) ctx.reporter.emit({ type: 'warning', message: warning });
+
+  const outcome: RemoveOutcome = {
+    command: 'remove',
+    type: plan.type,
+    dryRun: ctx.globals.dryRun,
+    changed: plan.actions.length > 0,
+    source: plan.source,
+    function: { arn: plan.functionArn },
+    actions: plan.actions.map(viewAction),
+    removed: plan.removed,
+    notes: plan.notes,
+    warnings: plan.warnings,
+  };
+
+  if (plan.actions.length > 0 && !ctx.globals.dryRun) {
+    // A removal is destructive: a person confirms on a terminal; scripts say --yes.
+    if (!ctx.globals.yes) {
+      if (!ctx.io.interactive || !ctx.io.confirm) {
+        throw new UsageError('remove changes AWS resources and needs confirmation: pass --yes when not running on a terminal (nothing was removed)', {
+          hint: 'add --dry-run to see what would be removed',
+        });
+      }
+      ctx.reporter.close();
+      ctx.io.stderr.write(renderRemovePlan(outcome, ctx.chalk));
+      if (!(await ctx.io.confirm('Remove it?'))) throw new EvsrcError('cancelled: nothing was removed', ExitCode.FAILURE);
+    }
+    const aws = rctx.aws;
+    await applyPlan(plan.actions, {
+      call: async (api, input, region) => {
+        const [service, operation] = api.split(':') as [ServiceName, string];
+        try {
+          return await aws.call(service, operation, input, { region });
+        } catch (error) {
+          if (isAwsError(error, ...(GONE[api] ?? []))) return { alreadyGone: true };
+          throw error;
+        }
+      },
+      reporter: ctx.reporter,
+      describeError: toEvsrcError,
+      errorName: awsErrorName,
+      sleep: ctx.sleep,
+    });
+    const later = await finishRemoval(rctx, plan);
+    for (const warning of later) ctx.reporter.emit({ type: 'warning', message: warning });
+    outcome.warnings = [...outcome.warnings, ...later];
+  }
+  ctx.reporter.close();
+  ctx.io.stdout.write(ctx.globals.output === 'json' ? renderRemoveJson(outcome) : renderRemoveText(outcome, ctx.chalk));
+  return 0;
+}

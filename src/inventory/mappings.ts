@@ -1,0 +1,185 @@
+import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
+import { getMapping } from '../aws/lambda.js';
+import { awsErrorName, isAwsError } from '../aws/errors.js';
+import type { AwsSession } from '../aws/session.js';
+import { parseArn } from '../core/arn.js';
+import { mapLimit, READ_CONCURRENCY } from '../core/concurrency.js';
+import { mappingView, type EsmSettings } from '../sources/esm.js';
+import { SQS_SETTING_KEYS } from '../sources/sqs.js';
+import type { TriggerView } from '../sources/types.js';
+import { sourceNameOfArn, sourceTypeOfArn, type Finding } from './model.js';
+
+// Event source mappings for `list`: reading them (per function or for the whole region), showing them
+// as triggers, and the checks on them (disabled by Lambda, processing problems, source gone).
+
+/** The settings a DynamoDB or Kinesis mapping shows. */
+export const STREAM_SETTING_KEYS: readonly (keyof EsmSettings)[] = [
+  'batchSize',
+  'batchingWindow',
+  'startingPosition',
+  'parallelization',
+  'retryAttempts',
+  'maxRecordAge',
+  'bisectOnError',
+  'tumblingWindow',
+  'onFailure',
+  'filters',
+  'reportBatchItemFailures',
+  'enabled',
+];
+
+const PAGE = { inputToken: 'Marker', outputToken: 'NextMarker', items: 'EventSourceMappings' };
+
+/** A mapping as a trigger, or undefined for kinds evsrc does not handle (Kafka, MQ, DocumentDB). */
+export function mappingTrigger(mapping: EventSourceMappingConfiguration): TriggerView | undefined {
+  const type = sourceTypeOfArn(mapping.EventSourceArn ?? '');
+  if (type !== 'sqs' && type !== 'dynamodb' && type !== 'kinesis') return undefined;
+  const view = mappingView(type, mapping, type === 'sqs' ? SQS_SETTING_KEYS : STREAM_SETTING_KEYS);
+  view.sourceName = sourceNameOfArn(view.sourceArn);
+  return view;
+}
+
+/**
+ * Problems a mapping shows by itself. A mapping Lambda disabled keeps State Disabled with a reason that
+ * is not a user action (a deleted queue, a lost permission): CloudFormation drift does not see it.
+ */
+export function mappingFindings(trigger: TriggerView): Finding[] {
+  const findings: Finding[] = [];
+  const base = { functionArn: trigger.functionArn, sourceArn: trigger.sourceArn, triggerId: trigger.id };
+  const reason = trigger.stateTransitionReason ?? '';
+  if (trigger.state === 'Disabled' && reason && !/user/i.test(reason)) {
+    findings.push({ ...base, code: 'disabled-by-lambda', message: `mapping ${trigger.id} (${trigger.type} ${trigger.sourceName}) was disabled by Lambda: ${reason}` });
+  }
+  const last = trigger.lastProcessingResult ?? '';
+  if (/^PROBLEM/i.test(last)) {
+    findings.push({ ...base, code: 'mapping-problem', message: `mapping ${trigger.id} (${trigger.type} ${trigger.sourceName}): ${last}` });
+  }
+  return findings;
+}
+
+/**
+ * The mappings of a function and its aliases: one ListEventSourceMappings per name, run concurrently,
+ * merged by UUID. `functionNames` should hold the ARN and the plain name (moto filters by the exact
+ * string the mapping was created with) and each alias ARN (Lambda lists alias mappings only by alias).
+ */
+export async function listFunctionMappings(aws: AwsSession, functionNames: readonly string[], region?: string): Promise<EventSourceMappingConfiguration[]> {
+  const pages = await Promise.all(
+    functionNames.map((name) => aws.paginate<EventSourceMappingConfiguration>('lambda', 'ListEventSourceMappings', { FunctionName: name, MaxItems: 100 }, PAGE, { region })),
+  );
+  const byId = new Map<string, EventSourceMappingConfiguration>();
+  for (const mapping of pages.flat()) if (mapping.UUID && !byId.has(mapping.UUID)) byId.set(mapping.UUID, mapping);
+  return [...byId.values()];
+}
+
+/** Every mapping of the region (ListEventSourceMappings without filters, 100 a page). */
+export function listAllMappings(aws: AwsSession, region?: string): Promise<EventSourceMappingConfiguration[]> {
+  return aws.paginate<EventSourceMappingConfiguration>('lambda', 'ListEventSourceMappings', { MaxItems: 100 }, PAGE, { region });
+}
+
+/**
+ * ListEventSourceMappings returns FilterCriteria null for mappings whose filters are encrypted with a
+ * customer key; GetEventSourceMapping shows them (with kms:Decrypt). Re-reads only those mappings.
+ */
+export async function revealEncryptedFilters(aws: AwsSession, mappings: EventSourceMappingConfiguration[], region?: string): Promise<EventSourceMappingConfiguration[]> {
+  return mapLimit(mappings, READ_CONCURRENCY, async (m) => {
+    if (!m.KMSKeyArn || m.FilterCriteria || !m.UUID) return m;
+    try {
+      return (await getMapping(aws, m.UUID, region)) ?? m;
+    } catch {
+      return m;
+    }
+  });
+}
+
+/** The stream ARN a Kinesis source ARN belongs to (an enhanced fan-out consumer ARN gives its stream). */
+function kinesisStreamArn(sourceArn: string): string {
+  const at = sourceArn.indexOf('/consumer/');
+  return at >= 0 ? sourceArn.slice(0, at) : sourceArn;
+}
+
+/** Does the source of one mapping still exist? One read per distinct source (the --function path). */
+export async function checkSourcesEach(aws: AwsSession, triggers: readonly TriggerView[]): Promise<Finding[]> {
+  const bySource = new Map<string, TriggerView[]>();
+  for (const t of triggers) {
+    if (t.type !== 'sqs' && t.type !== 'dynamodb' && t.type !== 'kinesis') continue;
+    bySource.set(t.sourceArn, [...(bySource.get(t.sourceArn) ?? []), t]);
+  }
+  const results = await mapLimit([...bySource.entries()], READ_CONCURRENCY, async ([sourceArn, list]) => {
+    const first = list[0] as TriggerView;
+    const arn = parseArn(sourceArn);
+    if (!arn) return [];
+    const region = arn.region || undefined;
+    let status: { missing: true } | { stale: string } | undefined;
+    try {
+      if (first.type === 'sqs') {
+        await aws.call('sqs', 'GetQueueUrl', { QueueName: arn.resource, QueueOwnerAWSAccountId: arn.account }, { region });
+      } else if (first.type === 'kinesis') {
+        await aws.call('kinesis', 'DescribeStreamSummary', { StreamARN: kinesisStreamArn(sourceArn) }, { region });
+      } else {
+        const table = await aws.call<{ Table?: { LatestStreamArn?: string } }>('dynamodb', 'DescribeTable', { TableName: sourceNameOfArn(sourceArn) }, { region });
+        const latest = table.Table?.LatestStreamArn;
+        if (latest !== sourceArn) status = { stale: latest ?? '' };
+      }
+    } catch (error) {
+      if (isAwsError(error, 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'NonExistentQueue', 'ResourceNotFoundException')) status = { missing: true };
+      else return [unreadable(list, error)];
+    }
+    if (!status) return [];
+    return list.map((t): Finding => sourceFinding(t, status));
+  });
+  return results.flat();
+}
+
+/**
+ * Does each mapping's source still exist? Region-wide, with one list call per service that has mappings
+ * (ListQueues, ListTables, ListStreams) instead of one read per mapping. Only same-account sources are judged.
+ */
+export async function checkSourcesByListing(aws: AwsSession, triggers: readonly TriggerView[], account: string | undefined, region?: string): Promise<Finding[]> {
+  const mine = triggers.filter((t) => parseArn(t.sourceArn)?.account === account);
+  const has = (type: string) => mine.some((t) => t.type === type);
+  const [queues, tables, streams] = await Promise.all([
+    has('sqs')
+      ? aws
+          .paginate<string>('sqs', 'ListQueues', { MaxResults: 1000 }, { inputToken: 'NextToken', outputToken: 'NextToken', items: 'QueueUrls' }, { region })
+          .then((urls) => new Set(urls.map((u) => u.split('/').at(-1) ?? '')))
+      : undefined,
+    has('dynamodb')
+      ? aws.paginate<string>('dynamodb', 'ListTables', { Limit: 100 }, { inputToken: 'ExclusiveStartTableName', outputToken: 'LastEvaluatedTableName', items: 'TableNames' }, { region }).then((n) => new Set(n))
+      : undefined,
+    has('kinesis')
+      ? aws.paginate<string>('kinesis', 'ListStreams', { Limit: 100 }, { inputToken: 'NextToken', outputToken: 'NextToken', items: 'StreamNames' }, { region }).then((n) => new Set(n))
+      : undefined,
+  ]);
+  const findings: Finding[] = [];
+  for (const t of mine) {
+    const name = sourceNameOfArn(t.sourceArn);
+    const known = t.type === 'sqs' ? queues : t.type === 'dynamodb' ? tables : t.type === 'kinesis' ? streams : undefined;
+    if (known && !known.has(name)) findings.push(sourceFinding(t, { missing: true }));
+  }
+  return findings;
+}
+
+function sourceFinding(t: TriggerView, status: { missing: true } | { stale: string }): Finding {
+  const base = { functionArn: t.functionArn, sourceArn: t.sourceArn, triggerId: t.id };
+  const what = t.type === 'sqs' ? 'queue' : t.type === 'dynamodb' ? 'table' : 'stream';
+  if ('stale' in status) {
+    return {
+      ...base,
+      code: 'stale-stream',
+      message: status.stale
+        ? `mapping ${t.id} reads an old stream of table ${t.sourceName}; the table's current stream is ${status.stale} (streams were disabled and re-enabled)`
+        : `mapping ${t.id} reads a stream of table ${t.sourceName}, which has no stream enabled any more`,
+    };
+  }
+  return { ...base, code: 'source-missing', message: `mapping ${t.id} reads ${what} ${t.sourceName}, which no longer exists` };
+}
+
+function unreadable(list: readonly TriggerView[], error: unknown): Finding {
+  const t = list[0] as TriggerView;
+  return {
+    code: 'unreadable-source',
+    message: `could not check ${t.type} source ${t.sourceArn}: ${awsErrorName(error)}`,
+    functionArn: t.functionArn,
+    sourceArn: t.sourceArn,
+  };
+}

@@ -1,0 +1,105 @@
+import { parseArn, qualifierOf, unqualifiedFunctionArn } from '../core/arn.js';
+import type { SourceType, TriggerView } from '../sources/types.js';
+
+// What `evsrc list` produces: the triggers found and the problems flagged, plus the small pure
+// helpers that read a source's kind and name from its ARN. No SDK imports.
+
+/** The kinds of problem `list` flags. */
+export type FindingCode =
+  /** A permission lets a bucket or topic invoke the function, but nothing on that source does. */
+  | 'orphan-permission'
+  /** An S3 or SNS trigger exists but the function's policy does not let the source invoke it. */
+  | 'missing-permission'
+  /** A permission lets any bucket or topic invoke the function (no SourceArn): evsrc cannot tell which. */
+  | 'unscoped-permission'
+  /** Lambda (not a user) disabled the mapping. */
+  | 'disabled-by-lambda'
+  /** The mapping reports a processing problem (LastProcessingResult PROBLEM: …). */
+  | 'mapping-problem'
+  /** The mapping's queue, table or stream no longer exists. */
+  | 'source-missing'
+  /** A DynamoDB mapping reads a stream that is no longer the table's current stream. */
+  | 'stale-stream'
+  /** A bucket notification or subscription sends to a function that does not exist. */
+  | 'function-missing'
+  /** An SNS subscription is still pending confirmation. */
+  | 'pending-subscription'
+  /** A source could not be read (access denied, other region). */
+  | 'unreadable-source';
+
+/** One problem `list` flags; `triggerId` or `statementId` says what it is about. */
+export interface Finding {
+  code: FindingCode;
+  message: string;
+  functionArn: string;
+  sourceArn?: string;
+  triggerId?: string;
+  statementId?: string;
+}
+
+/** The result of `evsrc list`. */
+export interface Inventory {
+  /** One function (with --function) or the whole region. */
+  scope: 'function' | 'region';
+  region: string;
+  /** The functions looked at (unqualified ARNs). */
+  functions: string[];
+  triggers: TriggerView[];
+  warnings: Finding[];
+  /** Whether function policies were read (orphaned and missing permissions checked). */
+  permissionsChecked: boolean;
+}
+
+/** The source type a trigger's source ARN denotes, or undefined for kinds evsrc does not handle (Kafka, MQ…). */
+export function sourceTypeOfArn(sourceArn: string): SourceType | undefined {
+  const arn = parseArn(sourceArn);
+  if (!arn) return undefined;
+  switch (arn.service) {
+    case 'sqs':
+      return 'sqs';
+    case 'dynamodb':
+      return /^table\/[^/]+\/stream\//.test(arn.resource) ? 'dynamodb' : undefined;
+    case 'kinesis':
+      return arn.resource.startsWith('stream/') ? 'kinesis' : undefined;
+    case 's3':
+      return 's3';
+    case 'sns':
+      return 'sns';
+    default:
+      return undefined;
+  }
+}
+
+/** The short name of a source: queue, table, stream (consumer ARNs give the stream), bucket or topic. */
+export function sourceNameOfArn(sourceArn: string): string {
+  const arn = parseArn(sourceArn);
+  if (!arn) return sourceArn;
+  if (arn.service === 'dynamodb' || arn.service === 'kinesis') return arn.resource.split('/')[1] ?? arn.resource;
+  return arn.resource.split(':')[0] ?? arn.resource;
+}
+
+/** A function as `list` and `remove` match triggers against it. */
+export interface FunctionTarget {
+  unqualifiedArn: string;
+  /** Only this alias or version, when the user named one. */
+  qualifier?: string;
+}
+
+/** True when a trigger's function ARN is the target (any qualifier of it, unless the target names one). */
+export function belongsTo(functionArn: string, target: FunctionTarget): boolean {
+  if (unqualifiedFunctionArn(functionArn) !== target.unqualifiedArn) return false;
+  return target.qualifier === undefined || qualifierOf(functionArn) === target.qualifier;
+}
+
+const TYPE_ORDER: readonly SourceType[] = ['sqs', 'dynamodb', 'kinesis', 's3', 'sns'];
+
+/** Sorts triggers by function, type, source and id so output is stable from run to run. */
+export function sortTriggers(triggers: readonly TriggerView[]): TriggerView[] {
+  return [...triggers].sort(
+    (a, b) =>
+      a.functionArn.localeCompare(b.functionArn) ||
+      TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) ||
+      a.sourceArn.localeCompare(b.sourceArn) ||
+      a.id.localeCompare(b.id),
+  );
+}

@@ -1,0 +1,249 @@
+import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
+import { getMapping, resolveFunction, type ResolvedFunction } from '../aws/lambda.js';
+import type { AwsSession } from '../aws/session.js';
+import { parseArn, parseFunctionRef, parseQueueRef, partitionOf, type FunctionRef } from '../core/arn.js';
+import { AwsFailure, NotFoundError, UsageError } from '../core/errors.js';
+import type { Reporter } from '../core/reporter.js';
+import { grantsOf } from '../inventory/grants.js';
+import { listFunctionMappings } from '../inventory/mappings.js';
+import { sourceNameOfArn, sourceTypeOfArn } from '../inventory/model.js';
+import { readPolicy } from '../inventory/policy.js';
+import { bucketArn, readNotifications } from '../inventory/s3.js';
+import { readTopicSubscriptions } from '../inventory/sns.js';
+import { configsEqual, parseS3Events, type NotificationConfiguration } from '../sources/s3-notifications.js';
+import { resolveQueue } from '../sources/sqs.js';
+import type { SourceType } from '../sources/types.js';
+import { planMappingRemoval, planS3Removal, planSnsRemoval, type RemovalPlan, type S3Selector } from './plan.js';
+
+// `evsrc remove`: validate the request, read what is there (read-only, concurrently), and plan.
+// Also what runs after the writes: waiting for mappings to be gone, re-reading the bucket.
+
+/** What remove needs besides the AWS session. */
+export interface RemoveContext {
+  aws: AwsSession;
+  reporter: Reporter;
+  wait: boolean;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** A validated `remove` request (pure parse of argv). */
+export type RemoveRequest =
+  | { kind: 'uuid'; uuid: string }
+  | { kind: 'source'; type: SourceType; source: string; fn: FunctionRef; selector: S3Selector };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TYPES: readonly SourceType[] = ['sqs', 's3', 'sns', 'dynamodb', 'kinesis'];
+
+/** Checks the arguments and flags of `remove` before any AWS call. */
+export function parseRemoveRequest(first: string, source: string | undefined, raw: Record<string, unknown>): RemoveRequest {
+  const s3Flags = (['events', 'prefix', 'suffix', 'id'] as const).filter((k) => raw[k] !== undefined);
+  if (UUID.test(first)) {
+    if (source !== undefined) throw new UsageError(`remove ${first}: a mapping UUID takes no source argument (got ${JSON.stringify(source)})`);
+    if (raw.function !== undefined) throw new UsageError('remove <mapping-uuid>: --function is not needed with a UUID; leave it out');
+    if (s3Flags.length > 0) throw new UsageError(`--${s3Flags[0]}: only for remove s3`);
+    return { kind: 'uuid', uuid: first };
+  }
+  const type = first.toLowerCase() as SourceType;
+  if (!TYPES.includes(type)) {
+    throw new UsageError(`remove: ${JSON.stringify(first)} is neither a source type (${TYPES.join(', ')}) nor an event source mapping UUID`);
+  }
+  if (source === undefined) throw new UsageError(`remove ${type}: name the source, e.g. evsrc remove ${type} <${type === 's3' ? 'bucket' : type === 'sns' ? 'topic' : type === 'sqs' ? 'queue' : type === 'dynamodb' ? 'table' : 'stream'}> --function <fn>`);
+  if (typeof raw.function !== 'string') throw new UsageError(`remove ${type}: --function <fn> is required: the function whose trigger to remove`);
+  if (type !== 's3' && s3Flags.length > 0) throw new UsageError(`--${s3Flags[0]}: only for remove s3`);
+  const selector: S3Selector = {};
+  if (raw.events !== undefined) selector.events = parseS3Events(raw.events as string[]);
+  if (typeof raw.prefix === 'string') selector.prefix = raw.prefix;
+  if (typeof raw.suffix === 'string') selector.suffix = raw.suffix;
+  if (typeof raw.id === 'string') selector.id = raw.id;
+  return { kind: 'source', type, source, fn: parseFunctionRef(raw.function), selector };
+}
+
+/** Reads what is there and plans the removal. */
+export async function planRemoval(ctx: RemoveContext, request: RemoveRequest): Promise<RemovalPlan> {
+  if (request.kind === 'uuid') return planUuidRemoval(ctx, request.uuid);
+  switch (request.type) {
+    case 'sqs':
+    case 'dynamodb':
+    case 'kinesis':
+      return planSourceMappingRemoval(ctx, request.type, request.source, request.fn);
+    case 's3':
+      return planBucketRemoval(ctx, request.source, request.fn, request.selector);
+    case 'sns':
+      return planTopicRemoval(ctx, request.source, request.fn);
+  }
+}
+
+async function planUuidRemoval(ctx: RemoveContext, uuid: string): Promise<RemovalPlan> {
+  const mapping = await getMapping(ctx.aws, uuid);
+  if (!mapping) {
+    const plan = planMappingRemoval('sqs', { arn: '', name: '' }, '', []);
+    plan.notes.push(`no event source mapping ${uuid} in ${await ctx.aws.region()}`);
+    return plan;
+  }
+  const sourceArn = mapping.EventSourceArn ?? '';
+  const type = sourceTypeOfArn(sourceArn);
+  if (type !== 'sqs' && type !== 'dynamodb' && type !== 'kinesis') {
+    throw new UsageError(`mapping ${uuid} reads ${sourceArn}, a kind of source evsrc does not manage; remove it with aws lambda delete-event-source-mapping --uuid ${uuid}`);
+  }
+  return planMappingRemoval(type, { arn: sourceArn, name: sourceNameOfArn(sourceArn) }, mapping.FunctionArn ?? '', [mapping]);
+}
+
+/** A predicate on mapping source ARNs for the named queue, table or stream, and how to show the source. */
+async function sourceMatcher(
+  aws: AwsSession,
+  type: 'sqs' | 'dynamodb' | 'kinesis',
+  source: string,
+  fn: ResolvedFunction,
+): Promise<{ arn: string; name: string; matches: (sourceArn: string) => boolean }> {
+  const partition = partitionOf(fn.region);
+  const arn = parseArn(source);
+  if (type === 'sqs') {
+    const ref = parseQueueRef(source);
+    let queueArn: string;
+    if (ref.kind === 'arn') queueArn = ref.arn;
+    else {
+      try {
+        queueArn = (await resolveQueue(aws, ref)).arn;
+      } catch (error) {
+        // A deleted queue can still have mappings (Lambda disables them): derive its ARN to clean them up.
+        if (!(error instanceof NotFoundError)) throw error;
+        const account = ref.kind === 'url' && ref.account ? ref.account : fn.account;
+        queueArn = `arn:${partition}:sqs:${fn.region}:${account}:${ref.name}`;
+      }
+    }
+    return { arn: queueArn, name: ref.name, matches: (s) => s === queueArn };
+  }
+  if (type === 'dynamodb') {
+    // A table name or ARN matches every stream of the table: after a stream is disabled and re-enabled,
+    // old mappings keep reading the old stream label. A stream ARN matches only itself.
+    if (arn) {
+      const table = /^table\/([^/]+)(\/stream\/.+)?$/.exec(arn.resource);
+      if (arn.service !== 'dynamodb' || !table) throw new UsageError(`<table>: ${JSON.stringify(source)} is not a DynamoDB table or stream ARN`);
+      if (table[2]) return { arn: source, name: table[1] as string, matches: (s) => s === source };
+      const prefix = `${source}/stream/`;
+      return { arn: source, name: table[1] as string, matches: (s) => s.startsWith(prefix) };
+    }
+    if (!/^[A-Za-z0-9_.-]{3,255}$/.test(source)) throw new UsageError(`<table>: ${JSON.stringify(source)} is not a DynamoDB table name, table ARN or stream ARN`);
+    const tableArn = `arn:${partition}:dynamodb:${fn.region}:${fn.account}:table/${source}`;
+    return { arn: tableArn, name: source, matches: (s) => s.startsWith(`${tableArn}/stream/`) };
+  }
+  // Kinesis: a stream name or ARN matches the stream and its enhanced fan-out consumers; a consumer ARN only itself.
+  if (arn) {
+    if (arn.service !== 'kinesis' || !arn.resource.startsWith('stream/')) throw new UsageError(`<stream>: ${JSON.stringify(source)} is not a Kinesis stream or consumer ARN`);
+    if (arn.resource.includes('/consumer/')) return { arn: source, name: sourceNameOfArn(source), matches: (s) => s === source };
+    return { arn: source, name: sourceNameOfArn(source), matches: (s) => s === source || s.startsWith(`${source}/consumer/`) };
+  }
+  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(source)) throw new UsageError(`<stream>: ${JSON.stringify(source)} is not a Kinesis stream name or ARN`);
+  const streamArn = `arn:${partition}:kinesis:${fn.region}:${fn.account}:stream/${source}`;
+  return { arn: streamArn, name: source, matches: (s) => s === streamArn || s.startsWith(`${streamArn}/consumer/`) };
+}
+
+async function planSourceMappingRemoval(ctx: RemoveContext, type: 'sqs' | 'dynamodb' | 'kinesis', source: string, ref: FunctionRef): Promise<RemovalPlan> {
+  const fn = await resolveFunction(ctx.aws, ref);
+  const names = fn.qualifier ? [fn.arn, `${fn.name}:${fn.qualifier}`] : [fn.arn, fn.name];
+  const [matcher, mappings] = await Promise.all([sourceMatcher(ctx.aws, type, source, fn), listFunctionMappings(ctx.aws, names, fn.region)]);
+  const ofSource = mappings.filter((m) => matcher.matches(m.EventSourceArn ?? ''));
+  const mine = ofSource.filter((m) => m.FunctionArn === fn.arn);
+  const plan = planMappingRemoval(type, { arn: matcher.arn, name: matcher.name }, fn.arn, mine, fn.region);
+  const others = ofSource.filter((m) => m.FunctionArn !== fn.arn);
+  if (mine.length === 0) {
+    plan.notes.push(
+      others.length > 0
+        ? `mappings of ${matcher.name} to other versions or aliases were left: ${[...new Set(others.map((m) => m.FunctionArn))].join(', ')}; name one with --function <fn>:<alias>`
+        : `no ${type} mapping connects ${matcher.name} to ${fn.arn}`,
+    );
+  }
+  return plan;
+}
+
+async function functionGrants(aws: AwsSession, fn: ResolvedFunction) {
+  const policy = await readPolicy(aws, fn.arn);
+  // moto answers every qualifier with the function's one policy: keep statements for this ARN only.
+  return grantsOf(policy.statements, fn.arn).filter((g) => g.functionArn === fn.arn);
+}
+
+async function planBucketRemoval(ctx: RemoveContext, source: string, ref: FunctionRef, selector: S3Selector): Promise<RemovalPlan> {
+  const match = /^arn:([^:]+):s3:::([^/]+)$/.exec(source);
+  const bucket = match ? (match[2] as string) : source;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new UsageError(`<bucket>: ${JSON.stringify(source)} is not a bucket name or ARN (arn:aws:s3:::<bucket>)`);
+  const fn = await resolveFunction(ctx.aws, ref);
+  const partition = partitionOf(fn.region);
+  const [read, grants] = await Promise.all([readNotifications(ctx.aws, bucket, fn.region), functionGrants(ctx.aws, fn)]);
+  if (read.status === 'unreadable') {
+    throw new AwsFailure(`cannot read the notification configuration of bucket ${bucket}: ${read.error}`, {
+      hint: 'the caller needs s3:GetBucketNotification on the bucket, and the bucket must be in the function\'s region',
+    });
+  }
+  const plan = planS3Removal({
+    bucket,
+    bucketArn: bucketArn(bucket, partition),
+    functionArn: fn.arn,
+    ...(read.status === 'exists' ? { config: read.config } : {}),
+    selector,
+    grants,
+    partition,
+  });
+  for (const action of plan.actions) action.region ??= fn.region;
+  if (plan.actions.length === 0 && read.status === 'exists') plan.notes.push(`no notification on ${bucket} sends to ${fn.arn}${Object.keys(selector).length ? ' with the given --events/--prefix/--suffix/--id' : ''}, and no permission for the bucket is left`);
+  return plan;
+}
+
+async function planTopicRemoval(ctx: RemoveContext, source: string, ref: FunctionRef): Promise<RemovalPlan> {
+  const fn = await resolveFunction(ctx.aws, ref);
+  let topicArn: string;
+  const arn = parseArn(source);
+  if (arn) {
+    if (arn.service !== 'sns' || !arn.region || !arn.account || arn.resource.includes(':')) throw new UsageError(`<topic>: ${JSON.stringify(source)} is not an SNS topic ARN`);
+    topicArn = source;
+  } else {
+    if (!/^[A-Za-z0-9_-]{1,256}(\.fifo)?$/.test(source)) throw new UsageError(`<topic>: ${JSON.stringify(source)} is not a topic name or ARN`);
+    topicArn = `arn:${partitionOf(fn.region)}:sns:${fn.region}:${fn.account}:${source}`;
+  }
+  const [read, grants] = await Promise.all([readTopicSubscriptions(ctx.aws, topicArn), functionGrants(ctx.aws, fn)]);
+  if (read.status === 'unreadable') throw new AwsFailure(`cannot list the subscriptions of topic ${topicArn}: ${read.error}`, { hint: 'the caller needs sns:ListSubscriptionsByTopic' });
+  const plan = planSnsRemoval({
+    topicArn,
+    topicName: sourceNameOfArn(topicArn),
+    functionArn: fn.arn,
+    ...(read.status === 'exists' ? { subscriptions: read.subscriptions } : {}),
+    grants,
+  });
+  for (const action of plan.actions) action.region ??= fn.region;
+  if (plan.actions.length === 0 && read.status === 'exists') plan.notes.push(`${fn.arn} is not subscribed to ${sourceNameOfArn(topicArn)} and has no permission for it`);
+  return plan;
+}
+
+/** After the writes: wait until deleted mappings are gone (unless --no-wait); re-read an S3 bucket to verify. */
+export async function finishRemoval(ctx: RemoveContext, plan: RemovalPlan): Promise<string[]> {
+  const warnings: string[] = [];
+  const deletes = plan.actions.filter((a) => a.api === 'lambda:DeleteEventSourceMapping');
+  if (deletes.length > 0 && ctx.wait) {
+    // Delete returns 202; the mapping stays in Deleting for a few seconds. No SDK waiter exists: poll.
+    for (const action of deletes) {
+      const uuid = String(action.input.UUID);
+      const started = Date.now();
+      let delay = 1000;
+      let current: EventSourceMappingConfiguration | undefined = await getMapping(ctx.aws, uuid, action.region);
+      while (current) {
+        if (Date.now() - started > 300_000) {
+          warnings.push(`mapping ${uuid} is still ${current.State} after 300s; not waiting longer`);
+          break;
+        }
+        ctx.reporter.emit({ type: 'progress', message: `waiting for mapping ${uuid} to be deleted (${current.State ?? 'Deleting'})` });
+        await ctx.sleep(delay);
+        delay = Math.min(delay * 1.5, 5000);
+        current = await getMapping(ctx.aws, uuid, action.region);
+      }
+    }
+    ctx.reporter.emit({ type: 'progress-end', ok: true });
+  }
+  const put = plan.actions.find((a) => a.api === 's3:PutBucketNotificationConfiguration');
+  if (put) {
+    // There is no conditional PUT: re-read and say so when someone else changed the bucket meanwhile.
+    const read = await readNotifications(ctx.aws, String(put.input.Bucket), put.region);
+    if (read.status === 'exists' && !configsEqual(read.config, put.input.NotificationConfiguration as NotificationConfiguration)) {
+      warnings.push(`bucket ${String(put.input.Bucket)}'s notification configuration differs from what evsrc wrote: another writer may have changed it at the same time; check it with evsrc list`);
+    }
+  }
+  return warnings;
+}

@@ -1,0 +1,165 @@
+import { Chalk } from 'chalk';
+import { describe, expect, it } from 'vitest';
+import { parseTypes } from '../../src/commands/list.js';
+import { grantsOf } from '../../src/inventory/grants.js';
+import type { Inventory } from '../../src/inventory/model.js';
+import { planMappingRemoval, planS3Removal, planSnsRemoval, selectsEntry } from '../../src/removal/plan.js';
+import { parseRemoveRequest } from '../../src/removal/resolve.js';
+import { renderListText, settingsLine } from '../../src/render/list.js';
+import { parsePolicy } from '../../src/sources/lambda-permission.js';
+import type { NotificationConfiguration } from '../../src/sources/s3-notifications.js';
+
+const FN = 'arn:aws:lambda:us-east-1:123456789012:function:worker';
+const OTHER = 'arn:aws:lambda:us-east-1:123456789012:function:worker-admin';
+const BUCKET = 'arn:aws:s3:::uploads';
+const TOPIC = 'arn:aws:sns:us-east-1:123456789012:alerts';
+const plain = new Chalk({ level: 0 });
+
+const statement = (sid: string, principal: string, sources: string[] | string, resource = FN) => ({
+  Sid: sid,
+  Effect: 'Allow',
+  Principal: { Service: principal },
+  Action: 'lambda:InvokeFunction',
+  Resource: resource,
+  Condition: { ArnLike: { 'AWS:SourceArn': sources } },
+});
+const grants = grantsOf(
+  parsePolicy(
+    JSON.stringify({
+      Statement: [
+        statement('mine', 's3.amazonaws.com', BUCKET),
+        statement('shared', 's3.amazonaws.com', [BUCKET, 'arn:aws:s3:::other']),
+        statement('topic', 'sns.amazonaws.com', TOPIC),
+        statement('admin', 's3.amazonaws.com', BUCKET, OTHER),
+      ],
+    }),
+  ),
+  FN,
+).filter((g) => g.functionArn === FN);
+
+const CONFIG: NotificationConfiguration = {
+  TopicConfigurations: [{ Id: 't', TopicArn: TOPIC, Events: ['s3:ObjectRemoved:*'] }],
+  QueueConfigurations: [{ Id: 'q', QueueArn: 'arn:aws:sqs:us-east-1:123456789012:q', Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'Prefix', Value: 'q/' }] } } }],
+  LambdaFunctionConfigurations: [
+    { Id: 'a', LambdaFunctionArn: FN, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'Prefix', Value: 'in/' }] } } },
+    { Id: 'admin', LambdaFunctionArn: OTHER, Events: ['s3:ObjectCreated:Put'], Filter: { Key: { FilterRules: [{ Name: 'Prefix', Value: 'admin/' }] } } },
+    { Id: 'b', LambdaFunctionArn: FN, Events: ['s3:ObjectRemoved:Delete', 's3:ObjectRestore:*'], Filter: { Key: { FilterRules: [{ Name: 'Suffix', Value: '.csv' }] } } },
+  ],
+  EventBridgeConfiguration: {},
+};
+
+describe('planS3Removal', () => {
+  it('drops the function\'s entries in one PUT that keeps every other part, then removes only exact permissions', () => {
+    const plan = planS3Removal({ bucket: 'uploads', bucketArn: BUCKET, functionArn: FN, config: CONFIG, selector: {}, grants, partition: 'aws' });
+    expect(plan.actions.map((a) => a.api)).toEqual(['s3:PutBucketNotificationConfiguration', 'lambda:RemovePermission']);
+    const written = plan.actions[0]?.input.NotificationConfiguration as NotificationConfiguration;
+    expect(written).toEqual({ ...CONFIG, LambdaFunctionConfigurations: [CONFIG.LambdaFunctionConfigurations![1]] });
+    expect(written.EventBridgeConfiguration).toEqual({});
+    expect(plan.actions[1]?.input).toEqual({ FunctionName: FN, StatementId: 'mine' });
+    expect(plan.warnings).toEqual([expect.stringMatching(/statement shared also lets other sources invoke/)]);
+    expect(plan.removed.map((t) => t.id)).toEqual(['a', 'b']);
+  });
+
+  it('narrowed by flags, it keeps the permission while another entry still sends to the function', () => {
+    const plan = planS3Removal({ bucket: 'uploads', bucketArn: BUCKET, functionArn: FN, config: CONFIG, selector: { prefix: 'in/' }, grants, partition: 'aws' });
+    expect(plan.actions.map((a) => a.api)).toEqual(['s3:PutBucketNotificationConfiguration']);
+    expect(plan.notes.join()).toMatch(/still sends .* \(b\); its permission for the bucket is kept/);
+  });
+
+  it('selects entries by exact events set, prefix, suffix and id', () => {
+    const b = CONFIG.LambdaFunctionConfigurations![2]!;
+    expect(selectsEntry(b, FN, { events: ['s3:ObjectRestore:*', 's3:ObjectRemoved:Delete'] })).toBe(true);
+    expect(selectsEntry(b, FN, { events: ['s3:ObjectRemoved:Delete'] })).toBe(false);
+    expect(selectsEntry(b, FN, { suffix: '.csv', id: 'b' })).toBe(true);
+    expect(selectsEntry(b, FN, { prefix: '' })).toBe(true);
+    expect(selectsEntry(b, FN, { prefix: 'x/' })).toBe(false);
+    expect(selectsEntry(b, OTHER, {})).toBe(false);
+  });
+
+  it('a missing bucket leaves only its permission to remove; nothing at all is an empty plan', () => {
+    const gone = planS3Removal({ bucket: 'uploads', bucketArn: BUCKET, functionArn: FN, selector: {}, grants, partition: 'aws' });
+    expect(gone.actions.map((a) => a.input.StatementId)).toEqual(['mine']);
+    expect(gone.notes).toEqual(['bucket uploads does not exist']);
+    const none = planS3Removal({ bucket: 'uploads', bucketArn: BUCKET, functionArn: FN, config: {}, selector: {}, grants: [], partition: 'aws' });
+    expect(none.actions).toEqual([]);
+  });
+});
+
+describe('planSnsRemoval and planMappingRemoval', () => {
+  it('unsubscribes this function only, then removes its permission; pending subscriptions are reported', () => {
+    const plan = planSnsRemoval({
+      topicArn: TOPIC,
+      topicName: 'alerts',
+      functionArn: FN,
+      subscriptions: [
+        { SubscriptionArn: `${TOPIC}:1`, Protocol: 'lambda', Endpoint: FN, TopicArn: TOPIC },
+        { SubscriptionArn: `${TOPIC}:2`, Protocol: 'lambda', Endpoint: OTHER, TopicArn: TOPIC },
+        { SubscriptionArn: 'PendingConfirmation', Protocol: 'lambda', Endpoint: FN, TopicArn: TOPIC },
+        { SubscriptionArn: `${TOPIC}:3`, Protocol: 'sqs', Endpoint: FN, TopicArn: TOPIC },
+      ],
+      grants,
+    });
+    expect(plan.actions.map((a) => [a.api, a.input.SubscriptionArn ?? a.input.StatementId])).toEqual([
+      ['sns:Unsubscribe', `${TOPIC}:1`],
+      ['lambda:RemovePermission', 'topic'],
+    ]);
+    expect(plan.actions[0]?.region).toBe('us-east-1');
+    expect(plan.warnings.join()).toMatch(/pending confirmation/);
+  });
+
+  it('deletes each mapping with the ResourceInUse retry', () => {
+    const plan = planMappingRemoval('sqs', { arn: 'arn:aws:sqs:us-east-1:1:q', name: 'q' }, FN, [{ UUID: 'u', EventSourceArn: 'arn:aws:sqs:us-east-1:1:q', FunctionArn: FN }]);
+    expect(plan.actions).toMatchObject([{ api: 'lambda:DeleteEventSourceMapping', input: { UUID: 'u' }, retry: [{ errorNames: ['ResourceInUseException'] }] }]);
+    expect(plan.removed).toMatchObject([{ type: 'sqs', id: 'u' }]);
+  });
+});
+
+describe('parseRemoveRequest and parseTypes', () => {
+  it('accepts a UUID alone, or a type, a source and --function', () => {
+    expect(parseRemoveRequest('6C9F2A1E-0D1B-4D0A-9A52-3F1B2C4D5E6F', undefined, {})).toEqual({ kind: 'uuid', uuid: '6C9F2A1E-0D1B-4D0A-9A52-3F1B2C4D5E6F' });
+    expect(parseRemoveRequest('S3', 'uploads', { function: 'worker:live', events: ['s3:ObjectCreated:*'], prefix: 'in/' })).toMatchObject({
+      kind: 'source',
+      type: 's3',
+      fn: { name: 'worker', qualifier: 'live' },
+      selector: { events: ['s3:ObjectCreated:*'], prefix: 'in/' },
+    });
+  });
+
+  it('refuses what does not fit', () => {
+    expect(() => parseRemoveRequest('6c9f2a1e-0d1b-4d0a-9a52-3f1b2c4d5e6f', 'x', {})).toThrow(/takes no source argument/);
+    expect(() => parseRemoveRequest('6c9f2a1e-0d1b-4d0a-9a52-3f1b2c4d5e6f', undefined, { function: 'w' })).toThrow(/--function is not needed/);
+    expect(() => parseRemoveRequest('sns', 'alerts', { function: 'w', id: 'x' })).toThrow(/--id: only for remove s3/);
+    expect(() => parseRemoveRequest('sqs', 'q', { function: 'bad name' })).toThrow(/--function/);
+    expect(parseTypes(['sqs,S3', 'sns'])).toEqual(new Set(['sqs', 's3', 'sns']));
+    expect(() => parseTypes(['mq'])).toThrow(/--type: invalid value "mq"/);
+  });
+});
+
+describe('list rendering', () => {
+  it('shows main settings without defaults', () => {
+    expect(settingsLine({ type: 'kinesis', id: 'u', sourceArn: '', functionArn: FN, settings: { batchSize: 100, batchingWindow: 0, retryAttempts: -1, bisectOnError: true, filters: [], enabled: true } })).toBe(
+      'batchSize=100 bisectOnError',
+    );
+  });
+
+  it('groups by function, marks flagged triggers and counts', () => {
+    const inventory: Inventory = {
+      scope: 'region',
+      region: 'us-east-1',
+      functions: [FN, OTHER, `${FN}-idle`],
+      permissionsChecked: false,
+      triggers: [
+        { type: 'sqs', id: 'u1', sourceArn: 'arn:aws:sqs:us-east-1:1:q', sourceName: 'q', functionArn: FN, state: 'Disabled', stateTransitionReason: 'PROBLEM: queue gone', settings: { batchSize: 10 } },
+        { type: 's3', id: 'e', sourceArn: BUCKET, sourceName: 'uploads', functionArn: `${OTHER}:live`, settings: { events: ['s3:ObjectCreated:*'] } },
+      ],
+      warnings: [{ code: 'disabled-by-lambda', message: 'mapping u1 was disabled by Lambda', functionArn: FN, triggerId: 'u1' }],
+    };
+    const text = renderListText(inventory, plain);
+    expect(text).toContain('worker  arn:aws:lambda:us-east-1:123456789012:function:worker\n');
+    expect(text).toMatch(/^! sqs {3}q {7}u1 {2}Disabled \(PROBLEM: queue gone\) {2}batchSize=10$/m);
+    expect(text).toContain('worker-admin:live  ');
+    expect(text).toContain('! disabled-by-lambda: mapping u1 was disabled by Lambda');
+    expect(text).toContain('2 triggers on 2 of 3 functions, 1 problem.');
+    expect(text).toContain('Permissions were not checked');
+  });
+});
