@@ -10,16 +10,14 @@
 // (the `aws <service> <Operation>` lines --verbose writes to stderr). --keep leaves moto running with
 // the data so the commands can be tried by hand.
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import http from 'node:http';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { deflateRawSync } from 'node:zlib';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { LambdaClient, CreateFunctionCommand, CreateEventSourceMappingCommand, AddPermissionCommand } from '@aws-sdk/client-lambda';
 import { SQSClient, CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { SNSClient, CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { S3Client, CreateBucketCommand, PutBucketNotificationConfigurationCommand } from '@aws-sdk/client-s3';
+import { handlerZip } from './fixtures.mjs';
+import { startMoto } from './moto.mjs';
 
 // The SDK's Node 20 notice is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -45,82 +43,6 @@ const ENV = {
 };
 delete ENV.AWS_PROFILE;
 delete ENV.AWS_ENDPOINT_URL;
-
-async function freePort() {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  server.close();
-  return port;
-}
-
-function get(url) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { agent: false, timeout: 2000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-    });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.end();
-  });
-}
-
-async function startMoto() {
-  const port = await freePort();
-  const child = spawn(process.env.MOTO_PYTHON || 'python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let tail = '';
-  child.stderr.on('data', (c) => (tail = (tail + c).slice(-2000)));
-  const endpoint = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i += 1) {
-    if (child.exitCode !== null) throw new Error(`moto exited: ${tail}\nInstall it with: pip install 'moto[server]'`);
-    try {
-      if ((await get(`${endpoint}/moto-api/`)) > 0) return { endpoint, child };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error(`moto did not answer on ${endpoint}`);
-}
-
-function tinyZip() {
-  const name = Buffer.from('index.py');
-  const data = Buffer.from('def handler(event, context):\n    return None\n');
-  const compressed = deflateRawSync(data);
-  let crc = 0xffffffff;
-  for (const byte of data) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k += 1) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  crc = (crc ^ 0xffffffff) >>> 0;
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(compressed.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(name.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(compressed.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(name.length, 28);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(central.length + name.length, 12);
-  end.writeUInt32LE(local.length + name.length + compressed.length, 16);
-  return Buffer.concat([local, name, compressed, central, name, end]);
-}
 
 async function pool(items, limit, fn) {
   let next = 0;
@@ -152,7 +74,7 @@ async function seed(endpoint) {
       }),
     )
   ).Role.Arn;
-  const zip = tinyZip();
+  const zip = handlerZip();
   const fnArn = (i) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:fn-${pad(i)}`;
   await pool(range(FUNCTIONS), 16, (i) =>
     lambda.send(new CreateFunctionCommand({ FunctionName: `fn-${pad(i)}`, Runtime: 'python3.12', Role: role, Handler: 'index.handler', Code: { ZipFile: zip }, Timeout: 10 })),
@@ -242,7 +164,8 @@ async function measure(label, argv) {
   console.log(`${''.padEnd(34)} ${ops}`);
 }
 
-const { endpoint, child } = await startMoto();
+const moto = await startMoto();
+const { endpoint } = moto;
 try {
   const seeded = await seed(endpoint);
   console.log(`moto at ${endpoint}: ${FUNCTIONS} functions, ${seeded.sqs + seeded.sns + seeded.s3} triggers (${seeded.sqs} SQS, ${seeded.sns} SNS, ${seeded.s3} S3); ${RUNS} runs each, node ${process.version}`);
@@ -256,5 +179,5 @@ try {
     await measure('list --function fn-000', ['list', '--function', 'fn-000', '--endpoint-url', endpoint]);
   }
 } finally {
-  child.kill();
+  moto.stop();
 }
