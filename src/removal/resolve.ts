@@ -3,7 +3,6 @@ import { getMapping, resolveFunction, type ResolvedFunction } from '../aws/lambd
 import type { AwsSession } from '../aws/session.js';
 import { parseArn, parseFunctionRef, parseQueueRef, partitionOf, type FunctionRef } from '../core/arn.js';
 import { AwsFailure, NotFoundError, UsageError } from '../core/errors.js';
-import type { Reporter } from '../core/reporter.js';
 import { grantsOf } from '../inventory/grants.js';
 import { listFunctionMappings } from '../inventory/mappings.js';
 import { sourceNameOfArn, sourceTypeOfArn } from '../inventory/model.js';
@@ -12,19 +11,14 @@ import { bucketArn, readNotifications } from '../inventory/s3.js';
 import { readTopicSubscriptions } from '../inventory/sns.js';
 import { configsEqual, parseS3Events, type NotificationConfiguration } from '../sources/s3-notifications.js';
 import { resolveQueue } from '../sources/sqs.js';
-import type { SourceType } from '../sources/types.js';
+import { SOURCE_TYPES, type AdapterContext, type SourceType } from '../sources/types.js';
 import { planMappingRemoval, planS3Removal, planSnsRemoval, type RemovalPlan, type S3Selector } from './plan.js';
 
 // `evsrc remove`: validate the request, read what is there (read-only, concurrently), and plan.
 // Also what runs after the writes: waiting for mappings to be gone, re-reading the bucket.
 
-/** What remove needs besides the AWS session. */
-export interface RemoveContext {
-  aws: AwsSession;
-  reporter: Reporter;
-  wait: boolean;
-  sleep: (ms: number) => Promise<void>;
-}
+/** What remove needs: the same context as an adapter's. */
+export type RemoveContext = AdapterContext;
 
 /** A validated `remove` request (pure parse of argv). */
 export type RemoveRequest =
@@ -32,7 +26,7 @@ export type RemoveRequest =
   | { kind: 'source'; type: SourceType; source: string; fn: FunctionRef; selector: S3Selector };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const TYPES: readonly SourceType[] = ['sqs', 's3', 'sns', 'dynamodb', 'kinesis'];
+const TYPES: readonly SourceType[] = SOURCE_TYPES;
 
 /** Checks the arguments and flags of `remove` before any AWS call. */
 export function parseRemoveRequest(first: string, source: string | undefined, raw: Record<string, unknown>): RemoveRequest {
