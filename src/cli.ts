@@ -48,7 +48,7 @@ async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions)
     chalk,
     verbose: globals.verbose,
     progress: true,
-    spinner: useColor(io.stderr, io.env, true) || io.stderr.isTTY ? await loadSpinner(io.stderr) : undefined,
+    spinner: await loadSpinner(io.stderr, io.env),
   });
   let session: AwsSession | undefined;
   return {

@@ -16,9 +16,12 @@ export interface ConsoleReporterOptions {
   spinner?: SpinnerFactory;
 }
 
-/** Loads ora only when a spinner will really be shown (stderr is a TTY). */
-export async function loadSpinner(stderr: OutStream): Promise<SpinnerFactory | undefined> {
-  if (!stderr.isTTY) return undefined;
+/**
+ * Loads ora only when a spinner will really be shown: stderr is a terminal that reports its width.
+ * Pseudo-terminals with no width (some CI runners, `script`) cannot be redrawn line by line.
+ */
+export async function loadSpinner(stderr: OutStream, env: NodeJS.ProcessEnv = {}): Promise<SpinnerFactory | undefined> {
+  if (!stderr.isTTY || !stderr.columns || stderr.columns <= 0 || env.TERM === 'dumb') return undefined;
   const { default: ora } = await import('ora');
   return (options) => ora({ text: options.text, stream: options.stream as NodeJS.WritableStream, discardStdin: false }) as unknown as Spinner;
 }

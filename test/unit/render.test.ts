@@ -2,7 +2,7 @@ import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { renderAddJson, renderAddText, type AddOutcome } from '../../src/render/add.js';
 import { useColor } from '../../src/render/io.js';
-import { ConsoleReporter } from '../../src/render/reporter.js';
+import { ConsoleReporter, loadSpinner } from '../../src/render/reporter.js';
 
 const plain = new Chalk({ level: 0 });
 const base: AddOutcome = {
@@ -80,5 +80,16 @@ describe('ConsoleReporter', () => {
     const loud = new ConsoleReporter({ stderr, chalk: plain, verbose: true, progress: true });
     loud.emit({ type: 'debug', message: 'aws sqs GetQueueUrl 3ms ok' });
     expect(out).toContain('aws sqs GetQueueUrl 3ms ok\n');
+  });
+});
+
+describe('loadSpinner', () => {
+  it('spins only on a terminal that reports its width', async () => {
+    const stream = (isTTY: boolean, columns?: number) => ({ write: () => true, isTTY, columns });
+    expect(await loadSpinner(stream(false, 80))).toBeUndefined();
+    expect(await loadSpinner(stream(true, 0))).toBeUndefined();
+    expect(await loadSpinner(stream(true))).toBeUndefined();
+    expect(await loadSpinner(stream(true, 80), { TERM: 'dumb' })).toBeUndefined();
+    expect(typeof (await loadSpinner(stream(true, 80)))).toBe('function');
   });
 });
