@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { Chalk } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
-import { AwsSession } from './aws/session.js';
+import type { AwsSession } from './aws/session.js';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
 import { EvsrcError, ExitCode, PartialApplyError } from './core/errors.js';
 import { processIo, useColor, type Io } from './render/io.js';
 import { ConsoleReporter, loadSpinner } from './render/reporter.js';
-import { availableAdapters } from './sources/index.js';
+import type { SourceAdapter } from './sources/types.js';
 import { collect } from './sources/options.js';
 import { SOURCE_TYPES, type SourceType } from './sources/types.js';
 
@@ -39,6 +38,8 @@ function globalsOf(command: Command): GlobalOptions {
 }
 
 async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions): Promise<CommandContext> {
+  // chalk is loaded only when a command runs: --help and --version never need it.
+  const { Chalk } = await import('chalk');
   const chalk = new Chalk({ level: useColor(io.stderr, io.env, globals.color) ? 1 : 0 });
   const outChalk = new Chalk({ level: useColor(io.stdout, io.env, globals.color) ? 1 : 0 });
   // On Node 20 the SDK warns on every run that future versions need Node 22: only --verbose shows it.
@@ -50,6 +51,7 @@ async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions)
     progress: true,
     spinner: await loadSpinner(io.stderr, io.env),
   });
+  const { AwsSession: Session } = await import('./aws/session.js');
   let session: AwsSession | undefined;
   return {
     closeSession: async () => session?.close(),
@@ -58,7 +60,7 @@ async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions)
     chalk: outChalk,
     reporter,
     session: () => {
-      session ??= new AwsSession({
+      session ??= new Session({
         region: globals.region ?? (io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || undefined),
         profile: globals.profile,
         endpointUrl: globals.endpointUrl ?? (io.env.AWS_ENDPOINT_URL || undefined),
@@ -77,7 +79,7 @@ interface Invocation {
   execute: (ctx: CommandContext) => Promise<number>;
 }
 
-function buildProgram(io: Io, dispatch: (invocation: Invocation) => void): Command {
+function buildProgram(io: Io, adapters: readonly SourceAdapter<unknown>[], dispatch: (invocation: Invocation) => void): Command {
   const program = new Command('evsrc');
   program
     .description('Wire AWS event sources (SQS, S3, SNS, DynamoDB Streams, Kinesis) to existing Lambda functions.')
@@ -104,7 +106,7 @@ function buildProgram(io: Io, dispatch: (invocation: Invocation) => void): Comma
   const add = program
     .command('add')
     .description('wire an event source to a Lambda function; re-running converges (create, update in place, or nothing)');
-  for (const adapter of availableAdapters()) {
+  for (const adapter of adapters) {
     const spec = adapter.spec;
     const sub = add
       .command(spec.type)
@@ -175,7 +177,8 @@ function buildProgram(io: Io, dispatch: (invocation: Invocation) => void): Comma
 }
 
 /** Prints an error in one line (plus hint), as JSON too with --output json; returns its exit code. */
-function reportError(io: Io, error: unknown, globals: GlobalOptions | undefined): number {
+async function reportError(io: Io, error: unknown, globals: GlobalOptions | undefined): Promise<number> {
+  const { Chalk } = await import('chalk');
   const verbose = globals?.verbose ?? false;
   const chalk = new Chalk({ level: useColor(io.stderr, io.env, globals?.color ?? true) ? 1 : 0 });
   const known = error instanceof EvsrcError ? error : undefined;
@@ -202,7 +205,10 @@ function reportError(io: Io, error: unknown, globals: GlobalOptions | undefined)
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[], io: Io = processIo(), options: MainOptions = {}): Promise<number> {
   let invocation: Invocation | undefined;
-  const program = buildProgram(io, (i) => {
+  // The source adapters (and their flags) are loaded only when `add` is on the command line:
+  // `evsrc --help`, `--version`, `list` and `remove` do not need them.
+  const adapters = argv.includes('add') ? (await import('./sources/index.js')).availableAdapters() : [];
+  const program = buildProgram(io, adapters, (i) => {
     invocation = i;
   });
   let globals: GlobalOptions | undefined;
@@ -220,7 +226,7 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
     }
     ctx?.reporter.close();
     const { toEvsrcError } = await import('./aws/errors.js');
-    return reportError(io, toEvsrcError(error), globals);
+    return await reportError(io, toEvsrcError(error), globals);
   } finally {
     ctx?.reporter.close();
     await ctx?.closeSession();
