@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { AwsSession } from './aws/session.js';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
-import { EvsrcError, ExitCode, PartialApplyError } from './core/errors.js';
+import { EvsrcError, ExitCode, PartialApplyError, invalidFlag } from './core/errors.js';
 import { processIo, useColor, type Io } from './render/io.js';
 import { ConsoleReporter, loadSpinner } from './render/reporter.js';
 import type { SourceAdapter } from './sources/types.js';
@@ -31,7 +31,11 @@ function globalsOf(command: Command): GlobalOptions {
     color: o.color !== false,
     verbose: Boolean(o.verbose),
   };
-  if (typeof o.region === 'string') globals.region = o.region;
+  if (typeof o.region === 'string') {
+    // Region names: two letters, one or more words, a number (us-east-1, us-gov-west-1, eu-isoe-west-1).
+    if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(o.region)) throw invalidFlag('--region', o.region, 'a region name such as us-east-1 or eu-west-2');
+    globals.region = o.region;
+  }
   if (typeof o.profile === 'string') globals.profile = o.profile;
   if (typeof o.endpointUrl === 'string') globals.endpointUrl = o.endpointUrl;
   return globals;

@@ -71,6 +71,12 @@ describe('the command line', () => {
     expect(r.stderr).toBe('error: --batch-size: invalid value "0"; allowed: a whole number from 1 to 10000\n');
   });
 
+  it('a malformed --region is refused before any call (exit 2)', async () => {
+    const r = await runCli(['add', 'sqs', 'q', '--function', 'f', '--region', 'Mars']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: --region: invalid value "Mars"; a region name such as us-east-1 or eu-west-2\n');
+  });
+
   it('no region is a one-line usage error (exit 2)', async () => {
     const r = await spawnCli(['add', 'sqs', 'q', '--function', 'f'], { ...bare(), AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' });
     expect(r.code).toBe(2);
