@@ -4,29 +4,15 @@ import { awsErrorName, isAwsError } from '../aws/errors.js';
 import type { AwsSession } from '../aws/session.js';
 import { parseArn } from '../core/arn.js';
 import { mapLimit, READ_CONCURRENCY } from '../core/concurrency.js';
-import { mappingView, type EsmSettings } from '../sources/esm.js';
+import { mappingView } from '../sources/esm.js';
 import { SQS_SETTING_KEYS } from '../sources/sqs.js';
+import { STREAM_SETTING_KEYS } from '../sources/stream-options.js';
 import type { TriggerView } from '../sources/types.js';
 import { sourceNameOfArn, sourceTypeOfArn, type Finding } from './model.js';
 
 // Event source mappings for `list`: reading them (per function or for the whole region), showing them
 // as triggers, and the checks on them (disabled by Lambda, processing problems, source gone).
 
-/** The settings a DynamoDB or Kinesis mapping shows. */
-export const STREAM_SETTING_KEYS: readonly (keyof EsmSettings)[] = [
-  'batchSize',
-  'batchingWindow',
-  'startingPosition',
-  'parallelization',
-  'retryAttempts',
-  'maxRecordAge',
-  'bisectOnError',
-  'tumblingWindow',
-  'onFailure',
-  'filters',
-  'reportBatchItemFailures',
-  'enabled',
-];
 
 const PAGE = { inputToken: 'Marker', outputToken: 'NextMarker', items: 'EventSourceMappings' };
 
