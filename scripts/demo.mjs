@@ -46,6 +46,11 @@ try {
   evsrc('add', 'dynamodb', 'orders-table', '--function', 'process-orders', '--starting-position', 'LATEST');
   evsrc('add', 'dynamodb', 'orders-table', '--function', 'process-orders', '--starting-position', 'LATEST', '--enable-stream', 'NEW_AND_OLD_IMAGES');
   evsrc('add', 'kinesis', 'clicks', '--function', 'process-orders', '--starting-position', 'TRIM_HORIZON', '--batch-size', '500', '--parallelization', '2');
+
+  evsrc('list', '--function', 'process-orders');
+  evsrc('remove', 'sns', 'alerts', '--function', 'process-orders');
+  evsrc('remove', 'sns', 'alerts', '--function', 'process-orders', '--yes');
+  evsrc('list', '--function', 'process-orders', '--type', 'sns');
 } finally {
   moto.stop();
 }
