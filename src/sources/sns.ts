@@ -21,6 +21,8 @@ import type { AddPlan, AdapterContext, AddRequest, SourceAdapter, SourceSpec, Tr
 export interface SnsOptions {
   filterPolicy?: FilterPolicy;
   filterPolicyScope?: FilterPolicyScope;
+  /** --no-filter-policy: take the filter policy off an existing subscription. */
+  removeFilterPolicy?: boolean;
   /** The dead-letter queue as the user named it (name, URL or ARN). */
   dlq?: string;
 }
@@ -33,6 +35,7 @@ export const snsSpec: SourceSpec = {
   summary: 'Subscribe a Lambda function to an SNS topic (subscription + invoke permission)',
   options: [
     { flags: '--filter-policy <json|@file>', description: 'SNS filter policy, e.g. \'{"type":["order"]}\' (a JSON object, at most 5 keys)' },
+    { flags: '--no-filter-policy', description: 'remove the filter policy of an existing subscription (deliver every message)' },
     { flags: '--filter-policy-scope <scope>', description: 'what the filter policy matches: MessageAttributes (default) or MessageBody' },
     { flags: '--dlq <queue>', description: "dead-letter queue (name, URL or ARN) for messages SNS cannot deliver; evsrc lets the topic send to it" },
   ],
@@ -52,7 +55,11 @@ export function parseSnsOptions(raw: Record<string, unknown>): SnsOptions {
       throw new UsageError('--filter-policy-scope: give --filter-policy with it; the scope says what that policy is matched against');
     }
   }
-  if (raw.filterPolicy !== undefined) {
+  if (raw.filterPolicy === false) {
+    // commander's value for --no-filter-policy
+    if (options.filterPolicyScope) throw new UsageError('--no-filter-policy and --filter-policy-scope: a scope needs a filter policy; give one or the other');
+    options.removeFilterPolicy = true;
+  } else if (raw.filterPolicy !== undefined) {
     options.filterPolicy = parseFilterPolicy(String(raw.filterPolicy), '--filter-policy', options.filterPolicyScope ?? 'MessageAttributes');
   }
   if (raw.dlq !== undefined) {
@@ -330,6 +337,13 @@ export function planSns(input: SnsPlanInput): SnsPlanned {
     if (wanted.FilterPolicy !== undefined && !sameFilterPolicy(have.FilterPolicy, options.filterPolicy)) {
       policySet = () => setAttr('FilterPolicy', wanted.FilterPolicy as string, have.FilterPolicy, { field: 'FilterPolicy', from: parseOr(have.FilterPolicy), to: options.filterPolicy });
     }
+    if (options.removeFilterPolicy && hasFilterPolicy(have.FilterPolicy)) {
+      // SNS removes a subscription's filter policy when it is set to an empty JSON object (SNS developer guide).
+      policySet = () => {
+        setAttr('FilterPolicy', '{}', have.FilterPolicy, { field: 'FilterPolicy', from: parseOr(have.FilterPolicy), to: null });
+        delete attributes.FilterPolicy;
+      };
+    }
     if (options.filterPolicyScope && !sameFilterPolicyScope(have.FilterPolicyScope, options.filterPolicyScope)) {
       scopeSet = () =>
         setAttr('FilterPolicyScope', options.filterPolicyScope as string, have.FilterPolicyScope, {
@@ -354,6 +368,12 @@ export function planSns(input: SnsPlanInput): SnsPlanned {
   if (existing) planned.existing = existing;
   if (subscribeIndex !== undefined) planned.subscribeIndex = subscribeIndex;
   return planned;
+}
+
+/** True when a FilterPolicy attribute holds a policy (absent, "" and "{}" mean none). */
+function hasFilterPolicy(text: string | undefined): boolean {
+  const parsed = parseOr(text);
+  return Boolean(parsed && typeof parsed === 'object' && Object.keys(parsed).length > 0);
 }
 
 function parseOr(text: string | undefined): unknown {
@@ -389,8 +409,10 @@ export async function listOwnSubscriptions(call: CallApi, topicArn: string, regi
 /** The subscription as a TriggerView. */
 export function subscriptionView(id: string, topicArn: string, functionArn: string, attributes: Record<string, string>, statementId: string): TriggerView {
   const settings: Record<string, unknown> = {};
-  if (attributes.FilterPolicy) settings.filterPolicy = parseOr(attributes.FilterPolicy);
-  if (attributes.FilterPolicy) settings.filterPolicyScope = attributes.FilterPolicyScope || 'MessageAttributes';
+  if (hasFilterPolicy(attributes.FilterPolicy)) {
+    settings.filterPolicy = parseOr(attributes.FilterPolicy);
+    settings.filterPolicyScope = attributes.FilterPolicyScope || 'MessageAttributes';
+  }
   const dlq = redriveTarget(attributes.RedrivePolicy);
   if (dlq) settings.dlq = dlq;
   settings.permissionStatementId = statementId;

@@ -57,6 +57,28 @@ describe('evsrc add sns against moto', () => {
     expect(await policyStatementsOf(moto.endpoint, 'notify')).toHaveLength(1);
   });
 
+  it('--no-filter-policy takes the filter off in place; a re-run changes nothing', async () => {
+    await add('orders', '--function', 'notify', '--filter-policy', '{"type":["order"]}');
+    const before = await subscriptionsOf(moto.endpoint, topicArn);
+    const r = await add('orders', '--function', 'notify', '--no-filter-policy', '--json');
+    expect(r.code).toBe(0);
+    expect(r.json().actions).toEqual([
+      expect.objectContaining({
+        api: 'sns:SetSubscriptionAttributes',
+        input: { SubscriptionArn: before[0]?.arn, AttributeName: 'FilterPolicy', AttributeValue: '{}' },
+        changes: [{ field: 'FilterPolicy', from: { type: ['order'] }, to: null }],
+      }),
+    ]);
+    expect(r.json().trigger.settings).not.toHaveProperty('filterPolicy');
+    const after = await subscriptionsOf(moto.endpoint, topicArn);
+    expect(after.map((x) => x.arn)).toEqual([before[0]?.arn]);
+    expect(JSON.parse(after[0]?.attributes.FilterPolicy || '{}')).toEqual({});
+    const again = await add('orders', '--function', 'notify', '--no-filter-policy', '--json');
+    expect(again.json()).toMatchObject({ changed: false, actions: [] });
+    const bad = await add('orders', '--function', 'notify', '--no-filter-policy', '--filter-policy-scope', 'MessageBody');
+    expect(bad.code).toBe(2);
+  });
+
   it('--dlq sets the redrive policy and merges a send statement into the queue policy, keeping the others', async () => {
     const keep = { Sid: 'keep-me', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sqs:*', Resource: '*' };
     const dlq = await createQueueWithPolicy(moto.endpoint, 'orders-dlq', [keep]);
