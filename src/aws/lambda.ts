@@ -1,5 +1,5 @@
 import type { EventSourceMappingConfiguration, FunctionConfiguration } from '@aws-sdk/client-lambda';
-import { unqualifiedFunctionArn, type FunctionRef } from '../core/arn.js';
+import { partitionOf, unqualifiedFunctionArn, type FunctionRef } from '../core/arn.js';
 import { NotFoundError } from '../core/errors.js';
 import { isAwsError } from './errors.js';
 import type { AwsSession } from './session.js';
@@ -18,7 +18,14 @@ export interface ResolvedFunction {
 
 /** Resolves a function reference with one GetFunctionConfiguration call; a missing function is exit 3. */
 export async function resolveFunction(aws: AwsSession, ref: FunctionRef): Promise<ResolvedFunction> {
-  const input: Record<string, string> = { FunctionName: ref.name };
+  // A partial ARN (account:function:name) becomes a full one in the session's region: the same function for AWS.
+  const partial = /^(\d{12}):function:(.+)$/.exec(ref.name);
+  let functionName = ref.name;
+  if (partial) {
+    const region = await aws.region();
+    functionName = `arn:${partitionOf(region)}:lambda:${region}:${partial[1]}:function:${partial[2]}`;
+  }
+  const input: Record<string, string> = { FunctionName: functionName };
   if (ref.qualifier) input.Qualifier = ref.qualifier;
   let config: FunctionConfiguration;
   try {
@@ -35,6 +42,12 @@ export async function resolveFunction(aws: AwsSession, ref: FunctionRef): Promis
   }
   const unqualifiedArn = unqualifiedFunctionArn(config.FunctionArn ?? '');
   const parts = unqualifiedArn.split(':');
+  // An ARN names an account; never settle for a same-named function in another one.
+  if (ref.account && parts[4] && parts[4] !== ref.account) {
+    throw new NotFoundError(`function ${ref.name} not found: AWS answered with ${unqualifiedArn}, in account ${parts[4]}`, {
+      hint: 'give the function ARN of the account it lives in, with credentials that can read it',
+    });
+  }
   const resolved: ResolvedFunction = {
     arn: ref.qualifier ? `${unqualifiedArn}:${ref.qualifier}` : unqualifiedArn,
     unqualifiedArn,

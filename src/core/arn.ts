@@ -117,7 +117,9 @@ export function parseFunctionRef(value: string, flag = '--function'): FunctionRe
   const [name, qualifier, ...extra] = rest.split(':');
   if (extra.length > 0 || !name || !FUNCTION_NAME.test(name)) throw bad('is not a valid function name');
   if (qualifier !== undefined && !QUALIFIER.test(qualifier)) throw bad(`has an invalid qualifier ${JSON.stringify(qualifier)}`);
-  const ref: FunctionRef = { name: arn ? `arn:${arn.partition}:lambda:${arn.region}:${arn.account}:function:${name}` : name };
+  // Keep the account of a full or partial ARN in what is sent: a bare name would resolve in the caller's account.
+  const sent = arn ? `arn:${arn.partition}:lambda:${arn.region}:${arn.account}:function:${name}` : account ? `${account}:function:${name}` : name;
+  const ref: FunctionRef = { name: sent };
   if (qualifier !== undefined) ref.qualifier = qualifier;
   if (region) ref.region = region;
   if (account) ref.account = account;

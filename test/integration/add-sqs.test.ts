@@ -148,6 +148,18 @@ describe('evsrc add sqs against moto', () => {
     expect(w.stderr).toMatch(/warning: queue visibility timeout \(30s\) is under six times/);
   });
 
+  it('a partial ARN keeps its account: the caller\'s function for its own account, exit 3 for another', async () => {
+    const q = await createQueue(moto.endpoint, 'partial', { VisibilityTimeout: '60' });
+    const own = await add('partial', '--function', '123456789012:function:worker', '--json');
+    expect(own.stderr).not.toMatch(/error/);
+    expect(own.code).toBe(0);
+    expect(own.json().function.arn).toBe(fnArn);
+    const other = await add('partial', '--function', '999999999999:function:worker', '--dry-run');
+    expect(other.code).toBe(3);
+    expect(other.stderr).toMatch(/function 999999999999:function:worker not found/);
+    expect(await mappingsOf(moto.endpoint, q.arn)).toHaveLength(1);
+  });
+
   it('a missing queue or function exits 3 with a message naming it', async () => {
     await createQueue(moto.endpoint, 'exists', { VisibilityTimeout: '60' });
     const noQueue = await add('nope', '--function', 'worker');

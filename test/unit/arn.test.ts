@@ -55,7 +55,7 @@ describe('parseFunctionRef', () => {
       region: 'eu-west-1',
       account: '123456789012',
     });
-    expect(parseFunctionRef('123456789012:function:worker')).toEqual({ name: 'worker', account: '123456789012' });
+    expect(parseFunctionRef('123456789012:function:worker')).toEqual({ name: '123456789012:function:worker', account: '123456789012' });
   });
   it('refuses malformed references naming --function and the value', () => {
     expect(() => parseFunctionRef('a:b:c')).toThrow(/--function: "a:b:c" is not a valid function name/);
