@@ -206,6 +206,11 @@ async function reportError(io: Io, error: unknown, globals: GlobalOptions | unde
   return exitCode;
 }
 
+/** Whether the command line asks for JSON output, read from argv when parsing itself failed. */
+function wantsJson(argv: readonly string[]): boolean {
+  return argv.some((arg, i) => arg === '--json' || arg === '--output=json' || (arg === '--output' && argv[i + 1] === 'json'));
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[], io: Io = processIo(), options: MainOptions = {}): Promise<number> {
   let invocation: Invocation | undefined;
@@ -226,6 +231,11 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.OK;
+      // commander has printed its message to stderr; a script asking for JSON still gets one document.
+      if (wantsJson(argv)) {
+        const message = error.message.replace(/^error: /, '');
+        io.stdout.write(`${JSON.stringify({ error: { message, exitCode: ExitCode.USAGE } }, null, 2)}\n`);
+      }
       return ExitCode.USAGE;
     }
     ctx?.reporter.close();

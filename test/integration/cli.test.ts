@@ -65,6 +65,16 @@ describe('the command line', () => {
     expect(output.stderr).toMatch(/Allowed choices are text, json/);
   });
 
+  it('with --output json, a usage error found while parsing still prints one JSON document', async () => {
+    const unknown = await runCli(['add', 'sqs', 'q', '--function', 'f', '--bogus', '--output', 'json']);
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stdout)).toEqual({ error: { message: "unknown option '--bogus'", exitCode: 2 } });
+    const missing = await runCli(['--json', 'add', 'sqs', 'q']);
+    expect(JSON.parse(missing.stdout).error).toMatchObject({ exitCode: 2, message: expect.stringMatching(/--function <fn>' not specified/) });
+    const text = await runCli(['add', 'sqs', 'q', '--bogus']);
+    expect(text.stdout).toBe('');
+  });
+
   it('flag validation fails before any AWS call, even with no credentials', async () => {
     const r = await spawnCli(['add', 'sqs', 'q', '--function', 'f', '--batch-size', '0'], bare());
     expect(r.code).toBe(2);
