@@ -2,7 +2,7 @@ import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { getMapping } from '../aws/lambda.js';
 import { UsageError } from '../core/errors.js';
 import type { Action, Change, RetryRule } from '../core/plan.js';
-import { canonicalJson } from './options.js';
+import { canonicalJson, comparableJson } from './options.js';
 import type { AdapterContext, SourceType, TriggerView } from './types.js';
 
 /**
@@ -41,9 +41,17 @@ type Field = {
   show?(value: unknown): unknown;
 };
 
+// Filter patterns compare as sets, each in its comparable form (value lists are unordered ORs).
+const comparable = (pattern: string) => {
+  try {
+    return comparableJson(JSON.parse(pattern));
+  } catch {
+    return pattern;
+  }
+};
 const sameSet = (a: unknown, b: unknown) => {
-  const x = [...((a as string[] | undefined) ?? [])].sort();
-  const y = [...((b as string[] | undefined) ?? [])].sort();
+  const x = [...new Set(((a as string[] | undefined) ?? []).map(comparable))].sort();
+  const y = [...new Set(((b as string[] | undefined) ?? []).map(comparable))].sort();
   return x.length === y.length && x.every((v, i) => v === y[i]);
 };
 

@@ -48,6 +48,31 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
+/**
+ * A form of a filter pattern or SNS filter policy for comparing two of them: keys sorted, and the value
+ * lists sorted too, because both services read a list as "any of these". The one list whose order
+ * matters is a numeric range (`{"numeric": [">", 0, "<=", 5]}`), which keeps its order.
+ */
+export function comparableJson(value: unknown): string {
+  return JSON.stringify(normalise(value, undefined));
+}
+
+function normalise(value: unknown, key: string | undefined): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map((v) => normalise(v, undefined));
+    if (key === 'numeric') return items;
+    return items.map((v) => [JSON.stringify(v), v] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+  }
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value as Record<string, unknown>)
+        .sort()
+        .map((k) => [k, normalise((value as Record<string, unknown>)[k], k)]),
+    );
+  }
+  return value;
+}
+
 // Lambda event filtering: each pattern at most 4096 characters; 5 filters per mapping by default,
 // raisable to 10 (Lambda quotas, "Event filtering").
 const MAX_PATTERN_CHARS = 4096;

@@ -1,4 +1,4 @@
-import { canonicalJson } from './options.js';
+import { canonicalJson, comparableJson } from './options.js';
 import { readFileSync } from 'node:fs';
 import { invalidFlag } from '../core/errors.js';
 
@@ -118,7 +118,8 @@ export function sameFilterPolicy(existing: string | undefined, requested: Filter
   if (existing === undefined || existing.trim() === '') return requested === undefined;
   const current = tryParse(existing);
   if (current === undefined || requested === undefined) return false;
-  return canonicalJson(current) === canonicalJson(requested);
+  // SNS reads a list of values as "any of these": order does not matter (numeric ranges excepted).
+  return comparableJson(current) === comparableJson(requested);
 }
 
 /** True when two FilterPolicyScope values mean the same; absent means MessageAttributes, SNS's default. */

@@ -54,3 +54,12 @@ describe('waitForMapping', () => {
     expect(h.polls() + h2.polls()).toBe(0);
   });
 });
+
+describe('filter comparison ignores the order of value lists', () => {
+  it('treats reordered OR lists as the same filter, but not a reordered numeric range', () => {
+    const m = { FilterCriteria: { Filters: [{ Pattern: '{"body":{"type":["a","b"],"n":[{"numeric":[">",0,"<",5]}]}}' }] } };
+    expect(diffMapping(m, { filters: ['{"body":{"n":[{"numeric":[">",0,"<",5]}],"type":["b","a"]}}'] }).changes).toEqual([]);
+    expect(diffMapping(m, { filters: ['{"body":{"n":[{"numeric":["<",5,">",0]}],"type":["a","b"]}}'] }).changes).toHaveLength(1);
+    expect(diffMapping(m, { filters: ['{"body":{"n":[{"numeric":[">",0,"<",5]}],"type":["a","c"]}}'] }).changes).toHaveLength(1);
+  });
+});

@@ -159,7 +159,9 @@ describe('canonicalJson and comparisons', () => {
   it('compares an existing FilterPolicy string with the requested policy', () => {
     const requested = { store: ['a'], event: ['x', 'y'] };
     expect(sameFilterPolicy('{\n "event": ["x","y"],\n "store": ["a"]\n}', requested)).toBe(true);
-    expect(sameFilterPolicy('{"event":["y","x"],"store":["a"]}', requested)).toBe(false);
+    // Value lists are "any of these" to SNS: their order is not a change.
+    expect(sameFilterPolicy('{"event":["y","x"],"store":["a"]}', requested)).toBe(true);
+    expect(sameFilterPolicy('{"event":["y","z"],"store":["a"]}', requested)).toBe(false);
     expect(sameFilterPolicy(undefined, undefined)).toBe(true);
     expect(sameFilterPolicy('', undefined)).toBe(true);
     expect(sameFilterPolicy(undefined, requested)).toBe(false);
@@ -173,5 +175,13 @@ describe('canonicalJson and comparisons', () => {
     expect(sameFilterPolicyScope('MessageAttributes', undefined)).toBe(true);
     expect(sameFilterPolicyScope('MessageBody', undefined)).toBe(false);
     expect(sameFilterPolicyScope('MessageBody', 'MessageBody')).toBe(true);
+  });
+});
+
+describe('sameFilterPolicy and list order', () => {
+  it('reordered value lists are the same policy; other values are not', () => {
+    expect(sameFilterPolicy('{"a":["x","z"],"b":["y"]}', { a: ['z', 'x'], b: ['y'] })).toBe(true);
+    expect(sameFilterPolicy('{"a":["x","z"]}', { a: ['x', 'y'] })).toBe(false);
+    expect(sameFilterPolicy('{"p":[{"numeric":[">",0,"<",5]}]}', { p: [{ numeric: ['<', 5, '>', 0] }] })).toBe(false);
   });
 });
