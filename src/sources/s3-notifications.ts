@@ -428,3 +428,22 @@ function editDistance(a: string, b: string): number {
   }
   return previous[b.length] ?? 0;
 }
+
+/**
+ * A Lambda entry, made by anyone, that already sends exactly this rule to this function: the same
+ * destination, the same set of events and the same prefix and suffix. `add s3` adopts it instead of
+ * writing a second, overlapping one.
+ */
+export function findEquivalentLambdaEntry(
+  config: NotificationConfiguration,
+  functionArn: string,
+  rule: CandidateRule,
+): LambdaFunctionConfiguration | undefined {
+  const wanted = [...new Set(rule.events)].sort().join(',');
+  return (config.LambdaFunctionConfigurations ?? []).find((entry) => {
+    if (entry.LambdaFunctionArn !== functionArn) return false;
+    const filter = entryFilter(entry);
+    if ((filter.prefix ?? '') !== (rule.prefix ?? '') || (filter.suffix ?? '') !== (rule.suffix ?? '')) return false;
+    return [...new Set(entry.Events ?? [])].sort().join(',') === wanted;
+  });
+}

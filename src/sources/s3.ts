@@ -12,6 +12,7 @@ import {
   checkKeyFilter,
   configsEqual,
   entryFilter,
+  findEquivalentLambdaEntry,
   findOverlap,
   isEvsrcIdFor,
   literalFilterWarnings,
@@ -126,6 +127,8 @@ export const OPERATION_ABORTED_RETRY: RetryRule = {
 
 /** Rounds of read-back, re-merge and re-write when another writer changed the bucket meanwhile. */
 export const MAX_MERGE_ROUNDS = 3;
+/** How long the read-back waits before looking a second time (covers another writer's read-merge-write). */
+export const QUIET_PERIOD_MS = 1000;
 
 /** Describes an overlapping entry for a person: kind, id and destination. */
 export function describeOverlap(overlap: Overlap): string {
@@ -178,6 +181,8 @@ export interface S3PlanInput {
   /** Used only by the actions' read-back (settle, recover); planning itself is pure. */
   call?: CallApi;
   reporter?: Reporter;
+  /** Sleep for the read-back's quiet period (tests make it instant). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** The plan of `add s3`, and what it is about. */
@@ -208,9 +213,11 @@ export function planS3(input: S3PlanInput): S3Planned {
   const rule: CandidateRule = { events: options.events };
   if (options.prefix !== undefined) rule.prefix = options.prefix;
   if (options.suffix !== undefined) rule.suffix = options.suffix;
-  const entry = buildLambdaEntry(fn.arn, bucket, rule);
-  const { config: desired, replaced } = mergeOwnEntry(input.config, entry, rule, bucket);
-  const existing = (input.config.LambdaFunctionConfigurations ?? []).find((e) => e.Id === entry.Id);
+  // An entry that already sends this exact rule to this function (evsrc's or anyone's) is adopted as it is.
+  const adopted = findEquivalentLambdaEntry(input.config, fn.arn, rule);
+  const entry = adopted ?? buildLambdaEntry(fn.arn, bucket, rule);
+  const { config: desired, replaced } = adopted ? { config: input.config, replaced: [] } : mergeOwnEntry(input.config, entry, rule, bucket);
+  const existing = adopted ?? (input.config.LambdaFunctionConfigurations ?? []).find((e) => e.Id === entry.Id);
 
   const warnings = [...options.warnings];
   const permission = planPermission(
@@ -236,7 +243,7 @@ export function planS3(input: S3PlanInput): S3Planned {
     };
     const call = input.call;
     if (call) {
-      const verify = { call, bucket, region: input.bucketRegion, expectedOwner: sourceAccount, entry, rule, reporter: input.reporter };
+      const verify = { call, bucket, region: input.bucketRegion, expectedOwner: sourceAccount, entry, rule, reporter: input.reporter, sleep: input.sleep };
       put.settle = () => settleNotification(verify);
       put.recover = async (error) => {
         if (!isUnknownOutcome(error)) return undefined;
@@ -275,6 +282,8 @@ export interface NotificationVerify {
   rule: CandidateRule;
   reporter?: Reporter | undefined;
   rounds?: number;
+  /** With a sleep, the entry must be seen twice, QUIET_PERIOD_MS apart, before the write counts as settled. */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
 }
 
 /**
@@ -285,6 +294,7 @@ export interface NotificationVerify {
  */
 export async function settleNotification(v: NotificationVerify): Promise<{ config: NotificationConfiguration; rounds: number }> {
   const maxRounds = v.rounds ?? MAX_MERGE_ROUNDS;
+  let confirmed = false;
   for (let round = 0; ; round += 1) {
     let fresh: NotificationConfiguration;
     try {
@@ -297,7 +307,16 @@ export async function settleNotification(v: NotificationVerify): Promise<{ confi
       return { config: {}, rounds: round };
     }
     const { config: desired } = mergeOwnEntry(fresh, v.entry, v.rule, v.bucket);
-    if (configsEqual(fresh, desired)) return { config: fresh, rounds: round };
+    if (configsEqual(fresh, desired)) {
+      // A writer that read the bucket before our PUT may still write its own merge without our entry,
+      // moments later. Seeing the entry again after a quiet period closes most of that window.
+      if (!v.sleep || confirmed) return { config: fresh, rounds: round };
+      confirmed = true;
+      await v.sleep(QUIET_PERIOD_MS);
+      round -= 1;
+      continue;
+    }
+    confirmed = false;
     if (round >= maxRounds) {
       throw new AwsFailure(
         `bucket ${v.bucket}: another writer kept replacing the notification configuration; entry ${v.entry.Id} is still missing after ${maxRounds + 1} writes`,
@@ -352,7 +371,7 @@ async function planAdd(ctx: AdapterContext, request: AddRequest<S3Options>): Pro
     }),
     readFunctionPolicy(call, fn.arn),
   ]);
-  const planned = planS3({ bucket, bucketArn, bucketRegion, fn, config, policy, options: request.options, call, reporter: ctx.reporter });
+  const planned = planS3({ bucket, bucketArn, bucketRegion, fn, config, policy, options: request.options, call, reporter: ctx.reporter, sleep: ctx.sleep });
   const plan: AddPlan = {
     type: 's3',
     source: { arn: bucketArn, name: bucket },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
 import { addForeignPermission, createBucket, createFunction, createQueue, notificationOf, policyStatementsOf } from '../helpers/fixtures.js';
 import { startMoto, type MotoServer } from '../helpers/moto.js';
 
@@ -87,6 +87,16 @@ describe('evsrc add s3 against moto', () => {
     expect(await policyStatementsOf(moto.endpoint, 'thumbs')).toEqual([]);
   });
 
+  it('adopts an identical entry made elsewhere instead of refusing it as an overlap', async () => {
+    const before = await busyBucket();
+    const r = await add('uploads', '--function', 'other', '--prefix', 'logs/', '--json');
+    expect(r.code).toBe(0);
+    const doc = r.json();
+    expect(doc.actions.map((a: { api: string }) => a.api)).not.toContain('s3:PutBucketNotificationConfiguration');
+    expect(doc.trigger).toMatchObject({ id: 'other-fn', functionArn: otherArn });
+    expect(await notificationOf(moto.endpoint, 'uploads')).toEqual(before);
+  });
+
   it('--dry-run lists AddPermission and the PUT as they would run, and writes nothing', async () => {
     const before = await busyBucket();
     const r = await add('uploads', '--function', 'thumbs', '--events', 's3:ObjectCreated:Put', '--events', 's3:ObjectTagging:*', '--prefix', 'in/', '--dry-run');
@@ -118,9 +128,10 @@ describe('evsrc add s3 against moto', () => {
 
   it('two runs on one bucket at once both end up present', async () => {
     await createBucket(moto.endpoint, 'contended');
+    // Two real processes with real time: the read-back's quiet period is what lets each see the other's write.
     const [a, b] = await Promise.all([
-      add('contended', '--function', 'thumbs', '--prefix', 'a/'),
-      add('contended', '--function', 'other', '--prefix', 'b/'),
+      spawnCli(['add', 's3', 'contended', '--function', 'thumbs', '--prefix', 'a/', '--endpoint-url', moto.endpoint]),
+      spawnCli(['add', 's3', 'contended', '--function', 'other', '--prefix', 'b/', '--endpoint-url', moto.endpoint]),
     ]);
     expect([a.code, b.code]).toEqual([0, 0]);
     const config = await notificationOf(moto.endpoint, 'contended');

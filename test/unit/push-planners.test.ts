@@ -10,6 +10,7 @@ import {
   planS3,
   regionOfLocation,
   settleNotification,
+  QUIET_PERIOD_MS,
   type S3PlanInput,
 } from '../../src/sources/s3.js';
 import { buildLambdaEntry, type NotificationConfiguration } from '../../src/sources/s3-notifications.js';
@@ -191,6 +192,34 @@ describe('settleNotification (read back, merge again, bounded)', () => {
     };
     return { call, log, current: () => config };
   }
+
+  it('with a sleep, looks again after the quiet period and re-merges when a late writer removed the entry', async () => {
+    const mine = mergeOwnEntry(foreign, entry, rule, 'uploads').config;
+    let config = structuredClone(mine);
+    const log: string[] = [];
+    const sleeps: number[] = [];
+    const call: CallApi = async (api, input) => {
+      log.push(api);
+      if (api === 's3:GetBucketNotificationConfiguration') return structuredClone(config);
+      config = structuredClone(input.NotificationConfiguration as NotificationConfiguration);
+      return {};
+    };
+    // Another writer that read the bucket before our PUT writes its merge during the quiet period.
+    const sleep = async (ms: number) => {
+      sleeps.push(ms);
+      if (sleeps.length === 1) config = structuredClone(foreign);
+    };
+    await settleNotification({ call, bucket: 'uploads', region: 'us-east-1', expectedOwner: '123456789012', entry, rule, sleep });
+    expect(sleeps).toEqual([QUIET_PERIOD_MS, QUIET_PERIOD_MS]);
+    expect(log).toEqual([
+      's3:GetBucketNotificationConfiguration',
+      's3:GetBucketNotificationConfiguration',
+      's3:PutBucketNotificationConfiguration',
+      's3:GetBucketNotificationConfiguration',
+      's3:GetBucketNotificationConfiguration',
+    ]);
+    expect(config).toEqual(mine);
+  });
 
   it('stops after one read when the entry is there', async () => {
     const bucket = fakeBucket(mergeOwnEntry(foreign, entry, rule, 'uploads').config, (_, c) => c);
