@@ -427,25 +427,28 @@ async function planAdd(ctx: AdapterContext, request: AddRequest<SnsOptions>): Pr
   const dlqRef = request.options.dlq !== undefined ? parseQueueRef(request.options.dlq, '--dlq') : undefined;
   const call = sessionCall(ctx.aws);
   const sessionRegion = await ctx.aws.region();
-  const fn = await resolveFunction(ctx.aws, request.fn);
-  const topicArn = ref.kind === 'arn' ? ref.arn : `arn:${partitionOf(sessionRegion)}:sns:${sessionRegion}:${fn.account}:${ref.name}`;
+  // Everything that does not need the function starts at once, beside GetFunctionConfiguration.
+  const fnP = resolveFunction(ctx.aws, request.fn);
   const topicRegion = ref.kind === 'arn' ? ref.region : sessionRegion;
-
-  const topicP = call('sns:GetTopicAttributes', { TopicArn: topicArn }, topicRegion).catch((error: unknown) => {
-    if (isAwsError(error, 'NotFound', 'NotFoundException')) {
-      throw new NotFoundError(`topic ${topicArn} does not exist`, {
-        awsErrorName: 'NotFound',
-        hint: 'check the topic name and --region, or give the topic ARN (aws sns list-topics lists the topics of a region)',
-      });
-    }
-    throw error;
-  });
-  const subsP = topicP.then(async () => {
-    const arns = await listOwnSubscriptions(call, topicArn, topicRegion, fn.arn);
+  const topicArnP =
+    ref.kind === 'arn' ? Promise.resolve(ref.arn) : fnP.then((f) => `arn:${partitionOf(sessionRegion)}:sns:${sessionRegion}:${f.account}:${ref.name}`);
+  const topicP = topicArnP.then((arn) =>
+    call('sns:GetTopicAttributes', { TopicArn: arn }, topicRegion).catch((error: unknown) => {
+      if (isAwsError(error, 'NotFound', 'NotFoundException')) {
+        throw new NotFoundError(`topic ${arn} does not exist`, {
+          awsErrorName: 'NotFound',
+          hint: 'check the topic name and --region, or give the topic ARN (aws sns list-topics lists the topics of a region)',
+        });
+      }
+      throw error;
+    }),
+  );
+  const subsP = Promise.all([topicArnP, fnP, topicP]).then(async ([arn, f]) => {
+    const arns = await listOwnSubscriptions(call, arn, topicRegion, f.arn);
     return Promise.all(
-      arns.map(async (arn) => {
-        const out = (await call('sns:GetSubscriptionAttributes', { SubscriptionArn: arn }, topicRegion)) as { Attributes?: Record<string, string> };
-        return { arn, attributes: out.Attributes ?? {} };
+      arns.map(async (subscriptionArn) => {
+        const out = (await call('sns:GetSubscriptionAttributes', { SubscriptionArn: subscriptionArn }, topicRegion)) as { Attributes?: Record<string, string> };
+        return { arn: subscriptionArn, attributes: out.Attributes ?? {} };
       }),
     );
   });
@@ -457,7 +460,8 @@ async function planAdd(ctx: AdapterContext, request: AddRequest<SnsOptions>): Pr
         return state;
       })
     : Promise.resolve(undefined);
-  const [, subscriptions, policy, dlq] = await Promise.all([topicP, subsP, readFunctionPolicy(call, fn.arn), dlqP]);
+  const policyP = fnP.then((f) => readFunctionPolicy(call, f.arn));
+  const [fn, topicArn, , subscriptions, policy, dlq] = await Promise.all([fnP, topicArnP, topicP, subsP, policyP, dlqP]);
   const input: SnsPlanInput = { topicArn, topicRegion, fn, subscriptions, policy, options: request.options, call };
   if (dlq) input.dlq = dlq;
   const planned = planSns(input);
