@@ -25,6 +25,13 @@ export interface RemovalPlan {
   warnings: string[];
 }
 
+/**
+ * The `undo` of every removal step: a removal cannot be taken back (evsrc does not re-create what it
+ * deleted), so the executor counts a step that ran before a later one failed as done and not undone,
+ * and raises PartialApplyError (exit 4) instead of the bare error of the failed step.
+ */
+export const CANNOT_UNDO = (): undefined => undefined;
+
 /** Retry rule for S3's "A conflicting conditional operation is currently in progress" (409). */
 export const OPERATION_ABORTED_RETRY = { errorNames: ['OperationAborted'], attempts: 4, delayMs: 1000, reason: 'another change to the bucket is in progress' };
 
@@ -50,6 +57,7 @@ export function planMappingRemoval(
       summary: `delete ${type} mapping ${m.UUID} (${m.EventSourceArn} → ${m.FunctionArn})`,
       input: { UUID: m.UUID },
       retry: [RESOURCE_IN_USE_RETRY],
+      undo: CANNOT_UNDO,
     };
     if (region) action.region = region;
     return action;
@@ -103,6 +111,7 @@ function permissionActions(
       summary: `remove permission ${g.sid} (${g.principal} from ${sourceName}) from ${functionArn}`,
       input: removePermissionInput(functionArn, g.sid) as unknown as Record<string, unknown>,
       retry: [POLICY_CONFLICT_RETRY],
+      undo: CANNOT_UNDO,
     });
   }
   return actions;
@@ -140,6 +149,7 @@ export function planS3Removal(input: S3RemovalInput): RemovalPlan {
         summary: `remove ${removed.length} ${removed.length === 1 ? 'entry' : 'entries'} (${removed.map((e) => e.Id ?? 'no id').join(', ')}) from the notifications of bucket ${bucket}, keeping the rest`,
         input: { Bucket: bucket, NotificationConfiguration: config },
         retry: [OPERATION_ABORTED_RETRY],
+        undo: CANNOT_UNDO,
       });
       plan.removed = s3Triggers(bucket, { LambdaFunctionConfigurations: removed }, input.partition);
     }
@@ -181,7 +191,7 @@ export function planSnsRemoval(input: SnsRemovalInput): RemovalPlan {
       plan.warnings.push(`a subscription of ${functionArn} to ${topicName} is pending confirmation; SNS cannot unsubscribe it (it expires after three days unconfirmed)`);
       continue;
     }
-    const action: Action = { api: 'sns:Unsubscribe', summary: `unsubscribe ${functionArn} from topic ${topicName}`, input: { SubscriptionArn: sub.SubscriptionArn } };
+    const action: Action = { api: 'sns:Unsubscribe', summary: `unsubscribe ${functionArn} from topic ${topicName}`, input: { SubscriptionArn: sub.SubscriptionArn }, undo: CANNOT_UNDO };
     if (region) action.region = region;
     plan.actions.push(action);
     plan.removed.push(snsTrigger(sub));

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { parseTypes } from '../../src/commands/list.js';
 import { grantsOf } from '../../src/inventory/grants.js';
 import type { Inventory } from '../../src/inventory/model.js';
-import { planMappingRemoval, planS3Removal, planSnsRemoval, selectsEntry } from '../../src/removal/plan.js';
+import { PartialApplyError } from '../../src/core/errors.js';
+import { describePartialRemoval } from '../../src/removal/partial.js';
+import { CANNOT_UNDO, planMappingRemoval, planS3Removal, planSnsRemoval, selectsEntry } from '../../src/removal/plan.js';
 import { parseRemoveRequest } from '../../src/removal/resolve.js';
 import { renderListText, settingsLine } from '../../src/render/list.js';
 import { parsePolicy } from '../../src/sources/lambda-permission.js';
@@ -161,5 +163,35 @@ describe('list rendering', () => {
     expect(text).toContain('! disabled-by-lambda: mapping u1 was disabled by Lambda');
     expect(text).toContain('2 triggers on 2 of 3 functions, 1 problem.');
     expect(text).toContain('Permissions were not checked');
+  });
+});
+
+describe('describePartialRemoval', () => {
+  const actions = planSnsRemoval({
+    topicArn: TOPIC,
+    topicName: 'alerts',
+    functionArn: FN,
+    subscriptions: [{ SubscriptionArn: `${TOPIC}:1`, Protocol: 'lambda', Endpoint: FN, TopicArn: TOPIC }],
+    grants,
+  }).actions;
+  const serverError = Object.assign(new Error('We encountered an internal error'), { name: 'ServiceException', $metadata: { httpStatusCode: 500 } });
+
+  it('every removal step is marked as one that cannot be undone, so the executor reports a partial removal', () => {
+    expect(actions.map((a) => a.undo?.({}))).toEqual([undefined, undefined]);
+    expect(actions.every((a) => a.undo === CANNOT_UNDO)).toBe(true);
+  });
+
+  it('names the steps that ran and those that did not; a 5xx may still have been carried out', () => {
+    const partial = new PartialApplyError('x', [actions[0]!.summary], { cause: serverError });
+    const error = describePartialRemoval(partial, actions, new Set([actions[0]!.input])) as PartialApplyError;
+    expect(error).toBeInstanceOf(PartialApplyError);
+    expect(error.exitCode).toBe(4);
+    expect(error.remaining).toEqual([actions[1]!.summary]);
+    expect(error.message).toMatch(/^ServiceException: We encountered an internal error; the removal stopped partway: removed: unsubscribe .* not removed: remove permission topic .*\(lambda:RemovePermission failed; it may have been carried out even so\)$/);
+    expect(error.hint).toMatch(/run the same evsrc remove again/);
+  });
+
+  it('any other error is passed on unchanged: nothing was removed', () => {
+    expect(describePartialRemoval(serverError, actions, new Set())).toBe(serverError);
   });
 });
