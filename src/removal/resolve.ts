@@ -10,6 +10,7 @@ import { readPolicy } from '../inventory/policy.js';
 import { bucketArn, readNotifications } from '../inventory/s3.js';
 import { readTopicSubscriptions } from '../inventory/sns.js';
 import { configsEqual, parseS3Events, type NotificationConfiguration } from '../sources/s3-notifications.js';
+import { parseBucketRef } from '../sources/s3.js';
 import { resolveQueue } from '../sources/sqs.js';
 import { SOURCE_TYPES, type AdapterContext, type SourceType } from '../sources/types.js';
 import { planMappingRemoval, planS3Removal, planSnsRemoval, type RemovalPlan, type S3Selector } from './plan.js';
@@ -157,11 +158,11 @@ async function functionGrants(aws: AwsSession, fn: ResolvedFunction) {
 }
 
 async function planBucketRemoval(ctx: RemoveContext, source: string, ref: FunctionRef, selector: S3Selector): Promise<RemovalPlan> {
-  const match = /^arn:([^:]+):s3:::([^/]+)$/.exec(source);
-  const bucket = match ? (match[2] as string) : source;
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new UsageError(`<bucket>: ${JSON.stringify(source)} is not a bucket name or ARN (arn:aws:s3:::<bucket>)`);
+  // The same names `add s3` accepts (legacy us-east-1 buckets may have upper case and '_').
+  const bucketRef = parseBucketRef(source);
+  const bucket = bucketRef.name;
   const fn = await resolveFunction(ctx.aws, ref);
-  const partition = partitionOf(fn.region);
+  const partition = bucketRef.partition ?? partitionOf(fn.region);
   const [read, grants] = await Promise.all([readNotifications(ctx.aws, bucket, fn.region), functionGrants(ctx.aws, fn)]);
   if (read.status === 'unreadable') {
     throw new AwsFailure(`cannot read the notification configuration of bucket ${bucket}: ${read.error}`, {

@@ -140,6 +140,23 @@ describe('evsrc remove s3', () => {
     expect(r.json().actions.map((a: { api: string }) => a.api)).toEqual(['lambda:RemovePermission']);
     expect(await policySids(moto.endpoint, 'worker')).not.toContain('stale');
   });
+
+  it('accepts the bucket names add s3 accepts: a legacy us-east-1 name with upper case and _', async () => {
+    await addPermission(moto.endpoint, 'worker', 'legacy', 's3.amazonaws.com', 'arn:aws:s3:::Legacy_Uploads');
+    for (const source of ['Legacy_Uploads', 'arn:aws:s3:::Legacy_Uploads']) {
+      const r = await remove('s3', source, '--function', 'worker', '--dry-run', '--json');
+      expect(r.code, source).toBe(0);
+      expect(r.json().actions.map((a: { input: { StatementId?: string } }) => a.input.StatementId)).toEqual(['legacy']);
+    }
+    const r = await remove('s3', 'Legacy_Uploads', '--function', 'worker', '--yes');
+    expect(r.code).toBe(0);
+    expect(await policySids(moto.endpoint, 'worker')).toEqual(['worker-uploads', 'worker-alerts']);
+    for (const bad of ['ab', 'arn:aws:s3:::uploads/key.txt', 'uploads-', 'arn:aws:sns:us-east-1:123456789012:uploads']) {
+      const refused = await remove('s3', bad, '--function', 'worker', '--yes');
+      expect(refused.code, bad).toBe(2);
+      expect(refused.stderr).toMatch(/<bucket>: .* is not a bucket/);
+    }
+  });
 });
 
 describe('evsrc remove sns', () => {
