@@ -117,6 +117,11 @@ function permissionActions(
   return actions;
 }
 
+/** True when some statement lets the source invoke the function (removable or not). */
+function hasGrant(type: 's3' | 'sns', grants: readonly Grant[], functionArn: string, sourceArn: string): boolean {
+  return grants.some((g) => g.type === type && g.functionArn === functionArn && g.sourceArns.includes(sourceArn));
+}
+
 /** Everything planS3Removal needs, read beforehand. */
 export interface S3RemovalInput {
   bucket: string;
@@ -186,8 +191,10 @@ export function planSnsRemoval(input: SnsRemovalInput): RemovalPlan {
   const region = topicArn.split(':')[3] || undefined;
   if (!input.subscriptions) plan.notes.push(`topic ${topicName} does not exist`);
   const mine = (input.subscriptions ?? []).filter((s) => s.Protocol === 'lambda' && s.Endpoint === functionArn);
+  let pending = false;
   for (const sub of mine) {
     if (!sub.SubscriptionArn || sub.SubscriptionArn === PENDING) {
+      pending = true;
       plan.warnings.push(`a subscription of ${functionArn} to ${topicName} is pending confirmation; SNS cannot unsubscribe it (it expires after three days unconfirmed)`);
       continue;
     }
@@ -200,6 +207,15 @@ export function planSnsRemoval(input: SnsRemovalInput): RemovalPlan {
   if (others.length > 0 && mine.length === 0) {
     plan.notes.push(`subscriptions of other versions or aliases were left: ${others.map((s) => s.Endpoint).join(', ')}; name one with --function <fn>:<alias>`);
   }
-  plan.actions.push(...permissionActions('sns', input.grants, functionArn, topicArn, topicName, plan.warnings));
+  if (pending) {
+    // Once confirmed, that subscription delivers to the function, which then needs the permission.
+    plan.notes.push(`its permission for the topic is kept while a subscription of ${functionArn} to ${topicName} is pending confirmation`);
+  } else {
+    plan.actions.push(...permissionActions('sns', input.grants, functionArn, topicArn, topicName, plan.warnings));
+    if (plan.actions.length === 0 && input.subscriptions) {
+      const granted = hasGrant('sns', input.grants, functionArn, topicArn);
+      plan.notes.push(`${functionArn} is not subscribed to ${topicName}${granted ? '' : ' and has no permission for it'}`);
+    }
+  }
   return plan;
 }

@@ -204,7 +204,6 @@ async function planTopicRemoval(ctx: RemoveContext, source: string, ref: Functio
     grants,
   });
   for (const action of plan.actions) action.region ??= fn.region;
-  if (plan.actions.length === 0 && read.status === 'exists') plan.notes.push(`${fn.arn} is not subscribed to ${sourceNameOfArn(topicArn)} and has no permission for it`);
   return plan;
 }
 

@@ -88,7 +88,7 @@ describe('planS3Removal', () => {
 });
 
 describe('planSnsRemoval and planMappingRemoval', () => {
-  it('unsubscribes this function only, then removes its permission; pending subscriptions are reported', () => {
+  it('unsubscribes this function only, then removes its permission', () => {
     const plan = planSnsRemoval({
       topicArn: TOPIC,
       topicName: 'alerts',
@@ -96,7 +96,6 @@ describe('planSnsRemoval and planMappingRemoval', () => {
       subscriptions: [
         { SubscriptionArn: `${TOPIC}:1`, Protocol: 'lambda', Endpoint: FN, TopicArn: TOPIC },
         { SubscriptionArn: `${TOPIC}:2`, Protocol: 'lambda', Endpoint: OTHER, TopicArn: TOPIC },
-        { SubscriptionArn: 'PendingConfirmation', Protocol: 'lambda', Endpoint: FN, TopicArn: TOPIC },
         { SubscriptionArn: `${TOPIC}:3`, Protocol: 'sqs', Endpoint: FN, TopicArn: TOPIC },
       ],
       grants,
@@ -106,7 +105,33 @@ describe('planSnsRemoval and planMappingRemoval', () => {
       ['lambda:RemovePermission', 'topic'],
     ]);
     expect(plan.actions[0]?.region).toBe('us-east-1');
-    expect(plan.warnings.join()).toMatch(/pending confirmation/);
+  });
+
+  it('keeps the permission while a subscription of the function to the topic is pending confirmation', () => {
+    const pending = { SubscriptionArn: 'PendingConfirmation', Protocol: 'lambda', Endpoint: FN, TopicArn: TOPIC };
+    const plan = planSnsRemoval({
+      topicArn: TOPIC,
+      topicName: 'alerts',
+      functionArn: FN,
+      subscriptions: [{ SubscriptionArn: `${TOPIC}:1`, Protocol: 'lambda', Endpoint: FN, TopicArn: TOPIC }, pending],
+      grants,
+    });
+    expect(plan.actions.map((a) => a.api)).toEqual(['sns:Unsubscribe']);
+    expect(plan.notes).toEqual([expect.stringMatching(/its permission for the topic is kept while a subscription of .*worker to alerts is pending confirmation/)]);
+    expect(plan.warnings.join()).toMatch(/pending confirmation; SNS cannot unsubscribe it/);
+    // With only the pending one, nothing is removed, and the note does not claim there is no permission.
+    const only = planSnsRemoval({ topicArn: TOPIC, topicName: 'alerts', functionArn: FN, subscriptions: [pending], grants });
+    expect(only.actions).toEqual([]);
+    expect(only.notes.join('; ')).toMatch(/permission for the topic is kept/);
+    expect(only.notes.join('; ')).not.toMatch(/not subscribed|no permission/);
+    // A subscription of another function that is pending does not hold this function's permission.
+    const theirs = planSnsRemoval({ topicArn: TOPIC, topicName: 'alerts', functionArn: FN, subscriptions: [{ ...pending, Endpoint: OTHER }], grants });
+    expect(theirs.actions.map((a) => a.api)).toEqual(['lambda:RemovePermission']);
+  });
+
+  it('nothing to remove says only what is true', () => {
+    const none = planSnsRemoval({ topicArn: TOPIC, topicName: 'alerts', functionArn: FN, subscriptions: [], grants: [] });
+    expect(none.notes).toEqual([`${FN} is not subscribed to alerts and has no permission for it`]);
   });
 
   it('deletes each mapping with the ResourceInUse retry', () => {
