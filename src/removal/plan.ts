@@ -1,4 +1,5 @@
 import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
+import { invalidFlag } from '../core/errors.js';
 import type { Action } from '../core/plan.js';
 import type { Grant } from '../inventory/grants.js';
 import { mappingTrigger } from '../inventory/mappings.js';
@@ -6,7 +7,7 @@ import { s3Triggers } from '../inventory/s3.js';
 import { PENDING, snsTrigger, type Subscription } from '../inventory/sns.js';
 import { RESOURCE_IN_USE_RETRY } from '../sources/esm.js';
 import { removePermissionInput } from '../sources/lambda-permission.js';
-import { entryFilter, removeLambdaEntries, type LambdaFunctionConfiguration, type NotificationConfiguration } from '../sources/s3-notifications.js';
+import { entryFilter, parseS3Events, removeLambdaEntries, type LambdaFunctionConfiguration, type NotificationConfiguration } from '../sources/s3-notifications.js';
 import type { SourceType, TriggerView } from '../sources/types.js';
 
 // Pure planners of `evsrc remove`: from what was read, the ordered write calls (data, run by applyPlan),
@@ -72,6 +73,18 @@ export interface S3Selector {
   prefix?: string;
   suffix?: string;
   id?: string;
+}
+
+/**
+ * Parses `remove s3 --events` (comma-separated and/or repeated): the exact set an entry must list.
+ * Unlike `add s3`, a type next to its own wildcard is kept (an entry may list both); each name is
+ * checked on its own by parseS3Events, for the same refusal and "did you mean" as add.
+ */
+export function parseEventSelector(values: readonly string[]): string[] {
+  const given = values.flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
+  if (given.length === 0) throw invalidFlag('--events', values.join(','), 'name at least one S3 event type');
+  for (const event of given) parseS3Events([event]);
+  return [...new Set(given)];
 }
 
 /** True when an entry sends to `functionArn` and matches every narrowing flag given (events as a set, filters exactly). */

@@ -9,11 +9,11 @@ import { sourceNameOfArn, sourceTypeOfArn } from '../inventory/model.js';
 import { readPolicy } from '../inventory/policy.js';
 import { bucketArn, readNotifications } from '../inventory/s3.js';
 import { readTopicSubscriptions } from '../inventory/sns.js';
-import { configsEqual, parseS3Events, type NotificationConfiguration } from '../sources/s3-notifications.js';
+import { configsEqual, type NotificationConfiguration } from '../sources/s3-notifications.js';
 import { parseBucketRef } from '../sources/s3.js';
 import { resolveQueue } from '../sources/sqs.js';
 import { SOURCE_TYPES, type AdapterContext, type SourceType } from '../sources/types.js';
-import { planMappingRemoval, planS3Removal, planSnsRemoval, type RemovalPlan, type S3Selector } from './plan.js';
+import { parseEventSelector, planMappingRemoval, planS3Removal, planSnsRemoval, type RemovalPlan, type S3Selector } from './plan.js';
 
 // `evsrc remove`: validate the request, read what is there (read-only, concurrently), and plan.
 // Also what runs after the writes: waiting for mappings to be gone, re-reading the bucket.
@@ -46,7 +46,7 @@ export function parseRemoveRequest(first: string, source: string | undefined, ra
   if (typeof raw.function !== 'string') throw new UsageError(`remove ${type}: --function <fn> is required: the function whose trigger to remove`);
   if (type !== 's3' && s3Flags.length > 0) throw new UsageError(`--${s3Flags[0]}: only for remove s3`);
   const selector: S3Selector = {};
-  if (raw.events !== undefined) selector.events = parseS3Events(raw.events as string[]);
+  if (raw.events !== undefined) selector.events = parseEventSelector(raw.events as string[]);
   if (typeof raw.prefix === 'string') selector.prefix = raw.prefix;
   if (typeof raw.suffix === 'string') selector.suffix = raw.suffix;
   if (typeof raw.id === 'string') selector.id = raw.id;

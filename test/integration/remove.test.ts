@@ -141,6 +141,15 @@ describe('evsrc remove s3', () => {
     expect(await policySids(moto.endpoint, 'worker')).not.toContain('stale');
   });
 
+  it('--events selects the exact set, also a type listed next to its own wildcard', async () => {
+    const both = { Id: 'both', LambdaFunctionArn: worker, Events: ['s3:ObjectCreated:*', 's3:ObjectCreated:Put'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'both/' }] } } };
+    await putNotifications(moto.endpoint, 'uploads', { ...(await notificationOf(moto.endpoint, 'uploads')), LambdaFunctionConfigurations: [both, OTHER_ENTRY] });
+    const r = await remove('s3', 'uploads', '--function', 'worker', '--events', 's3:ObjectCreated:*,s3:ObjectCreated:Put', '--yes', '--json');
+    expect(r.code).toBe(0);
+    expect(r.json().removed.map((t: { id: string }) => t.id)).toEqual(['both']);
+    expect((await notificationOf(moto.endpoint, 'uploads')).LambdaFunctionConfigurations).toEqual([OTHER_ENTRY]);
+  });
+
   it('accepts the bucket names add s3 accepts: a legacy us-east-1 name with upper case and _', async () => {
     await addPermission(moto.endpoint, 'worker', 'legacy', 's3.amazonaws.com', 'arn:aws:s3:::Legacy_Uploads');
     for (const source of ['Legacy_Uploads', 'arn:aws:s3:::Legacy_Uploads']) {

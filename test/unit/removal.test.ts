@@ -5,7 +5,7 @@ import { grantsOf } from '../../src/inventory/grants.js';
 import type { Inventory } from '../../src/inventory/model.js';
 import { PartialApplyError } from '../../src/core/errors.js';
 import { describePartialRemoval } from '../../src/removal/partial.js';
-import { CANNOT_UNDO, planMappingRemoval, planS3Removal, planSnsRemoval, selectsEntry } from '../../src/removal/plan.js';
+import { CANNOT_UNDO, parseEventSelector, planMappingRemoval, planS3Removal, planSnsRemoval, selectsEntry, type S3Selector } from '../../src/removal/plan.js';
 import { parseRemoveRequest } from '../../src/removal/resolve.js';
 import { renderListText, settingsLine } from '../../src/render/list.js';
 import { parsePolicy } from '../../src/sources/lambda-permission.js';
@@ -150,6 +150,17 @@ describe('parseRemoveRequest and parseTypes', () => {
       fn: { name: 'worker', qualifier: 'live' },
       selector: { events: ['s3:ObjectCreated:*'], prefix: 'in/' },
     });
+  });
+
+  it('--events of remove s3 is the exact set: a type next to its own wildcard is kept, each name is checked', () => {
+    const request = parseRemoveRequest('s3', 'uploads', { function: 'worker', events: ['s3:ObjectCreated:*,s3:ObjectCreated:Put', 's3:ObjectCreated:Put'] });
+    expect(request).toMatchObject({ selector: { events: ['s3:ObjectCreated:*', 's3:ObjectCreated:Put'] } });
+    const both = { Id: 'both', LambdaFunctionArn: FN, Events: ['s3:ObjectCreated:Put', 's3:ObjectCreated:*'] };
+    expect(selectsEntry(both, FN, (request as { selector: S3Selector }).selector)).toBe(true);
+    expect(selectsEntry(both, FN, { events: ['s3:ObjectCreated:*'] })).toBe(false);
+    expect(parseEventSelector(['s3:ObjectRemoved:*'])).toEqual(['s3:ObjectRemoved:*']);
+    expect(() => parseEventSelector(['s3:ObjectCreated:*,s3:ObjectCreated:Puut'])).toThrow(/--events: invalid value "s3:ObjectCreated:Puut"; did you mean "s3:ObjectCreated:Put"/);
+    expect(() => parseEventSelector([' , '])).toThrow(/--events/);
   });
 
   it('refuses what does not fit', () => {
