@@ -157,6 +157,7 @@ export function planS3Removal(input: S3RemovalInput): RemovalPlan {
   const { bucket, bucketArn, functionArn } = input;
   const plan: RemovalPlan = { type: 's3', source: { arn: bucketArn, name: bucket }, functionArn, actions: [], removed: [], notes: [], warnings: [] };
   let stillSends = false;
+  const granted = hasGrant('s3', input.grants, functionArn, bucketArn);
   if (!input.config) {
     plan.notes.push(`bucket ${bucket} does not exist`);
   } else {
@@ -175,7 +176,7 @@ export function planS3Removal(input: S3RemovalInput): RemovalPlan {
     stillSends = remaining.length > 0;
     if (stillSends) {
       plan.notes.push(
-        `${remaining.length} other ${remaining.length === 1 ? 'entry' : 'entries'} on ${bucket} still ${remaining.length === 1 ? 'sends' : 'send'} to ${functionArn} (${remaining.map((e) => e.Id ?? 'no id').join(', ')}); its permission for the bucket is kept`,
+        `${remaining.length} other ${remaining.length === 1 ? 'entry' : 'entries'} on ${bucket} still ${remaining.length === 1 ? 'sends' : 'send'} to ${functionArn} (${remaining.map((e) => e.Id ?? 'no id').join(', ')})${granted ? '; its permission for the bucket is kept' : ''}`,
       );
     }
     const others = (config.LambdaFunctionConfigurations ?? []).filter((e) => e.LambdaFunctionArn !== functionArn && e.LambdaFunctionArn.startsWith(`${functionArn}:`));
@@ -184,6 +185,14 @@ export function planS3Removal(input: S3RemovalInput): RemovalPlan {
     }
   }
   if (!stillSends) plan.actions.push(...permissionActions('s3', input.grants, functionArn, bucketArn, bucket, plan.warnings));
+  if (plan.actions.length === 0 && input.config) {
+    // Say "no permission" only when no statement grants the bucket: a kept one is noted above, and
+    // one shared with other sources has its warning.
+    const narrowed = Object.values(input.selector).some((v) => v !== undefined);
+    plan.notes.unshift(
+      `no notification on ${bucket} sends to ${functionArn}${narrowed ? ' with the given --events/--prefix/--suffix/--id' : ''}${granted ? '' : ', and it has no permission for the bucket'}`,
+    );
+  }
   return plan;
 }
 

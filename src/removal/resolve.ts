@@ -179,7 +179,6 @@ async function planBucketRemoval(ctx: RemoveContext, source: string, ref: Functi
     partition,
   });
   for (const action of plan.actions) action.region ??= fn.region;
-  if (plan.actions.length === 0 && read.status === 'exists') plan.notes.push(`no notification on ${bucket} sends to ${fn.arn}${Object.keys(selector).length ? ' with the given --events/--prefix/--suffix/--id' : ''}, and no permission for the bucket is left`);
   return plan;
 }
 

@@ -250,6 +250,11 @@ describe('evsrc remove safety', () => {
       expect(r.stdout).toMatch(message);
     }
     expect(await uuids()).toHaveLength(4);
+    // The permission is there and kept: the message does not also say there is none.
+    const kept = await remove('s3', 'uploads', '--function', 'worker', '--id', 'nope', '--yes');
+    expect(kept.stdout).toMatch(/its permission for the bucket is kept/);
+    expect(kept.stdout).not.toMatch(/no permission/);
+    expect(await policySids(moto.endpoint, 'worker')).toContain('worker-uploads');
   });
 
   it('bad input exits 2 before any AWS call', async () => {

@@ -78,6 +78,22 @@ describe('planS3Removal', () => {
     expect(selectsEntry(b, OTHER, {})).toBe(false);
   });
 
+  it('nothing to remove: the note says the permission is kept when it is, and "no permission" only without a grant', () => {
+    const kept = planS3Removal({ bucket: 'uploads', bucketArn: BUCKET, functionArn: FN, config: CONFIG, selector: { id: 'nope' }, grants, partition: 'aws' });
+    expect(kept.actions).toEqual([]);
+    expect(kept.notes).toEqual([
+      `no notification on uploads sends to ${FN} with the given --events/--prefix/--suffix/--id`,
+      expect.stringMatching(/^2 other entries on uploads still send to .*worker \(a, b\); its permission for the bucket is kept$/),
+    ]);
+    const bare = planS3Removal({ bucket: 'uploads', bucketArn: BUCKET, functionArn: FN, config: {}, selector: {}, grants: [], partition: 'aws' });
+    expect(bare.notes).toEqual([`no notification on uploads sends to ${FN}, and it has no permission for the bucket`]);
+    const ungranted = planS3Removal({ bucket: 'uploads', bucketArn: BUCKET, functionArn: FN, config: CONFIG, selector: { id: 'nope' }, grants: [], partition: 'aws' });
+    expect(ungranted.notes).toEqual([
+      `no notification on uploads sends to ${FN} with the given --events/--prefix/--suffix/--id, and it has no permission for the bucket`,
+      expect.stringMatching(/^2 other entries on uploads still send to .*worker \(a, b\)$/),
+    ]);
+  });
+
   it('a missing bucket leaves only its permission to remove; nothing at all is an empty plan', () => {
     const gone = planS3Removal({ bucket: 'uploads', bucketArn: BUCKET, functionArn: FN, selector: {}, grants, partition: 'aws' });
     expect(gone.actions.map((a) => a.input.StatementId)).toEqual(['mine']);
