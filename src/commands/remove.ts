@@ -3,6 +3,7 @@ import type { ServiceName } from '../aws/session.js';
 import { EvsrcError, ExitCode, UsageError } from '../core/errors.js';
 import { applyPlan } from '../core/executor.js';
 import { viewAction } from '../core/plan.js';
+import { describePartialRemoval } from '../removal/partial.js';
 import { finishRemoval, parseRemoveRequest, planRemoval } from '../removal/resolve.js';
 import { renderRemoveJson, renderRemovePlan, renderRemoveText, type RemoveOutcome } from '../render/remove.js';
 import type { CommandContext } from './context.js';
@@ -47,21 +48,30 @@ export async function runRemove(ctx: CommandContext, first: string, source: stri
       if (!(await ctx.io.confirm('Remove it?'))) throw new EvsrcError('cancelled: nothing was removed', ExitCode.FAILURE);
     }
     const aws = rctx.aws;
-    await applyPlan(plan.actions, {
-      call: async (api, input, region) => {
-        const [service, operation] = api.split(':') as [ServiceName, string];
-        try {
-          return await aws.call(service, operation, input, { region });
-        } catch (error) {
-          if (isAwsError(error, ...(GONE[api] ?? []))) return { alreadyGone: true };
-          throw error;
-        }
-      },
-      reporter: ctx.reporter,
-      describeError: toEvsrcError,
-      errorName: awsErrorName,
-      sleep: ctx.sleep,
-    });
+    // The inputs of the steps that went through: if a later one fails, they are what was removed.
+    const ran = new Set<Record<string, unknown>>();
+    try {
+      await applyPlan(plan.actions, {
+        call: async (api, input, region) => {
+          const [service, operation] = api.split(':') as [ServiceName, string];
+          let result: unknown;
+          try {
+            result = await aws.call(service, operation, input, { region });
+          } catch (error) {
+            if (!isAwsError(error, ...(GONE[api] ?? []))) throw error;
+            result = { alreadyGone: true };
+          }
+          ran.add(input);
+          return result;
+        },
+        reporter: ctx.reporter,
+        describeError: toEvsrcError,
+        errorName: awsErrorName,
+        sleep: ctx.sleep,
+      });
+    } catch (error) {
+      throw describePartialRemoval(error, plan.actions, ran);
+    }
     const later = await finishRemoval(rctx, plan);
     for (const warning of later) ctx.reporter.emit({ type: 'warning', message: warning });
     outcome.warnings = [...outcome.warnings, ...later];

@@ -1,4 +1,5 @@
 import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
+import { invalidFlag } from '../core/errors.js';
 import type { Action } from '../core/plan.js';
 import type { Grant } from '../inventory/grants.js';
 import { mappingTrigger } from '../inventory/mappings.js';
@@ -6,7 +7,7 @@ import { s3Triggers } from '../inventory/s3.js';
 import { PENDING, snsTrigger, type Subscription } from '../inventory/sns.js';
 import { RESOURCE_IN_USE_RETRY } from '../sources/esm.js';
 import { removePermissionInput } from '../sources/lambda-permission.js';
-import { entryFilter, removeLambdaEntries, type LambdaFunctionConfiguration, type NotificationConfiguration } from '../sources/s3-notifications.js';
+import { entryFilter, parseS3Events, removeLambdaEntries, type LambdaFunctionConfiguration, type NotificationConfiguration } from '../sources/s3-notifications.js';
 import type { SourceType, TriggerView } from '../sources/types.js';
 
 // Pure planners of `evsrc remove`: from what was read, the ordered write calls (data, run by applyPlan),
@@ -24,6 +25,13 @@ export interface RemovalPlan {
   notes: string[];
   warnings: string[];
 }
+
+/**
+ * The `undo` of every removal step: a removal cannot be taken back (evsrc does not re-create what it
+ * deleted), so the executor counts a step that ran before a later one failed as done and not undone,
+ * and raises PartialApplyError (exit 4) instead of the bare error of the failed step.
+ */
+export const CANNOT_UNDO = (): undefined => undefined;
 
 /** Retry rule for S3's "A conflicting conditional operation is currently in progress" (409). */
 export const OPERATION_ABORTED_RETRY = { errorNames: ['OperationAborted'], attempts: 4, delayMs: 1000, reason: 'another change to the bucket is in progress' };
@@ -50,6 +58,7 @@ export function planMappingRemoval(
       summary: `delete ${type} mapping ${m.UUID} (${m.EventSourceArn} → ${m.FunctionArn})`,
       input: { UUID: m.UUID },
       retry: [RESOURCE_IN_USE_RETRY],
+      undo: CANNOT_UNDO,
     };
     if (region) action.region = region;
     return action;
@@ -64,6 +73,18 @@ export interface S3Selector {
   prefix?: string;
   suffix?: string;
   id?: string;
+}
+
+/**
+ * Parses `remove s3 --events` (comma-separated and/or repeated): the exact set an entry must list.
+ * Unlike `add s3`, a type next to its own wildcard is kept (an entry may list both); each name is
+ * checked on its own by parseS3Events, for the same refusal and "did you mean" as add.
+ */
+export function parseEventSelector(values: readonly string[]): string[] {
+  const given = values.flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
+  if (given.length === 0) throw invalidFlag('--events', values.join(','), 'name at least one S3 event type');
+  for (const event of given) parseS3Events([event]);
+  return [...new Set(given)];
 }
 
 /** True when an entry sends to `functionArn` and matches every narrowing flag given (events as a set, filters exactly). */
@@ -103,9 +124,15 @@ function permissionActions(
       summary: `remove permission ${g.sid} (${g.principal} from ${sourceName}) from ${functionArn}`,
       input: removePermissionInput(functionArn, g.sid) as unknown as Record<string, unknown>,
       retry: [POLICY_CONFLICT_RETRY],
+      undo: CANNOT_UNDO,
     });
   }
   return actions;
+}
+
+/** True when some statement lets the source invoke the function (removable or not). */
+function hasGrant(type: 's3' | 'sns', grants: readonly Grant[], functionArn: string, sourceArn: string): boolean {
+  return grants.some((g) => g.type === type && g.functionArn === functionArn && g.sourceArns.includes(sourceArn));
 }
 
 /** Everything planS3Removal needs, read beforehand. */
@@ -130,6 +157,7 @@ export function planS3Removal(input: S3RemovalInput): RemovalPlan {
   const { bucket, bucketArn, functionArn } = input;
   const plan: RemovalPlan = { type: 's3', source: { arn: bucketArn, name: bucket }, functionArn, actions: [], removed: [], notes: [], warnings: [] };
   let stillSends = false;
+  const granted = hasGrant('s3', input.grants, functionArn, bucketArn);
   if (!input.config) {
     plan.notes.push(`bucket ${bucket} does not exist`);
   } else {
@@ -140,6 +168,7 @@ export function planS3Removal(input: S3RemovalInput): RemovalPlan {
         summary: `remove ${removed.length} ${removed.length === 1 ? 'entry' : 'entries'} (${removed.map((e) => e.Id ?? 'no id').join(', ')}) from the notifications of bucket ${bucket}, keeping the rest`,
         input: { Bucket: bucket, NotificationConfiguration: config },
         retry: [OPERATION_ABORTED_RETRY],
+        undo: CANNOT_UNDO,
       });
       plan.removed = s3Triggers(bucket, { LambdaFunctionConfigurations: removed }, input.partition);
     }
@@ -147,7 +176,7 @@ export function planS3Removal(input: S3RemovalInput): RemovalPlan {
     stillSends = remaining.length > 0;
     if (stillSends) {
       plan.notes.push(
-        `${remaining.length} other ${remaining.length === 1 ? 'entry' : 'entries'} on ${bucket} still ${remaining.length === 1 ? 'sends' : 'send'} to ${functionArn} (${remaining.map((e) => e.Id ?? 'no id').join(', ')}); its permission for the bucket is kept`,
+        `${remaining.length} other ${remaining.length === 1 ? 'entry' : 'entries'} on ${bucket} still ${remaining.length === 1 ? 'sends' : 'send'} to ${functionArn} (${remaining.map((e) => e.Id ?? 'no id').join(', ')})${granted ? '; its permission for the bucket is kept' : ''}`,
       );
     }
     const others = (config.LambdaFunctionConfigurations ?? []).filter((e) => e.LambdaFunctionArn !== functionArn && e.LambdaFunctionArn.startsWith(`${functionArn}:`));
@@ -156,6 +185,14 @@ export function planS3Removal(input: S3RemovalInput): RemovalPlan {
     }
   }
   if (!stillSends) plan.actions.push(...permissionActions('s3', input.grants, functionArn, bucketArn, bucket, plan.warnings));
+  if (plan.actions.length === 0 && input.config) {
+    // Say "no permission" only when no statement grants the bucket: a kept one is noted above, and
+    // one shared with other sources has its warning.
+    const narrowed = Object.values(input.selector).some((v) => v !== undefined);
+    plan.notes.unshift(
+      `no notification on ${bucket} sends to ${functionArn}${narrowed ? ' with the given --events/--prefix/--suffix/--id' : ''}${granted ? '' : ', and it has no permission for the bucket'}`,
+    );
+  }
   return plan;
 }
 
@@ -176,12 +213,14 @@ export function planSnsRemoval(input: SnsRemovalInput): RemovalPlan {
   const region = topicArn.split(':')[3] || undefined;
   if (!input.subscriptions) plan.notes.push(`topic ${topicName} does not exist`);
   const mine = (input.subscriptions ?? []).filter((s) => s.Protocol === 'lambda' && s.Endpoint === functionArn);
+  let pending = false;
   for (const sub of mine) {
     if (!sub.SubscriptionArn || sub.SubscriptionArn === PENDING) {
+      pending = true;
       plan.warnings.push(`a subscription of ${functionArn} to ${topicName} is pending confirmation; SNS cannot unsubscribe it (it expires after three days unconfirmed)`);
       continue;
     }
-    const action: Action = { api: 'sns:Unsubscribe', summary: `unsubscribe ${functionArn} from topic ${topicName}`, input: { SubscriptionArn: sub.SubscriptionArn } };
+    const action: Action = { api: 'sns:Unsubscribe', summary: `unsubscribe ${functionArn} from topic ${topicName}`, input: { SubscriptionArn: sub.SubscriptionArn }, undo: CANNOT_UNDO };
     if (region) action.region = region;
     plan.actions.push(action);
     plan.removed.push(snsTrigger(sub));
@@ -190,6 +229,15 @@ export function planSnsRemoval(input: SnsRemovalInput): RemovalPlan {
   if (others.length > 0 && mine.length === 0) {
     plan.notes.push(`subscriptions of other versions or aliases were left: ${others.map((s) => s.Endpoint).join(', ')}; name one with --function <fn>:<alias>`);
   }
-  plan.actions.push(...permissionActions('sns', input.grants, functionArn, topicArn, topicName, plan.warnings));
+  if (pending) {
+    // Once confirmed, that subscription delivers to the function, which then needs the permission.
+    plan.notes.push(`its permission for the topic is kept while a subscription of ${functionArn} to ${topicName} is pending confirmation`);
+  } else {
+    plan.actions.push(...permissionActions('sns', input.grants, functionArn, topicArn, topicName, plan.warnings));
+    if (plan.actions.length === 0 && input.subscriptions) {
+      const granted = hasGrant('sns', input.grants, functionArn, topicArn);
+      plan.notes.push(`${functionArn} is not subscribed to ${topicName}${granted ? '' : ' and has no permission for it'}`);
+    }
+  }
   return plan;
 }

@@ -3,16 +3,17 @@ import { getMapping, resolveFunction, type ResolvedFunction } from '../aws/lambd
 import type { AwsSession } from '../aws/session.js';
 import { parseArn, parseFunctionRef, parseQueueRef, partitionOf, type FunctionRef } from '../core/arn.js';
 import { AwsFailure, NotFoundError, UsageError } from '../core/errors.js';
-import { grantsOf } from '../inventory/grants.js';
+import { grantsOf, type Grant } from '../inventory/grants.js';
 import { listFunctionMappings } from '../inventory/mappings.js';
 import { sourceNameOfArn, sourceTypeOfArn } from '../inventory/model.js';
 import { readPolicy } from '../inventory/policy.js';
 import { bucketArn, readNotifications } from '../inventory/s3.js';
-import { readTopicSubscriptions } from '../inventory/sns.js';
-import { configsEqual, parseS3Events, type NotificationConfiguration } from '../sources/s3-notifications.js';
+import { readTopicSubscriptions, type TopicRead } from '../inventory/sns.js';
+import { configsEqual, type NotificationConfiguration } from '../sources/s3-notifications.js';
+import { parseBucketRef } from '../sources/s3.js';
 import { resolveQueue } from '../sources/sqs.js';
 import { SOURCE_TYPES, type AdapterContext, type SourceType } from '../sources/types.js';
-import { planMappingRemoval, planS3Removal, planSnsRemoval, type RemovalPlan, type S3Selector } from './plan.js';
+import { parseEventSelector, planMappingRemoval, planS3Removal, planSnsRemoval, type RemovalPlan, type S3Selector } from './plan.js';
 
 // `evsrc remove`: validate the request, read what is there (read-only, concurrently), and plan.
 // Also what runs after the writes: waiting for mappings to be gone, re-reading the bucket.
@@ -45,7 +46,7 @@ export function parseRemoveRequest(first: string, source: string | undefined, ra
   if (typeof raw.function !== 'string') throw new UsageError(`remove ${type}: --function <fn> is required: the function whose trigger to remove`);
   if (type !== 's3' && s3Flags.length > 0) throw new UsageError(`--${s3Flags[0]}: only for remove s3`);
   const selector: S3Selector = {};
-  if (raw.events !== undefined) selector.events = parseS3Events(raw.events as string[]);
+  if (raw.events !== undefined) selector.events = parseEventSelector(raw.events as string[]);
   if (typeof raw.prefix === 'string') selector.prefix = raw.prefix;
   if (typeof raw.suffix === 'string') selector.suffix = raw.suffix;
   if (typeof raw.id === 'string') selector.id = raw.id;
@@ -150,19 +151,31 @@ async function planSourceMappingRemoval(ctx: RemoveContext, type: 'sqs' | 'dynam
   return plan;
 }
 
-async function functionGrants(aws: AwsSession, fn: ResolvedFunction) {
+async function functionGrants(aws: AwsSession, fn: ResolvedFunction): Promise<Grant[]> {
   const policy = await readPolicy(aws, fn.arn);
   // moto answers every qualifier with the function's one policy: keep statements for this ARN only.
   return grantsOf(policy.statements, fn.arn).filter((g) => g.functionArn === fn.arn);
 }
 
+/**
+ * Resolves the function and reads its grants while `read` (the bucket or topic, which does not need
+ * the function) runs at the same time. When both fail, the function's error is the one reported, as
+ * when the function was resolved first.
+ */
+async function withFunction<T>(aws: AwsSession, ref: FunctionRef, read: Promise<T>): Promise<{ fn: ResolvedFunction; grants: Grant[]; read: T }> {
+  const [fnSide, readSide] = await Promise.allSettled([resolveFunction(aws, ref).then(async (fn) => ({ fn, grants: await functionGrants(aws, fn) })), read]);
+  if (fnSide.status === 'rejected') throw fnSide.reason;
+  if (readSide.status === 'rejected') throw readSide.reason;
+  return { ...fnSide.value, read: readSide.value };
+}
+
 async function planBucketRemoval(ctx: RemoveContext, source: string, ref: FunctionRef, selector: S3Selector): Promise<RemovalPlan> {
-  const match = /^arn:([^:]+):s3:::([^/]+)$/.exec(source);
-  const bucket = match ? (match[2] as string) : source;
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new UsageError(`<bucket>: ${JSON.stringify(source)} is not a bucket name or ARN (arn:aws:s3:::<bucket>)`);
-  const fn = await resolveFunction(ctx.aws, ref);
-  const partition = partitionOf(fn.region);
-  const [read, grants] = await Promise.all([readNotifications(ctx.aws, bucket, fn.region), functionGrants(ctx.aws, fn)]);
+  // The same names `add s3` accepts (legacy us-east-1 buckets may have upper case and '_').
+  const bucketRef = parseBucketRef(source);
+  const bucket = bucketRef.name;
+  // The bucket is read in the function's region: the one in its ARN, else the session's.
+  const { fn, grants, read } = await withFunction(ctx.aws, ref, readNotifications(ctx.aws, bucket, ref.region));
+  const partition = bucketRef.partition ?? partitionOf(fn.region);
   if (read.status === 'unreadable') {
     throw new AwsFailure(`cannot read the notification configuration of bucket ${bucket}: ${read.error}`, {
       hint: 'the caller needs s3:GetBucketNotification on the bucket, and the bucket must be in the function\'s region',
@@ -178,22 +191,30 @@ async function planBucketRemoval(ctx: RemoveContext, source: string, ref: Functi
     partition,
   });
   for (const action of plan.actions) action.region ??= fn.region;
-  if (plan.actions.length === 0 && read.status === 'exists') plan.notes.push(`no notification on ${bucket} sends to ${fn.arn}${Object.keys(selector).length ? ' with the given --events/--prefix/--suffix/--id' : ''}, and no permission for the bucket is left`);
   return plan;
 }
 
 async function planTopicRemoval(ctx: RemoveContext, source: string, ref: FunctionRef): Promise<RemovalPlan> {
-  const fn = await resolveFunction(ctx.aws, ref);
-  let topicArn: string;
   const arn = parseArn(source);
   if (arn) {
     if (arn.service !== 'sns' || !arn.region || !arn.account || arn.resource.includes(':')) throw new UsageError(`<topic>: ${JSON.stringify(source)} is not an SNS topic ARN`);
-    topicArn = source;
-  } else {
-    if (!/^[A-Za-z0-9_-]{1,256}(\.fifo)?$/.test(source)) throw new UsageError(`<topic>: ${JSON.stringify(source)} is not a topic name or ARN`);
-    topicArn = `arn:${partitionOf(fn.region)}:sns:${fn.region}:${fn.account}:${source}`;
+  } else if (!/^[A-Za-z0-9_-]{1,256}(\.fifo)?$/.test(source)) {
+    throw new UsageError(`<topic>: ${JSON.stringify(source)} is not a topic name or ARN`);
   }
-  const [read, grants] = await Promise.all([readTopicSubscriptions(ctx.aws, topicArn), functionGrants(ctx.aws, fn)]);
+  let topicArn: string;
+  let fn: ResolvedFunction;
+  let grants: Grant[];
+  let read: TopicRead;
+  if (arn) {
+    // A topic ARN is complete: read its subscriptions while the function is resolved.
+    topicArn = source;
+    ({ fn, grants, read } = await withFunction(ctx.aws, ref, readTopicSubscriptions(ctx.aws, topicArn)));
+  } else {
+    // A topic name lives in the function's region and account, known once the function is resolved.
+    fn = await resolveFunction(ctx.aws, ref);
+    topicArn = `arn:${partitionOf(fn.region)}:sns:${fn.region}:${fn.account}:${source}`;
+    [read, grants] = await Promise.all([readTopicSubscriptions(ctx.aws, topicArn), functionGrants(ctx.aws, fn)]);
+  }
   if (read.status === 'unreadable') throw new AwsFailure(`cannot list the subscriptions of topic ${topicArn}: ${read.error}`, { hint: 'the caller needs sns:ListSubscriptionsByTopic' });
   const plan = planSnsRemoval({
     topicArn,
@@ -203,7 +224,6 @@ async function planTopicRemoval(ctx: RemoveContext, source: string, ref: Functio
     grants,
   });
   for (const action of plan.actions) action.region ??= fn.region;
-  if (plan.actions.length === 0 && read.status === 'exists') plan.notes.push(`${fn.arn} is not subscribed to ${sourceNameOfArn(topicArn)} and has no permission for it`);
   return plan;
 }
 

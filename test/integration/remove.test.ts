@@ -140,6 +140,32 @@ describe('evsrc remove s3', () => {
     expect(r.json().actions.map((a: { api: string }) => a.api)).toEqual(['lambda:RemovePermission']);
     expect(await policySids(moto.endpoint, 'worker')).not.toContain('stale');
   });
+
+  it('--events selects the exact set, also a type listed next to its own wildcard', async () => {
+    const both = { Id: 'both', LambdaFunctionArn: worker, Events: ['s3:ObjectCreated:*', 's3:ObjectCreated:Put'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'both/' }] } } };
+    await putNotifications(moto.endpoint, 'uploads', { ...(await notificationOf(moto.endpoint, 'uploads')), LambdaFunctionConfigurations: [both, OTHER_ENTRY] });
+    const r = await remove('s3', 'uploads', '--function', 'worker', '--events', 's3:ObjectCreated:*,s3:ObjectCreated:Put', '--yes', '--json');
+    expect(r.code).toBe(0);
+    expect(r.json().removed.map((t: { id: string }) => t.id)).toEqual(['both']);
+    expect((await notificationOf(moto.endpoint, 'uploads')).LambdaFunctionConfigurations).toEqual([OTHER_ENTRY]);
+  });
+
+  it('accepts the bucket names add s3 accepts: a legacy us-east-1 name with upper case and _', async () => {
+    await addPermission(moto.endpoint, 'worker', 'legacy', 's3.amazonaws.com', 'arn:aws:s3:::Legacy_Uploads');
+    for (const source of ['Legacy_Uploads', 'arn:aws:s3:::Legacy_Uploads']) {
+      const r = await remove('s3', source, '--function', 'worker', '--dry-run', '--json');
+      expect(r.code, source).toBe(0);
+      expect(r.json().actions.map((a: { input: { StatementId?: string } }) => a.input.StatementId)).toEqual(['legacy']);
+    }
+    const r = await remove('s3', 'Legacy_Uploads', '--function', 'worker', '--yes');
+    expect(r.code).toBe(0);
+    expect(await policySids(moto.endpoint, 'worker')).toEqual(['worker-uploads', 'worker-alerts']);
+    for (const bad of ['ab', 'arn:aws:s3:::uploads/key.txt', 'uploads-', 'arn:aws:sns:us-east-1:123456789012:uploads']) {
+      const refused = await remove('s3', bad, '--function', 'worker', '--yes');
+      expect(refused.code, bad).toBe(2);
+      expect(refused.stderr).toMatch(/<bucket>: .* is not a bucket/);
+    }
+  });
 });
 
 describe('evsrc remove sns', () => {
@@ -224,6 +250,11 @@ describe('evsrc remove safety', () => {
       expect(r.stdout).toMatch(message);
     }
     expect(await uuids()).toHaveLength(4);
+    // The permission is there and kept: the message does not also say there is none.
+    const kept = await remove('s3', 'uploads', '--function', 'worker', '--id', 'nope', '--yes');
+    expect(kept.stdout).toMatch(/its permission for the bucket is kept/);
+    expect(kept.stdout).not.toMatch(/no permission/);
+    expect(await policySids(moto.endpoint, 'worker')).toContain('worker-uploads');
   });
 
   it('bad input exits 2 before any AWS call', async () => {

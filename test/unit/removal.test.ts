@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { parseTypes } from '../../src/commands/list.js';
 import { grantsOf } from '../../src/inventory/grants.js';
 import type { Inventory } from '../../src/inventory/model.js';
-import { planMappingRemoval, planS3Removal, planSnsRemoval, selectsEntry } from '../../src/removal/plan.js';
+import { PartialApplyError } from '../../src/core/errors.js';
+import { describePartialRemoval } from '../../src/removal/partial.js';
+import { CANNOT_UNDO, parseEventSelector, planMappingRemoval, planS3Removal, planSnsRemoval, selectsEntry, type S3Selector } from '../../src/removal/plan.js';
 import { parseRemoveRequest } from '../../src/removal/resolve.js';
 import { renderListText, settingsLine } from '../../src/render/list.js';
 import { parsePolicy } from '../../src/sources/lambda-permission.js';
@@ -76,6 +78,22 @@ describe('planS3Removal', () => {
     expect(selectsEntry(b, OTHER, {})).toBe(false);
   });
 
+  it('nothing to remove: the note says the permission is kept when it is, and "no permission" only without a grant', () => {
+    const kept = planS3Removal({ bucket: 'uploads', bucketArn: BUCKET, functionArn: FN, config: CONFIG, selector: { id: 'nope' }, grants, partition: 'aws' });
+    expect(kept.actions).toEqual([]);
+    expect(kept.notes).toEqual([
+      `no notification on uploads sends to ${FN} with the given --events/--prefix/--suffix/--id`,
+      expect.stringMatching(/^2 other entries on uploads still send to .*worker \(a, b\); its permission for the bucket is kept$/),
+    ]);
+    const bare = planS3Removal({ bucket: 'uploads', bucketArn: BUCKET, functionArn: FN, config: {}, selector: {}, grants: [], partition: 'aws' });
+    expect(bare.notes).toEqual([`no notification on uploads sends to ${FN}, and it has no permission for the bucket`]);
+    const ungranted = planS3Removal({ bucket: 'uploads', bucketArn: BUCKET, functionArn: FN, config: CONFIG, selector: { id: 'nope' }, grants: [], partition: 'aws' });
+    expect(ungranted.notes).toEqual([
+      `no notification on uploads sends to ${FN} with the given --events/--prefix/--suffix/--id, and it has no permission for the bucket`,
+      expect.stringMatching(/^2 other entries on uploads still send to .*worker \(a, b\)$/),
+    ]);
+  });
+
   it('a missing bucket leaves only its permission to remove; nothing at all is an empty plan', () => {
     const gone = planS3Removal({ bucket: 'uploads', bucketArn: BUCKET, functionArn: FN, selector: {}, grants, partition: 'aws' });
     expect(gone.actions.map((a) => a.input.StatementId)).toEqual(['mine']);
@@ -86,7 +104,7 @@ describe('planS3Removal', () => {
 });
 
 describe('planSnsRemoval and planMappingRemoval', () => {
-  it('unsubscribes this function only, then removes its permission; pending subscriptions are reported', () => {
+  it('unsubscribes this function only, then removes its permission', () => {
     const plan = planSnsRemoval({
       topicArn: TOPIC,
       topicName: 'alerts',
@@ -94,7 +112,6 @@ describe('planSnsRemoval and planMappingRemoval', () => {
       subscriptions: [
         { SubscriptionArn: `${TOPIC}:1`, Protocol: 'lambda', Endpoint: FN, TopicArn: TOPIC },
         { SubscriptionArn: `${TOPIC}:2`, Protocol: 'lambda', Endpoint: OTHER, TopicArn: TOPIC },
-        { SubscriptionArn: 'PendingConfirmation', Protocol: 'lambda', Endpoint: FN, TopicArn: TOPIC },
         { SubscriptionArn: `${TOPIC}:3`, Protocol: 'sqs', Endpoint: FN, TopicArn: TOPIC },
       ],
       grants,
@@ -104,7 +121,33 @@ describe('planSnsRemoval and planMappingRemoval', () => {
       ['lambda:RemovePermission', 'topic'],
     ]);
     expect(plan.actions[0]?.region).toBe('us-east-1');
-    expect(plan.warnings.join()).toMatch(/pending confirmation/);
+  });
+
+  it('keeps the permission while a subscription of the function to the topic is pending confirmation', () => {
+    const pending = { SubscriptionArn: 'PendingConfirmation', Protocol: 'lambda', Endpoint: FN, TopicArn: TOPIC };
+    const plan = planSnsRemoval({
+      topicArn: TOPIC,
+      topicName: 'alerts',
+      functionArn: FN,
+      subscriptions: [{ SubscriptionArn: `${TOPIC}:1`, Protocol: 'lambda', Endpoint: FN, TopicArn: TOPIC }, pending],
+      grants,
+    });
+    expect(plan.actions.map((a) => a.api)).toEqual(['sns:Unsubscribe']);
+    expect(plan.notes).toEqual([expect.stringMatching(/its permission for the topic is kept while a subscription of .*worker to alerts is pending confirmation/)]);
+    expect(plan.warnings.join()).toMatch(/pending confirmation; SNS cannot unsubscribe it/);
+    // With only the pending one, nothing is removed, and the note does not claim there is no permission.
+    const only = planSnsRemoval({ topicArn: TOPIC, topicName: 'alerts', functionArn: FN, subscriptions: [pending], grants });
+    expect(only.actions).toEqual([]);
+    expect(only.notes.join('; ')).toMatch(/permission for the topic is kept/);
+    expect(only.notes.join('; ')).not.toMatch(/not subscribed|no permission/);
+    // A subscription of another function that is pending does not hold this function's permission.
+    const theirs = planSnsRemoval({ topicArn: TOPIC, topicName: 'alerts', functionArn: FN, subscriptions: [{ ...pending, Endpoint: OTHER }], grants });
+    expect(theirs.actions.map((a) => a.api)).toEqual(['lambda:RemovePermission']);
+  });
+
+  it('nothing to remove says only what is true', () => {
+    const none = planSnsRemoval({ topicArn: TOPIC, topicName: 'alerts', functionArn: FN, subscriptions: [], grants: [] });
+    expect(none.notes).toEqual([`${FN} is not subscribed to alerts and has no permission for it`]);
   });
 
   it('deletes each mapping with the ResourceInUse retry', () => {
@@ -123,6 +166,17 @@ describe('parseRemoveRequest and parseTypes', () => {
       fn: { name: 'worker', qualifier: 'live' },
       selector: { events: ['s3:ObjectCreated:*'], prefix: 'in/' },
     });
+  });
+
+  it('--events of remove s3 is the exact set: a type next to its own wildcard is kept, each name is checked', () => {
+    const request = parseRemoveRequest('s3', 'uploads', { function: 'worker', events: ['s3:ObjectCreated:*,s3:ObjectCreated:Put', 's3:ObjectCreated:Put'] });
+    expect(request).toMatchObject({ selector: { events: ['s3:ObjectCreated:*', 's3:ObjectCreated:Put'] } });
+    const both = { Id: 'both', LambdaFunctionArn: FN, Events: ['s3:ObjectCreated:Put', 's3:ObjectCreated:*'] };
+    expect(selectsEntry(both, FN, (request as { selector: S3Selector }).selector)).toBe(true);
+    expect(selectsEntry(both, FN, { events: ['s3:ObjectCreated:*'] })).toBe(false);
+    expect(parseEventSelector(['s3:ObjectRemoved:*'])).toEqual(['s3:ObjectRemoved:*']);
+    expect(() => parseEventSelector(['s3:ObjectCreated:*,s3:ObjectCreated:Puut'])).toThrow(/--events: invalid value "s3:ObjectCreated:Puut"; did you mean "s3:ObjectCreated:Put"/);
+    expect(() => parseEventSelector([' , '])).toThrow(/--events/);
   });
 
   it('refuses what does not fit', () => {
@@ -161,5 +215,35 @@ describe('list rendering', () => {
     expect(text).toContain('! disabled-by-lambda: mapping u1 was disabled by Lambda');
     expect(text).toContain('2 triggers on 2 of 3 functions, 1 problem.');
     expect(text).toContain('Permissions were not checked');
+  });
+});
+
+describe('describePartialRemoval', () => {
+  const actions = planSnsRemoval({
+    topicArn: TOPIC,
+    topicName: 'alerts',
+    functionArn: FN,
+    subscriptions: [{ SubscriptionArn: `${TOPIC}:1`, Protocol: 'lambda', Endpoint: FN, TopicArn: TOPIC }],
+    grants,
+  }).actions;
+  const serverError = Object.assign(new Error('We encountered an internal error'), { name: 'ServiceException', $metadata: { httpStatusCode: 500 } });
+
+  it('every removal step is marked as one that cannot be undone, so the executor reports a partial removal', () => {
+    expect(actions.map((a) => a.undo?.({}))).toEqual([undefined, undefined]);
+    expect(actions.every((a) => a.undo === CANNOT_UNDO)).toBe(true);
+  });
+
+  it('names the steps that ran and those that did not; a 5xx may still have been carried out', () => {
+    const partial = new PartialApplyError('x', [actions[0]!.summary], { cause: serverError });
+    const error = describePartialRemoval(partial, actions, new Set([actions[0]!.input])) as PartialApplyError;
+    expect(error).toBeInstanceOf(PartialApplyError);
+    expect(error.exitCode).toBe(4);
+    expect(error.remaining).toEqual([actions[1]!.summary]);
+    expect(error.message).toMatch(/^ServiceException: We encountered an internal error; the removal stopped partway: removed: unsubscribe .* not removed: remove permission topic .*\(lambda:RemovePermission failed; it may have been carried out even so\)$/);
+    expect(error.hint).toMatch(/run the same evsrc remove again/);
+  });
+
+  it('any other error is passed on unchanged: nothing was removed', () => {
+    expect(describePartialRemoval(serverError, actions, new Set())).toBe(serverError);
   });
 });
