@@ -1,5 +1,5 @@
 /** Creates emulator resources directly through the AWS SDK (not through evsrc) for integration tests. */
-import { deflateRawSync } from 'node:zlib';
+import { handlerZip } from '../../scripts/zip.mjs';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTableCommand, type StreamViewType } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, KinesisClient, ListStreamConsumersCommand, RegisterStreamConsumerCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -12,44 +12,6 @@ export function clientConfig(endpoint: string, region = 'us-east-1') {
   return { region, endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
 }
 
-// A one-file zip archive (index.py) built by hand so tests need no zip tool.
-function tinyZip(): Uint8Array {
-  const name = Buffer.from('index.py');
-  const data = Buffer.from('def handler(event, context):\n    return None\n');
-  const compressed = deflateRawSync(data);
-  let crc = 0xffffffff;
-  for (const byte of data) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k += 1) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  crc = (crc ^ 0xffffffff) >>> 0;
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(compressed.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(name.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(compressed.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(name.length, 28);
-  const localSize = local.length + name.length + compressed.length;
-  const centralSize = central.length + name.length;
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(centralSize, 12);
-  end.writeUInt32LE(localSize, 16);
-  return Buffer.concat([local, name, compressed, central, name, end]);
-}
 
 /** Creates an execution role (moto checks that it exists) and returns its ARN. */
 export async function createRole(endpoint: string, name = 'evsrc-test-role'): Promise<string> {
@@ -81,7 +43,7 @@ export async function createFunction(endpoint: string, name: string, options: { 
       Runtime: 'python3.12',
       Role: role,
       Handler: 'index.handler',
-      Code: { ZipFile: tinyZip() },
+      Code: { ZipFile: handlerZip() },
       Timeout: options.timeout ?? 10,
     }),
   );

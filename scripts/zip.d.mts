@@ -1,0 +1,2 @@
+/** A zip archive holding one small index.py (a Python handler). */
+export function handlerZip(): Buffer;
