@@ -38,6 +38,14 @@ function timeCommand(args, runs = RUNS, extraEnv = {}) {
   return { median: median(times), min: Math.min(...times), last };
 }
 
+/** Peak resident memory of one run in MiB, read from the kernel's accounting of the finished child. */
+function peakRssMiB(args) {
+  // GNU time prints the child's maximum resident set size (KiB); not every system has it.
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { env, encoding: 'utf8' });
+  const kib = Number((r.stderr ?? '').trim().split('\n').at(-1));
+  return Number.isFinite(kib) && kib > 0 ? `${(kib / 1024).toFixed(1)} MiB peak RSS` : '';
+}
+
 function sdkPackagesLoaded(args) {
   const out = join(mkdtempSync(join(tmpdir(), 'evsrc-bench-')), 'probe.json');
   spawnSync(process.execPath, ['-r', probe, ...args], { env: { ...env, EVSRC_SDK_PROBE_OUT: out }, encoding: 'utf8' });
@@ -56,9 +64,9 @@ const help = timeCommand([bin, '--help']);
 const version = timeCommand([bin, '--version']);
 const sdk = timeCommand(['-e', "require('@aws-sdk/client-lambda');require('@aws-sdk/client-sqs')"], Math.min(RUNS, 7));
 printTable([
-  ['node -e 0', fmt(bare.median), fmt(bare.min), ''],
-  ['evsrc --help', fmt(help.median), fmt(help.min), `(+${fmt(help.median - bare.median)} over node)`],
-  ['evsrc --version', fmt(version.median), fmt(version.min), `(+${fmt(version.median - bare.median)} over node)`],
+  ['node -e 0', fmt(bare.median), fmt(bare.min), peakRssMiB(['-e', '0'])],
+  ['evsrc --help', fmt(help.median), fmt(help.min), `(+${fmt(help.median - bare.median)} over node) ${peakRssMiB([bin, '--help'])}`],
+  ['evsrc --version', fmt(version.median), fmt(version.min), `(+${fmt(version.median - bare.median)} over node) ${peakRssMiB([bin, '--version'])}`],
   ['(for scale) load lambda+sqs SDK', fmt(sdk.median), fmt(sdk.min), ''],
 ]);
 console.log(`  SDK packages loaded by --help: ${JSON.stringify(sdkPackagesLoaded([bin, '--help']))}`);
@@ -88,7 +96,7 @@ try {
   console.log('\nevsrc add sqs <name> --function <name> against moto (whole process, resolve by name):');
   printTable([
     ['create', fmt(median(create)), fmt(Math.min(...create)), `${createCalls.length} AWS calls`],
-    ['re-run (no changes)', fmt(median(rerun)), fmt(Math.min(...rerun)), `${rerunCalls.length} AWS calls`],
+    ['re-run (no changes)', fmt(median(rerun)), fmt(Math.min(...rerun)), `${rerunCalls.length} AWS calls, ${peakRssMiB([bin, 'add', 'sqs', 'bench-0', '--function', 'bench-fn', '--endpoint-url', moto.endpoint])}`],
   ]);
   console.log('  calls of one create:');
   for (const line of createCalls) console.log(`    ${line}`);
