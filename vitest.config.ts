@@ -8,5 +8,6 @@ export default defineConfig({
     // Each integration file starts its own moto server; two at a time suits a 2-core machine.
     maxWorkers: 2,
     setupFiles: ['test/helpers/setup.ts'],
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });
