@@ -136,14 +136,37 @@ export function streamOptionSpecs(type: StreamType): OptionSpec[] {
   return specs;
 }
 
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * Reads an ISO-8601 date or time. A time without a zone is UTC, as a date alone is (never the machine's
+ * local time, so CI and a laptop ask for the same instant). Impossible dates (2024-02-30) are refused.
+ */
+export function parseIsoUtc(text: string): Date | undefined {
+  const m = ISO_TIME.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h = '0', mi = '0', sec = '0', frac, zone] = m;
+  const parts = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec)] as const;
+  const ms = frac ? Math.round(Number(frac) * 1000) : 0;
+  const utc = new Date(Date.UTC(...parts, ms));
+  const roundTrip = [utc.getUTCFullYear(), utc.getUTCMonth(), utc.getUTCDate(), utc.getUTCHours(), utc.getUTCMinutes(), utc.getUTCSeconds()];
+  if (roundTrip.some((v, i) => v !== parts[i])) return undefined;
+  let offsetMinutes = 0;
+  if (zone && zone.toUpperCase() !== 'Z') {
+    const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
+    if (!z || Number(z[2]) > 23 || Number(z[3]) > 59) return undefined;
+    offsetMinutes = (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3]));
+  }
+  return new Date(utc.getTime() - offsetMinutes * 60_000);
+}
+
 /** Parses a time given as ISO-8601 or unix seconds; refuses other text and times in the future. */
 export function parseTimestamp(flag: string, value: unknown, now: Date): Date {
   const text = String(value).trim();
   const allowed = 'allowed: an ISO-8601 time such as 2024-05-01T12:00:00Z, or unix seconds such as 1714564800, not in the future';
   let date: Date;
   if (/^\d{1,11}(\.\d+)?$/.test(text)) date = new Date(Number(text) * 1000);
-  else if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(text)) date = new Date(text);
-  else throw invalidFlag(flag, value, allowed);
+  else date = parseIsoUtc(text) ?? (() => { throw invalidFlag(flag, value, allowed); })();
   if (Number.isNaN(date.getTime())) throw invalidFlag(flag, value, allowed);
   if (date.getTime() > now.getTime()) {
     throw invalidFlag(flag, value, `the time ${date.toISOString()} lies in the future (now ${now.toISOString()}); AWS refuses a starting position timestamp in the future`);

@@ -78,11 +78,30 @@ describe('parseStreamOptions: starting position', () => {
     expect(unix.settings.startingPositionTimestamp?.toISOString()).toBe('2024-05-01T00:00:00.000Z');
     expect(parseTimestamp('--t', '2024-05-01', NOW).toISOString()).toBe('2024-05-01T00:00:00.000Z');
     expect(parseTimestamp('--t', '2024-05-01T02:00:00+02:00', NOW).toISOString()).toBe('2024-05-01T00:00:00.000Z');
+    expect(parseTimestamp('--t', '2024-04-30T19:30:00-0430', NOW).toISOString()).toBe('2024-05-01T00:00:00.000Z');
+  });
+
+  it('reads a time without a zone as UTC, whatever the machine\'s time zone', () => {
+    const before = process.env.TZ;
+    try {
+      for (const tz of ['UTC', 'America/New_York', 'Asia/Tokyo']) {
+        process.env.TZ = tz;
+        expect(parseTimestamp('--t', '2024-05-01T00:00:00', NOW).toISOString()).toBe('2024-05-01T00:00:00.000Z');
+        expect(parseTimestamp('--t', '2024-05-01 00:00', NOW).toISOString()).toBe('2024-05-01T00:00:00.000Z');
+        expect(parseTimestamp('--t', '2024-05-01T00:00:00.250', NOW).toISOString()).toBe('2024-05-01T00:00:00.250Z');
+      }
+    } finally {
+      if (before === undefined) delete process.env.TZ;
+      else process.env.TZ = before;
+    }
   });
 
   it('refuses malformed and future timestamps', () => {
     expect(refusal(() => parseTimestamp('--t', 'yesterday', NOW)).message).toMatch(/--t: invalid value "yesterday"; allowed: an ISO-8601 time/);
     expect(refusal(() => parseTimestamp('--t', '2024-13-45', NOW)).message).toMatch(/invalid value "2024-13-45"/);
+    expect(refusal(() => parseTimestamp('--t', '2024-02-30T00:00:00Z', NOW)).message).toMatch(/invalid value "2024-02-30T00:00:00Z"/);
+    expect(refusal(() => parseTimestamp('--t', '2024-05-01T24:00:00Z', NOW)).message).toMatch(/invalid value "2024-05-01T24:00:00Z"/);
+    expect(refusal(() => parseTimestamp('--t', '2024-05-01T00:00:00+25:00', NOW)).message).toMatch(/invalid value/);
     const future = refusal(() => parseTimestamp('--t', '2024-06-01T12:00:01Z', NOW));
     expect(future.exitCode).toBe(ExitCode.USAGE);
     expect(future.message).toMatch(/lies in the future/);
