@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import { functionNameOf, qualifierOf } from '../core/arn.js';
+import { functionNameOf, qualifierOf, unqualifiedFunctionArn } from '../core/arn.js';
 import type { Finding, Inventory } from '../inventory/model.js';
 import type { TriggerView } from '../sources/types.js';
 
@@ -89,7 +89,9 @@ export function renderListText(inventory: Inventory, chalk: ChalkInstance): stri
     lines.push('', chalk.yellow(`Problems (${inventory.warnings.length}):`));
     for (const w of inventory.warnings) lines.push(`  ${chalk.yellow('!')} ${chalk.bold(w.code)}: ${w.message}`);
   }
-  const fnCount = inventory.scope === 'region' ? ` on ${groups.size} of ${inventory.functions.length} functions` : '';
+  // Aliases and versions get groups of their own; the count is of functions.
+  const withTriggers = new Set(inventory.triggers.map((t) => unqualifiedFunctionArn(t.functionArn))).size;
+  const fnCount = inventory.scope === 'region' ? ` on ${withTriggers} of ${inventory.functions.length} functions` : '';
   const count = `${inventory.triggers.length} ${inventory.triggers.length === 1 ? 'trigger' : 'triggers'}${fnCount}`;
   const problems = inventory.warnings.length === 1 ? '1 problem' : `${inventory.warnings.length} problems`;
   lines.push('', `${count}, ${problems}.`);

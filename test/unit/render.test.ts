@@ -93,3 +93,24 @@ describe('loadSpinner', () => {
     expect(typeof (await loadSpinner(stream(true, 80)))).toBe('function');
   });
 });
+
+describe('renderListText counts', () => {
+  it('counts functions, not alias and version groups', async () => {
+    const { renderListText } = await import('../../src/render/list.js');
+    const fn = 'arn:aws:lambda:us-east-1:123456789012:function:fn1';
+    const other = 'arn:aws:lambda:us-east-1:123456789012:function:fn2';
+    const trigger = (functionArn: string, id: string) => ({ type: 'sqs' as const, id, sourceArn: 'arn:aws:sqs:us-east-1:123456789012:q', functionArn, settings: {} });
+    const text = renderListText(
+      {
+        scope: 'region',
+        region: 'us-east-1',
+        functions: [fn, other],
+        permissionsChecked: false,
+        triggers: [trigger(fn, 'a'), trigger(`${fn}:1`, 'b'), trigger(`${fn}:live`, 'c'), trigger(other, 'd')],
+        warnings: [],
+      },
+      plain,
+    );
+    expect(text).toContain('4 triggers on 2 of 2 functions, 0 problems.');
+  });
+});
