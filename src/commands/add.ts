@@ -3,11 +3,22 @@ import type { ServiceName } from '../aws/session.js';
 import { parseFunctionRef } from '../core/arn.js';
 import { UsageError } from '../core/errors.js';
 import { applyPlan } from '../core/executor.js';
-import { viewAction } from '../core/plan.js';
+import { viewAction, type ActionView } from '../core/plan.js';
 import { renderAddJson, renderAddText, type AddOutcome } from '../render/add.js';
 import { ADAPTERS } from '../sources/index.js';
 import type { SourceType } from '../sources/types.js';
 import { adapterContext, type CommandContext } from './context.js';
+
+/** An action as it really ran: its bound input, and its summary with the plan's placeholders filled in. */
+function boundView(view: ActionView, input: Record<string, unknown> | undefined): ActionView {
+  if (!input) return view;
+  let summary = view.summary;
+  for (const [key, planned] of Object.entries(view.input)) {
+    const actual = input[key];
+    if (typeof planned === 'string' && /^<.*>$/.test(planned) && typeof actual === 'string') summary = summary.split(planned).join(actual);
+  }
+  return { ...view, summary, input };
+}
 
 /** `evsrc add <type> <source> --function <fn>`: validate, resolve, plan, then print or apply the plan. */
 export async function runAdd(ctx: CommandContext, type: SourceType, source: string, raw: Record<string, unknown>): Promise<number> {
@@ -47,7 +58,7 @@ export async function runAdd(ctx: CommandContext, type: SourceType, source: stri
       sleep: ctx.sleep,
     });
     // Report what was really sent: inputs bound at run time replace the plan's placeholders.
-    outcome.actions = outcome.actions.map((view, i) => ({ ...view, input: inputs[i] ?? view.input }));
+    outcome.actions = outcome.actions.map((view, i) => boundView(view, inputs[i]));
     outcome.trigger = (await plan.finish(actx, results)) ?? null;
   } else if (!ctx.globals.dryRun) {
     outcome.trigger = (await plan.finish(actx, [])) ?? null;

@@ -110,6 +110,7 @@ describe('evsrc add dynamodb against moto', () => {
     expect(r.json().source.arn).toBe(table?.LatestStreamArn);
     // The real run reports the input really sent, not the plan's placeholder.
     expect(r.json().actions[1].input.EventSourceArn).toBe(table?.LatestStreamArn);
+    expect(r.json().actions[1].summary).toBe(`create dynamodb mapping ${table?.LatestStreamArn} → ${r.json().function.arn}`);
     const mappings = await mappingsOf(moto.endpoint, table?.LatestStreamArn ?? '');
     expect(mappings).toHaveLength(1);
     expect(r.json().trigger.id).toBe(mappings[0]?.UUID);
