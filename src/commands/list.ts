@@ -14,7 +14,8 @@ export function parseTypes(value: unknown): Set<SourceType> | undefined {
     if (!(SOURCE_TYPES as readonly string[]).includes(t)) throw invalidFlag('--type', t, `allowed: ${SOURCE_TYPES.join(', ')}`);
     types.add(t as SourceType);
   }
-  return types.size > 0 ? types : undefined;
+  if (types.size === 0) throw invalidFlag('--type', (Array.isArray(value) ? value : [value]).join(','), `allowed: one or more of ${SOURCE_TYPES.join(', ')}`);
+  return types;
 }
 
 /** `evsrc list [--function <fn>] [--type <type>]`: every trigger of a function, or of every function in the region. */

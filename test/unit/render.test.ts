@@ -114,3 +114,13 @@ describe('renderListText counts', () => {
     expect(text).toContain('4 triggers on 2 of 2 functions, 0 problems.');
   });
 });
+
+describe('list --type', () => {
+  it('refuses an empty list of types (exit 2) instead of reading it as all', async () => {
+    const { parseTypes } = await import('../../src/commands/list.js');
+    for (const bad of ['', ',', [' , ']]) {
+      expect(() => parseTypes(bad)).toThrow(/--type: invalid value ".*"; allowed: one or more of sqs, s3, sns, dynamodb, kinesis/);
+    }
+    expect(parseTypes(undefined)).toBeUndefined();
+  });
+});
