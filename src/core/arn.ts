@@ -38,7 +38,7 @@ export function partitionOf(region: string): string {
 /** How the user named an SQS queue, normalised. */
 export type QueueRef =
   | { kind: 'name'; name: string }
-  | { kind: 'url'; url: string; name: string; account?: string }
+  | { kind: 'url'; url: string; name: string; account?: string; region?: string }
   | { kind: 'arn'; arn: string; name: string; region: string; account: string };
 
 // SQS queue names: 1-80 characters, alphanumerics, hyphens and underscores; FIFO names end in ".fifo".
@@ -66,7 +66,12 @@ export function parseQueueRef(value: string, label = '<queue>'): QueueRef {
       throw new UsageError(`${label}: ${JSON.stringify(value)} is not a queue URL (https://sqs.<region>.amazonaws.com/<account>/<queue-name>)`);
     }
     const account = segments.length >= 2 ? segments.at(-2) : undefined;
-    return { kind: 'url', url: value, name, account: account && /^\d{12}$/.test(account) ? account : undefined };
+    const ref: QueueRef = { kind: 'url', url: value, name, account: account && /^\d{12}$/.test(account) ? account : undefined };
+    // sqs.<region>.amazonaws.com (and .com.cn), or the legacy <region>.queue.amazonaws.com.
+    const host = url.hostname.toLowerCase();
+    const region = /^sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(host)?.[1] ?? /^([a-z0-9-]+)\.queue\.amazonaws\.com(\.cn)?$/.exec(host)?.[1];
+    if (region) ref.region = region;
+    return ref;
   }
   if (!QUEUE_NAME.test(value)) {
     throw new UsageError(

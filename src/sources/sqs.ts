@@ -86,7 +86,8 @@ export interface ResolvedQueue {
 
 /** Resolves a queue reference: GetQueueUrl (unless a URL was given), then GetQueueAttributes. */
 export async function resolveQueue(aws: AwsSession, ref: QueueRef): Promise<ResolvedQueue> {
-  const region = ref.kind === 'arn' ? ref.region : undefined;
+  // A queue ARN or an AWS queue URL names its region: call SQS there.
+  const region = ref.kind === 'url' || ref.kind === 'arn' ? ref.region : undefined;
   const notFound = (error: unknown) =>
     isAwsError(error, 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'NonExistentQueue')
       ? new NotFoundError(`queue ${ref.kind === 'url' ? ref.url : ref.name} does not exist${region ? ` in ${region}` : ''}`, {

@@ -27,7 +27,10 @@ describe('parseQueueRef', () => {
       url: 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders',
       name: 'orders',
       account: '123456789012',
+      region: 'eu-west-1',
     });
+    expect(parseQueueRef('https://eu-west-2.queue.amazonaws.com/123456789012/orders')).toMatchObject({ kind: 'url', region: 'eu-west-2' });
+    expect(parseQueueRef('http://127.0.0.1:5000/123456789012/orders')).not.toHaveProperty('region');
     expect(parseQueueRef('arn:aws:sqs:eu-west-1:123456789012:orders')).toEqual({
       kind: 'arn',
       arn: 'arn:aws:sqs:eu-west-1:123456789012:orders',
