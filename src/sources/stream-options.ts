@@ -484,8 +484,14 @@ export function planStreamMapping(input: StreamPlanInput): StreamPlan {
   });
   const settings = carriedSettings(toDelete[0], asked);
   warnings.push(`--replace: mapping ${toDelete.map((m) => m.UUID).join(', ')} will be deleted and a new one created in its place`);
+  // Settings evsrc does not manage are carried over as they are, so the new mapping keeps them too.
+  const create = createAction(input, settings);
+  const old = toDelete[0];
+  if (old?.KMSKeyArn) create.input.KMSKeyArn = old.KMSKeyArn;
+  if (old?.MetricsConfig?.Metrics?.length) create.input.MetricsConfig = old.MetricsConfig;
+  warnings.push('--replace: tags of the old mapping are not copied (Lambda returns them only through ListTags); add them again with aws lambda tag-resource');
   return {
-    actions: [...(input.prepare?.actions ?? []), ...deletes, createAction(input, settings)],
+    actions: [...(input.prepare?.actions ?? []), ...deletes, create],
     warnings,
     ...(existing ? { existing } : {}),
     others,
