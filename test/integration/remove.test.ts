@@ -264,6 +264,10 @@ describe('evsrc remove safety', () => {
       [['sqs', '--function', 'worker'], /name the source/],
       [['sqs', 'orders', '--function', 'worker', '--prefix', 'a/'], /--prefix: only for remove s3/],
       [['s3', 'uploads', '--function', 'worker', '--events', 's3:ObjectCreated:Puut'], /did you mean "s3:ObjectCreated:Put"/],
+      // The source is checked before the function is looked up: a missing function is not what is reported.
+      [['kinesis', 'a b', '--function', 'nofn', '--dry-run'], /<stream>: "a b" is not a Kinesis stream name or ARN/],
+      [['dynamodb', 'a b', '--function', 'nofn', '--dry-run'], /<table>: "a b" is not a DynamoDB table name/],
+      [['sqs', 'a b', '--function', 'nofn', '--dry-run'], /<queue>: "a b" is not a queue name/],
     ];
     for (const [args, message] of cases) {
       const r = await remove(...args);
