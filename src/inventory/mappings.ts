@@ -58,6 +58,12 @@ export async function listFunctionMappings(aws: AwsSession, functionNames: reado
   return [...byId.values()];
 }
 
+/** The alias ARNs of a function (ListAliases, all pages): Lambda lists an alias's mappings only by its ARN. */
+export async function listAliasArns(aws: AwsSession, unqualifiedArn: string, region?: string): Promise<string[]> {
+  const aliases = await aws.paginate<{ AliasArn?: string }>('lambda', 'ListAliases', { FunctionName: unqualifiedArn }, { inputToken: 'Marker', outputToken: 'NextMarker', items: 'Aliases' }, { region });
+  return aliases.map((a) => a.AliasArn).filter((a): a is string => Boolean(a));
+}
+
 /** Every mapping of the region (ListEventSourceMappings without filters, 100 a page). */
 export function listAllMappings(aws: AwsSession, region?: string): Promise<EventSourceMappingConfiguration[]> {
   return aws.paginate<EventSourceMappingConfiguration>('lambda', 'ListEventSourceMappings', { MaxItems: 100 }, PAGE, { region });

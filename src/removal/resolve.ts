@@ -1,10 +1,11 @@
 import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { getMapping, resolveFunction, type ResolvedFunction } from '../aws/lambda.js';
 import type { AwsSession } from '../aws/session.js';
-import { parseArn, parseFunctionRef, parseQueueRef, partitionOf, type FunctionRef, type QueueRef } from '../core/arn.js';
+import { parseArn, parseFunctionRef, parseQueueRef, partitionOf, qualifierOf, type FunctionRef, type QueueRef } from '../core/arn.js';
+import { mapLimit, READ_CONCURRENCY } from '../core/concurrency.js';
 import { AwsFailure, NotFoundError, UsageError } from '../core/errors.js';
 import { grantsOf, type Grant } from '../inventory/grants.js';
-import { listFunctionMappings } from '../inventory/mappings.js';
+import { listAliasArns, listFunctionMappings } from '../inventory/mappings.js';
 import { sourceNameOfArn, sourceTypeOfArn } from '../inventory/model.js';
 import { readPolicy } from '../inventory/policy.js';
 import { bucketArn, readNotifications } from '../inventory/s3.js';
@@ -150,19 +151,39 @@ async function sourceMatcher(aws: AwsSession, ref: MappingSourceRef, fn: Resolve
 
 async function planSourceMappingRemoval(ctx: RemoveContext, source: MappingSourceRef, ref: FunctionRef): Promise<RemovalPlan> {
   const type = source.type;
-  const fn = await resolveFunction(ctx.aws, ref);
+  const { aws } = ctx;
+  const fn = await resolveFunction(aws, ref);
   const names = fn.qualifier ? [fn.arn, `${fn.name}:${fn.qualifier}`] : [fn.arn, fn.name];
-  const [matcher, mappings] = await Promise.all([sourceMatcher(ctx.aws, source, fn), listFunctionMappings(ctx.aws, names, fn.region)]);
+  // Without a qualifier, the aliases' mappings are left alone but named in a note: Lambda lists them
+  // only by alias ARN, so list each alias's mappings too (concurrently, while the source resolves).
+  const [matcher, mappings, aliasReads] = await Promise.all([
+    sourceMatcher(aws, source, fn),
+    listFunctionMappings(aws, names, fn.region),
+    fn.qualifier
+      ? Promise.resolve([] as [string, EventSourceMappingConfiguration[]][])
+      : listAliasArns(aws, fn.unqualifiedArn, fn.region).then((aliases) =>
+          mapLimit(aliases, READ_CONCURRENCY, async (alias): Promise<[string, EventSourceMappingConfiguration[]]> => [alias, await listFunctionMappings(aws, [alias], fn.region)]),
+        ),
+  ]);
   const ofSource = mappings.filter((m) => matcher.matches(m.EventSourceArn ?? ''));
   const mine = ofSource.filter((m) => m.FunctionArn === fn.arn);
   const plan = planMappingRemoval(type, { arn: matcher.arn, name: matcher.name }, fn.arn, mine, fn.region);
-  const others = ofSource.filter((m) => m.FunctionArn !== fn.arn);
-  if (mine.length === 0) {
-    plan.notes.push(
-      others.length > 0
-        ? `mappings of ${matcher.name} to other versions or aliases were left: ${[...new Set(others.map((m) => m.FunctionArn))].join(', ')}; name one with --function <fn>:<alias>`
-        : `no ${type} mapping connects ${matcher.name} to ${fn.arn}`,
-    );
+  if (mine.length === 0) plan.notes.push(`no ${type} mapping connects ${matcher.name} to ${fn.arn}`);
+
+  // What was left, by the function ARN (an alias's mappings by the alias ARN they are listed under).
+  const seen = new Set(mine.map((m) => m.UUID));
+  const left = new Map<string, string[]>();
+  const leave = (qualifiedArn: string, m: EventSourceMappingConfiguration) => {
+    if (!m.UUID || seen.has(m.UUID)) return;
+    seen.add(m.UUID);
+    left.set(qualifiedArn, [...(left.get(qualifiedArn) ?? []), m.UUID]);
+  };
+  for (const m of ofSource) if (m.FunctionArn !== fn.arn) leave(m.FunctionArn ?? '', m);
+  for (const [alias, list] of aliasReads) for (const m of list) if (matcher.matches(m.EventSourceArn ?? '')) leave(alias, m);
+  for (const [qualifiedArn, uuids] of left) {
+    const qualifier = qualifierOf(qualifiedArn);
+    const flag = qualifier ? `${fn.name}:${qualifier}` : qualifiedArn;
+    plan.notes.push(`left: mappings of ${qualifiedArn} from ${matcher.name}: ${uuids.join(', ')} (remove them with --function ${flag})`);
   }
   return plan;
 }

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CreateAliasCommand, LambdaClient, PublishVersionCommand } from '@aws-sdk/client-lambda';
 import { main } from '../../src/cli.js';
 import { runCli, TEST_ENV } from '../helpers/cli.js';
 import {
   addPermission,
   allMappings,
+  clientConfig,
   createBucket,
   createFunction,
   createMapping,
@@ -84,6 +86,28 @@ describe('evsrc remove (mappings)', () => {
     expect(doc.actions.map((a: { api: string }) => a.api)).toEqual(['lambda:DeleteEventSourceMapping']);
     expect(doc.removed).toMatchObject([{ type: 'sqs', id: ids.sqs }]);
     expect(await uuids()).toEqual([ids.otherSqs, ids.dynamodb, ids.kinesis].sort());
+  });
+
+  it('without a qualifier, the mappings of an alias are left and named, also when something was removed', async () => {
+    const lambda = new LambdaClient(clientConfig(moto.endpoint));
+    const version = await lambda.send(new PublishVersionCommand({ FunctionName: 'worker' }));
+    await lambda.send(new CreateAliasCommand({ FunctionName: 'worker', Name: 'live', FunctionVersion: version.Version }));
+    const live = `${worker}:live`;
+    // Lambda lists this mapping only by the alias ARN (moto records its FunctionArn as the version, worker:1).
+    const liveId = await createMapping(moto.endpoint, live, `arn:aws:sqs:us-east-1:${ACCOUNT}:orders`);
+    const leftNote = `left: mappings of ${live} from orders: ${liveId} (remove them with --function worker:live)`;
+
+    const r = await remove('sqs', 'orders', '--function', 'worker', '--yes', '--json');
+    expect(r.code).toBe(0);
+    const doc = r.json();
+    expect(doc.removed).toMatchObject([{ id: ids.sqs }]);
+    expect(doc.notes).toEqual([leftNote]);
+    expect(await uuids()).toEqual([ids.otherSqs, ids.dynamodb, ids.kinesis, liveId].sort());
+
+    const again = await remove('sqs', 'orders', '--function', 'worker', '--yes');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`Nothing to remove: no sqs mapping connects orders to ${worker}; ${leftNote}.`);
+    expect(await uuids()).toContain(liveId);
   });
 
   it('remove <uuid> deletes that mapping', async () => {
