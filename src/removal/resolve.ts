@@ -105,16 +105,16 @@ export async function planRemoval(ctx: RemoveContext, request: RemoveRequest): P
 async function planUuidRemoval(ctx: RemoveContext, uuid: string): Promise<RemovalPlan> {
   const mapping = await getMapping(ctx.aws, uuid);
   if (!mapping) {
-    const plan = planMappingRemoval('sqs', { arn: '', name: '' }, '', []);
-    plan.notes.push(`no event source mapping ${uuid} in ${await ctx.aws.region()}`);
-    return plan;
+    // Nothing is known about a mapping that does not exist: no type, source or function to report.
+    const note = `no event source mapping ${uuid} in ${await ctx.aws.region()}`;
+    return { type: null, id: uuid, source: null, functionArn: null, actions: [], removed: [], notes: [note], warnings: [] };
   }
   const sourceArn = mapping.EventSourceArn ?? '';
   const type = sourceTypeOfArn(sourceArn);
   if (type !== 'sqs' && type !== 'dynamodb' && type !== 'kinesis') {
     throw new UsageError(`mapping ${uuid} reads ${sourceArn}, a kind of source evsrc does not manage; remove it with aws lambda delete-event-source-mapping --uuid ${uuid}`);
   }
-  return planMappingRemoval(type, { arn: sourceArn, name: sourceNameOfArn(sourceArn) }, mapping.FunctionArn ?? '', [mapping]);
+  return { ...planMappingRemoval(type, { arn: sourceArn, name: sourceNameOfArn(sourceArn) }, mapping.FunctionArn ?? '', [mapping]), id: uuid };
 }
 
 /** A predicate on mapping source ARNs for the named queue, table or stream, and how to show the source. */

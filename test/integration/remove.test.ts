@@ -117,6 +117,28 @@ describe('evsrc remove (mappings)', () => {
     expect(await uuids()).toEqual([ids.sqs, ids.otherSqs, ids.dynamodb].sort());
   });
 
+  it('remove <uuid> of a mapping that does not exist: a JSON document with no made-up type, source or function', async () => {
+    const uuid = '00000000-0000-4000-8000-000000000000';
+    const r = await remove(uuid, '--json');
+    expect(r.code).toBe(0);
+    expect(r.json()).toEqual({
+      command: 'remove',
+      type: null,
+      id: uuid,
+      dryRun: false,
+      changed: false,
+      source: null,
+      function: null,
+      actions: [],
+      removed: [],
+      notes: [`no event source mapping ${uuid} in us-east-1`],
+      warnings: [],
+    });
+    // A mapping that exists is named by its id too.
+    const found = await remove(ids.sqs as string, '--dry-run', '--json');
+    expect(found.json()).toMatchObject({ type: 'sqs', id: ids.sqs, source: { name: 'orders' }, function: { arn: worker } });
+  });
+
   it('remove dynamodb by table name finds the mapping of the table\'s stream', async () => {
     const r = await remove('dynamodb', 'users', '--function', worker, '--yes');
     expect(r.code).toBe(0);
