@@ -25,10 +25,11 @@ export async function runRemove(ctx: CommandContext, first: string, source: stri
   const outcome: RemoveOutcome = {
     command: 'remove',
     type: plan.type,
+    ...(plan.id !== undefined ? { id: plan.id } : {}),
     dryRun: ctx.globals.dryRun,
     changed: plan.actions.length > 0,
     source: plan.source,
-    function: { arn: plan.functionArn },
+    function: plan.functionArn === null ? null : { arn: plan.functionArn },
     actions: plan.actions.map(viewAction),
     removed: plan.removed,
     notes: plan.notes,

@@ -6,7 +6,7 @@ import { mapLimit, READ_CONCURRENCY } from '../core/concurrency.js';
 import type { Reporter } from '../core/reporter.js';
 import type { SourceType, TriggerView } from '../sources/types.js';
 import { checkPermissions, dedupeGrants, exactSource, grantsOf, type Grant, type SourceStatus } from './grants.js';
-import { checkSourcesByListing, checkSourcesEach, listAllMappings, listFunctionMappings, mappingFindings, mappingTrigger, revealEncryptedFilters } from './mappings.js';
+import { checkSourcesByListing, checkSourcesEach, listAliasArns, listAllMappings, listFunctionMappings, mappingFindings, mappingTrigger, revealEncryptedFilters } from './mappings.js';
 import { belongsTo, sortTriggers, sourceTypeOfArn, type Finding, type FunctionTarget, type Inventory } from './model.js';
 import { rateLimiter, readPolicy, type ReadPolicy } from './policy.js';
 import { bucketNameOf, listRegionBuckets, readNotifications, s3Triggers } from './s3.js';
@@ -82,11 +82,7 @@ export async function listForFunction(ctx: ListContext, ref: FunctionRef, option
   const [baseMappings, basePolicy, aliases] = await Promise.all([
     needMappings ? listFunctionMappings(aws, names, region) : Promise.resolve([]),
     needPolicy ? readPolicy(aws, fn.arn) : Promise.resolve(undefined),
-    fn.qualifier
-      ? Promise.resolve([] as string[])
-      : aws
-          .paginate<{ AliasArn?: string }>('lambda', 'ListAliases', { FunctionName: fn.unqualifiedArn }, { inputToken: 'Marker', outputToken: 'NextMarker', items: 'Aliases' }, { region })
-          .then((list) => list.map((a) => a.AliasArn).filter((a): a is string => Boolean(a))),
+    fn.qualifier ? Promise.resolve([] as string[]) : listAliasArns(aws, fn.unqualifiedArn, region),
   ]);
   const aliasReads = await each(aliases, async (aliasArn) =>
     Promise.all([needMappings ? listFunctionMappings(aws, [aliasArn], region) : Promise.resolve([]), needPolicy ? readPolicy(aws, aliasArn) : Promise.resolve(undefined)]),

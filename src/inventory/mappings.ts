@@ -1,3 +1,4 @@
+import type { TableDescription } from '@aws-sdk/client-dynamodb';
 import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { getMapping } from '../aws/lambda.js';
 import { awsErrorName, isAwsError } from '../aws/errors.js';
@@ -57,6 +58,12 @@ export async function listFunctionMappings(aws: AwsSession, functionNames: reado
   return [...byId.values()];
 }
 
+/** The alias ARNs of a function (ListAliases, all pages): Lambda lists an alias's mappings only by its ARN. */
+export async function listAliasArns(aws: AwsSession, unqualifiedArn: string, region?: string): Promise<string[]> {
+  const aliases = await aws.paginate<{ AliasArn?: string }>('lambda', 'ListAliases', { FunctionName: unqualifiedArn }, { inputToken: 'Marker', outputToken: 'NextMarker', items: 'Aliases' }, { region });
+  return aliases.map((a) => a.AliasArn).filter((a): a is string => Boolean(a));
+}
+
 /** Every mapping of the region (ListEventSourceMappings without filters, 100 a page). */
 export function listAllMappings(aws: AwsSession, region?: string): Promise<EventSourceMappingConfiguration[]> {
   return aws.paginate<EventSourceMappingConfiguration>('lambda', 'ListEventSourceMappings', { MaxItems: 100 }, PAGE, { region });
@@ -83,78 +90,143 @@ function kinesisStreamArn(sourceArn: string): string {
   return at >= 0 ? sourceArn.slice(0, at) : sourceArn;
 }
 
-/** Does the source of one mapping still exist? One read per distinct source (the --function path). */
-export async function checkSourcesEach(aws: AwsSession, triggers: readonly TriggerView[]): Promise<Finding[]> {
-  const bySource = new Map<string, TriggerView[]>();
+/** What is wrong with the source of a mapping, as far as evsrc checks. */
+export type SourceProblem =
+  | { missing: true }
+  /** The mapping reads an old stream label; `stale` is the table's current stream ARN ('' when it has none). */
+  | { stale: string; latestDisabled?: boolean }
+  /** The mapping reads the table's current stream, but that stream is disabled. */
+  | { disabled: true };
+
+/**
+ * Judges a DynamoDB mapping's stream against DescribeTable's answer. After a table's stream is
+ * disabled, DescribeTable still returns the old LatestStreamArn, with StreamSpecification.StreamEnabled
+ * false (or no StreamSpecification at all): the mapping then reads nothing new.
+ */
+export function streamProblem(streamArn: string, table: TableDescription | undefined): SourceProblem | undefined {
+  const latest = table?.LatestStreamArn;
+  const enabled = table?.StreamSpecification?.StreamEnabled === true;
+  if (latest !== streamArn) return latest && !enabled ? { stale: latest, latestDisabled: true } : { stale: latest ?? '' };
+  if (!enabled) return { disabled: true };
+  return undefined;
+}
+
+/** The table ARN part of a DynamoDB stream ARN. */
+function tableArnOf(streamArn: string): string {
+  const at = streamArn.indexOf('/stream/');
+  return at >= 0 ? streamArn.slice(0, at) : streamArn;
+}
+
+/**
+ * Checks the DynamoDB mappings given: one DescribeTable per table (bounded concurrency), then each
+ * mapping's stream against the table's current one (gone, stale or disabled).
+ */
+async function checkTables(aws: AwsSession, triggers: readonly TriggerView[]): Promise<Finding[]> {
+  const byTable = new Map<string, TriggerView[]>();
   for (const t of triggers) {
-    if (t.type !== 'sqs' && t.type !== 'dynamodb' && t.type !== 'kinesis') continue;
-    bySource.set(t.sourceArn, [...(bySource.get(t.sourceArn) ?? []), t]);
+    if (t.type !== 'dynamodb') continue;
+    const table = tableArnOf(t.sourceArn);
+    byTable.set(table, [...(byTable.get(table) ?? []), t]);
   }
-  const results = await mapLimit([...bySource.entries()], READ_CONCURRENCY, async ([sourceArn, list]) => {
-    const first = list[0] as TriggerView;
-    const arn = parseArn(sourceArn);
+  const results = await mapLimit([...byTable.entries()], READ_CONCURRENCY, async ([tableArn, list]) => {
+    const arn = parseArn(tableArn);
     if (!arn) return [];
-    const region = arn.region || undefined;
-    let status: { missing: true } | { stale: string } | undefined;
+    let table: TableDescription | undefined;
     try {
-      if (first.type === 'sqs') {
-        await aws.call('sqs', 'GetQueueUrl', { QueueName: arn.resource, QueueOwnerAWSAccountId: arn.account }, { region });
-      } else if (first.type === 'kinesis') {
-        await aws.call('kinesis', 'DescribeStreamSummary', { StreamARN: kinesisStreamArn(sourceArn) }, { region });
-      } else {
-        const table = await aws.call<{ Table?: { LatestStreamArn?: string } }>('dynamodb', 'DescribeTable', { TableName: sourceNameOfArn(sourceArn) }, { region });
-        const latest = table.Table?.LatestStreamArn;
-        if (latest !== sourceArn) status = { stale: latest ?? '' };
-      }
+      const out = await aws.call<{ Table?: TableDescription }>('dynamodb', 'DescribeTable', { TableName: sourceNameOfArn(tableArn) }, { region: arn.region || undefined });
+      table = out.Table;
     } catch (error) {
-      if (isAwsError(error, 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'NonExistentQueue', 'ResourceNotFoundException')) status = { missing: true };
-      else return [unreadable(list, error)];
+      if (isAwsError(error, 'ResourceNotFoundException')) return list.map((t) => sourceFinding(t, { missing: true }));
+      return [unreadable(list, error)];
     }
-    if (!status) return [];
-    return list.map((t): Finding => sourceFinding(t, status));
+    return list.flatMap((t) => {
+      const problem = streamProblem(t.sourceArn, table);
+      return problem ? [sourceFinding(t, problem)] : [];
+    });
   });
   return results.flat();
 }
 
+/** Does the source of one mapping still exist? One read per distinct source (the --function path). */
+export async function checkSourcesEach(aws: AwsSession, triggers: readonly TriggerView[]): Promise<Finding[]> {
+  const bySource = new Map<string, TriggerView[]>();
+  for (const t of triggers) {
+    if (t.type !== 'sqs' && t.type !== 'kinesis') continue;
+    bySource.set(t.sourceArn, [...(bySource.get(t.sourceArn) ?? []), t]);
+  }
+  const [others, tables] = await Promise.all([
+    mapLimit([...bySource.entries()], READ_CONCURRENCY, async ([sourceArn, list]) => {
+      const first = list[0] as TriggerView;
+      const arn = parseArn(sourceArn);
+      if (!arn) return [];
+      const region = arn.region || undefined;
+      try {
+        if (first.type === 'sqs') {
+          await aws.call('sqs', 'GetQueueUrl', { QueueName: arn.resource, QueueOwnerAWSAccountId: arn.account }, { region });
+        } else {
+          await aws.call('kinesis', 'DescribeStreamSummary', { StreamARN: kinesisStreamArn(sourceArn) }, { region });
+        }
+      } catch (error) {
+        if (isAwsError(error, 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'NonExistentQueue', 'ResourceNotFoundException')) {
+          return list.map((t): Finding => sourceFinding(t, { missing: true }));
+        }
+        return [unreadable(list, error)];
+      }
+      return [];
+    }),
+    checkTables(aws, triggers),
+  ]);
+  return [...others.flat(), ...tables];
+}
+
 /**
  * Does each mapping's source still exist? Region-wide, with one list call per service that has mappings
- * (ListQueues, ListTables, ListStreams) instead of one read per mapping. Only same-account sources are judged.
+ * (ListQueues, ListStreams) instead of one read per mapping. DynamoDB mappings get one DescribeTable per
+ * table instead, which also tells whether they read the table's current, enabled stream. Only
+ * same-account sources are judged.
  */
 export async function checkSourcesByListing(aws: AwsSession, triggers: readonly TriggerView[], account: string | undefined, region?: string): Promise<Finding[]> {
   const mine = triggers.filter((t) => parseArn(t.sourceArn)?.account === account);
   const has = (type: string) => mine.some((t) => t.type === type);
-  const [queues, tables, streams] = await Promise.all([
+  const [queues, streams, tableFindings] = await Promise.all([
     has('sqs')
       ? aws
           .paginate<string>('sqs', 'ListQueues', { MaxResults: 1000 }, { inputToken: 'NextToken', outputToken: 'NextToken', items: 'QueueUrls' }, { region })
           .then((urls) => new Set(urls.map((u) => u.split('/').at(-1) ?? '')))
       : undefined,
-    has('dynamodb')
-      ? aws.paginate<string>('dynamodb', 'ListTables', { Limit: 100 }, { inputToken: 'ExclusiveStartTableName', outputToken: 'LastEvaluatedTableName', items: 'TableNames' }, { region }).then((n) => new Set(n))
-      : undefined,
     has('kinesis')
       ? aws.paginate<string>('kinesis', 'ListStreams', { Limit: 100 }, { inputToken: 'NextToken', outputToken: 'NextToken', items: 'StreamNames' }, { region }).then((n) => new Set(n))
       : undefined,
+    checkTables(aws, mine),
   ]);
   const findings: Finding[] = [];
   for (const t of mine) {
     const name = sourceNameOfArn(t.sourceArn);
-    const known = t.type === 'sqs' ? queues : t.type === 'dynamodb' ? tables : t.type === 'kinesis' ? streams : undefined;
+    const known = t.type === 'sqs' ? queues : t.type === 'kinesis' ? streams : undefined;
     if (known && !known.has(name)) findings.push(sourceFinding(t, { missing: true }));
   }
-  return findings;
+  return [...findings, ...tableFindings];
 }
 
-function sourceFinding(t: TriggerView, status: { missing: true } | { stale: string }): Finding {
+function sourceFinding(t: TriggerView, status: SourceProblem): Finding {
   const base = { functionArn: t.functionArn, sourceArn: t.sourceArn, triggerId: t.id };
   const what = t.type === 'sqs' ? 'queue' : t.type === 'dynamodb' ? 'table' : 'stream';
+  if ('disabled' in status) {
+    return {
+      ...base,
+      code: 'stale-stream',
+      message: `mapping ${t.id} reads the stream of table ${t.sourceName}, but the table's stream is disabled: the mapping reads nothing new`,
+    };
+  }
   if ('stale' in status) {
     return {
       ...base,
       code: 'stale-stream',
-      message: status.stale
-        ? `mapping ${t.id} reads an old stream of table ${t.sourceName}; the table's current stream is ${status.stale} (streams were disabled and re-enabled)`
-        : `mapping ${t.id} reads a stream of table ${t.sourceName}, which has no stream enabled any more`,
+      message: !status.stale
+        ? `mapping ${t.id} reads a stream of table ${t.sourceName}, which has no stream enabled any more`
+        : status.latestDisabled
+          ? `mapping ${t.id} reads an old stream of table ${t.sourceName}; the table's latest stream ${status.stale} is disabled too: the mapping reads nothing new`
+          : `mapping ${t.id} reads an old stream of table ${t.sourceName}; the table's current stream is ${status.stale} (streams were disabled and re-enabled)`,
     };
   }
   return { ...base, code: 'source-missing', message: `mapping ${t.id} reads ${what} ${t.sourceName}, which no longer exists` };

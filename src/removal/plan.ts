@@ -15,9 +15,14 @@ import type { SourceType, TriggerView } from '../sources/types.js';
 
 /** The plan of one removal. */
 export interface RemovalPlan {
-  type: SourceType;
-  source: { arn: string; name: string };
-  functionArn: string;
+  /** The kind of trigger; null when `remove <uuid>` names a mapping that does not exist. */
+  type: SourceType | null;
+  /** The mapping UUID, for `remove <uuid>`. */
+  id?: string;
+  /** The source; null when it is unknown (no such mapping). */
+  source: { arn: string; name: string } | null;
+  /** The function; null when it is unknown (no such mapping). */
+  functionArn: string | null;
   actions: Action[];
   /** The triggers the actions take away. */
   removed: TriggerView[];

@@ -1,10 +1,11 @@
 import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { getMapping, resolveFunction, type ResolvedFunction } from '../aws/lambda.js';
 import type { AwsSession } from '../aws/session.js';
-import { parseArn, parseFunctionRef, parseQueueRef, partitionOf, type FunctionRef } from '../core/arn.js';
+import { parseArn, parseFunctionRef, parseQueueRef, partitionOf, qualifierOf, type FunctionRef, type QueueRef } from '../core/arn.js';
+import { mapLimit, READ_CONCURRENCY } from '../core/concurrency.js';
 import { AwsFailure, NotFoundError, UsageError } from '../core/errors.js';
 import { grantsOf, type Grant } from '../inventory/grants.js';
-import { listFunctionMappings } from '../inventory/mappings.js';
+import { listAliasArns, listFunctionMappings } from '../inventory/mappings.js';
 import { sourceNameOfArn, sourceTypeOfArn } from '../inventory/model.js';
 import { readPolicy } from '../inventory/policy.js';
 import { bucketArn, readNotifications } from '../inventory/s3.js';
@@ -24,7 +25,36 @@ export type RemoveContext = AdapterContext;
 /** A validated `remove` request (pure parse of argv). */
 export type RemoveRequest =
   | { kind: 'uuid'; uuid: string }
-  | { kind: 'source'; type: SourceType; source: string; fn: FunctionRef; selector: S3Selector };
+  | { kind: 'source'; type: SourceType; source: string; fn: FunctionRef; selector: S3Selector; mappingSource?: MappingSourceRef };
+
+/**
+ * How `remove sqs|dynamodb|kinesis` named its source, checked without AWS. A DynamoDB or Kinesis
+ * source without `arn` is a name, made an ARN in the function's region and account once it is known;
+ * `exact` means only that ARN matches (a stream ARN, a consumer ARN), else the table's streams or the
+ * stream's consumers match too.
+ */
+export type MappingSourceRef = { type: 'sqs'; queue: QueueRef } | { type: 'dynamodb' | 'kinesis'; name: string; arn?: string; exact: boolean };
+
+/** Parses the source of `remove sqs|dynamodb|kinesis` (pure); throws a UsageError for what cannot name one. */
+export function parseMappingSource(type: 'sqs' | 'dynamodb' | 'kinesis', source: string): MappingSourceRef {
+  if (type === 'sqs') return { type, queue: parseQueueRef(source) };
+  const arn = parseArn(source);
+  if (type === 'dynamodb') {
+    if (arn) {
+      const table = /^table\/([^/]+)(\/stream\/.+)?$/.exec(arn.resource);
+      if (arn.service !== 'dynamodb' || !table) throw new UsageError(`<table>: ${JSON.stringify(source)} is not a DynamoDB table or stream ARN`);
+      return { type, name: table[1] as string, arn: source, exact: Boolean(table[2]) };
+    }
+    if (!/^[A-Za-z0-9_.-]{3,255}$/.test(source)) throw new UsageError(`<table>: ${JSON.stringify(source)} is not a DynamoDB table name, table ARN or stream ARN`);
+    return { type, name: source, exact: false };
+  }
+  if (arn) {
+    if (arn.service !== 'kinesis' || !arn.resource.startsWith('stream/')) throw new UsageError(`<stream>: ${JSON.stringify(source)} is not a Kinesis stream or consumer ARN`);
+    return { type, name: sourceNameOfArn(source), arn: source, exact: arn.resource.includes('/consumer/') };
+  }
+  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(source)) throw new UsageError(`<stream>: ${JSON.stringify(source)} is not a Kinesis stream name or ARN`);
+  return { type, name: source, exact: false };
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TYPES: readonly SourceType[] = SOURCE_TYPES;
@@ -50,7 +80,11 @@ export function parseRemoveRequest(first: string, source: string | undefined, ra
   if (typeof raw.prefix === 'string') selector.prefix = raw.prefix;
   if (typeof raw.suffix === 'string') selector.suffix = raw.suffix;
   if (typeof raw.id === 'string') selector.id = raw.id;
-  return { kind: 'source', type, source, fn: parseFunctionRef(raw.function), selector };
+  const fn = parseFunctionRef(raw.function);
+  if (type === 'sqs' || type === 'dynamodb' || type === 'kinesis') {
+    return { kind: 'source', type, source, fn, selector, mappingSource: parseMappingSource(type, source) };
+  }
+  return { kind: 'source', type, source, fn, selector };
 }
 
 /** Reads what is there and plans the removal. */
@@ -60,7 +94,7 @@ export async function planRemoval(ctx: RemoveContext, request: RemoveRequest): P
     case 'sqs':
     case 'dynamodb':
     case 'kinesis':
-      return planSourceMappingRemoval(ctx, request.type, request.source, request.fn);
+      return planSourceMappingRemoval(ctx, request.mappingSource ?? parseMappingSource(request.type, request.source), request.fn);
     case 's3':
       return planBucketRemoval(ctx, request.source, request.fn, request.selector);
     case 'sns':
@@ -71,82 +105,85 @@ export async function planRemoval(ctx: RemoveContext, request: RemoveRequest): P
 async function planUuidRemoval(ctx: RemoveContext, uuid: string): Promise<RemovalPlan> {
   const mapping = await getMapping(ctx.aws, uuid);
   if (!mapping) {
-    const plan = planMappingRemoval('sqs', { arn: '', name: '' }, '', []);
-    plan.notes.push(`no event source mapping ${uuid} in ${await ctx.aws.region()}`);
-    return plan;
+    // Nothing is known about a mapping that does not exist: no type, source or function to report.
+    const note = `no event source mapping ${uuid} in ${await ctx.aws.region()}`;
+    return { type: null, id: uuid, source: null, functionArn: null, actions: [], removed: [], notes: [note], warnings: [] };
   }
   const sourceArn = mapping.EventSourceArn ?? '';
   const type = sourceTypeOfArn(sourceArn);
   if (type !== 'sqs' && type !== 'dynamodb' && type !== 'kinesis') {
     throw new UsageError(`mapping ${uuid} reads ${sourceArn}, a kind of source evsrc does not manage; remove it with aws lambda delete-event-source-mapping --uuid ${uuid}`);
   }
-  return planMappingRemoval(type, { arn: sourceArn, name: sourceNameOfArn(sourceArn) }, mapping.FunctionArn ?? '', [mapping]);
+  return { ...planMappingRemoval(type, { arn: sourceArn, name: sourceNameOfArn(sourceArn) }, mapping.FunctionArn ?? '', [mapping]), id: uuid };
 }
 
 /** A predicate on mapping source ARNs for the named queue, table or stream, and how to show the source. */
-async function sourceMatcher(
-  aws: AwsSession,
-  type: 'sqs' | 'dynamodb' | 'kinesis',
-  source: string,
-  fn: ResolvedFunction,
-): Promise<{ arn: string; name: string; matches: (sourceArn: string) => boolean }> {
+async function sourceMatcher(aws: AwsSession, ref: MappingSourceRef, fn: ResolvedFunction): Promise<{ arn: string; name: string; matches: (sourceArn: string) => boolean }> {
   const partition = partitionOf(fn.region);
-  const arn = parseArn(source);
-  if (type === 'sqs') {
-    const ref = parseQueueRef(source);
+  if (ref.type === 'sqs') {
+    const queue = ref.queue;
     let queueArn: string;
-    if (ref.kind === 'arn') queueArn = ref.arn;
+    if (queue.kind === 'arn') queueArn = queue.arn;
     else {
       try {
-        queueArn = (await resolveQueue(aws, ref)).arn;
+        queueArn = (await resolveQueue(aws, queue)).arn;
       } catch (error) {
         // A deleted queue can still have mappings (Lambda disables them): derive its ARN to clean them up.
         if (!(error instanceof NotFoundError)) throw error;
-        const account = ref.kind === 'url' && ref.account ? ref.account : fn.account;
-        queueArn = `arn:${partition}:sqs:${fn.region}:${account}:${ref.name}`;
+        const account = queue.kind === 'url' && queue.account ? queue.account : fn.account;
+        queueArn = `arn:${partition}:sqs:${fn.region}:${account}:${queue.name}`;
       }
     }
-    return { arn: queueArn, name: ref.name, matches: (s) => s === queueArn };
+    return { arn: queueArn, name: queue.name, matches: (s) => s === queueArn };
   }
-  if (type === 'dynamodb') {
+  if (ref.type === 'dynamodb') {
     // A table name or ARN matches every stream of the table: after a stream is disabled and re-enabled,
     // old mappings keep reading the old stream label. A stream ARN matches only itself.
-    if (arn) {
-      const table = /^table\/([^/]+)(\/stream\/.+)?$/.exec(arn.resource);
-      if (arn.service !== 'dynamodb' || !table) throw new UsageError(`<table>: ${JSON.stringify(source)} is not a DynamoDB table or stream ARN`);
-      if (table[2]) return { arn: source, name: table[1] as string, matches: (s) => s === source };
-      const prefix = `${source}/stream/`;
-      return { arn: source, name: table[1] as string, matches: (s) => s.startsWith(prefix) };
-    }
-    if (!/^[A-Za-z0-9_.-]{3,255}$/.test(source)) throw new UsageError(`<table>: ${JSON.stringify(source)} is not a DynamoDB table name, table ARN or stream ARN`);
-    const tableArn = `arn:${partition}:dynamodb:${fn.region}:${fn.account}:table/${source}`;
-    return { arn: tableArn, name: source, matches: (s) => s.startsWith(`${tableArn}/stream/`) };
+    const arn = ref.arn ?? `arn:${partition}:dynamodb:${fn.region}:${fn.account}:table/${ref.name}`;
+    if (ref.exact) return { arn, name: ref.name, matches: (s) => s === arn };
+    return { arn, name: ref.name, matches: (s) => s.startsWith(`${arn}/stream/`) };
   }
   // Kinesis: a stream name or ARN matches the stream and its enhanced fan-out consumers; a consumer ARN only itself.
-  if (arn) {
-    if (arn.service !== 'kinesis' || !arn.resource.startsWith('stream/')) throw new UsageError(`<stream>: ${JSON.stringify(source)} is not a Kinesis stream or consumer ARN`);
-    if (arn.resource.includes('/consumer/')) return { arn: source, name: sourceNameOfArn(source), matches: (s) => s === source };
-    return { arn: source, name: sourceNameOfArn(source), matches: (s) => s === source || s.startsWith(`${source}/consumer/`) };
-  }
-  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(source)) throw new UsageError(`<stream>: ${JSON.stringify(source)} is not a Kinesis stream name or ARN`);
-  const streamArn = `arn:${partition}:kinesis:${fn.region}:${fn.account}:stream/${source}`;
-  return { arn: streamArn, name: source, matches: (s) => s === streamArn || s.startsWith(`${streamArn}/consumer/`) };
+  const arn = ref.arn ?? `arn:${partition}:kinesis:${fn.region}:${fn.account}:stream/${ref.name}`;
+  if (ref.exact) return { arn, name: ref.name, matches: (s) => s === arn };
+  return { arn, name: ref.name, matches: (s) => s === arn || s.startsWith(`${arn}/consumer/`) };
 }
 
-async function planSourceMappingRemoval(ctx: RemoveContext, type: 'sqs' | 'dynamodb' | 'kinesis', source: string, ref: FunctionRef): Promise<RemovalPlan> {
-  const fn = await resolveFunction(ctx.aws, ref);
+async function planSourceMappingRemoval(ctx: RemoveContext, source: MappingSourceRef, ref: FunctionRef): Promise<RemovalPlan> {
+  const type = source.type;
+  const { aws } = ctx;
+  const fn = await resolveFunction(aws, ref);
   const names = fn.qualifier ? [fn.arn, `${fn.name}:${fn.qualifier}`] : [fn.arn, fn.name];
-  const [matcher, mappings] = await Promise.all([sourceMatcher(ctx.aws, type, source, fn), listFunctionMappings(ctx.aws, names, fn.region)]);
+  // Without a qualifier, the aliases' mappings are left alone but named in a note: Lambda lists them
+  // only by alias ARN, so list each alias's mappings too (concurrently, while the source resolves).
+  const [matcher, mappings, aliasReads] = await Promise.all([
+    sourceMatcher(aws, source, fn),
+    listFunctionMappings(aws, names, fn.region),
+    fn.qualifier
+      ? Promise.resolve([] as [string, EventSourceMappingConfiguration[]][])
+      : listAliasArns(aws, fn.unqualifiedArn, fn.region).then((aliases) =>
+          mapLimit(aliases, READ_CONCURRENCY, async (alias): Promise<[string, EventSourceMappingConfiguration[]]> => [alias, await listFunctionMappings(aws, [alias], fn.region)]),
+        ),
+  ]);
   const ofSource = mappings.filter((m) => matcher.matches(m.EventSourceArn ?? ''));
   const mine = ofSource.filter((m) => m.FunctionArn === fn.arn);
   const plan = planMappingRemoval(type, { arn: matcher.arn, name: matcher.name }, fn.arn, mine, fn.region);
-  const others = ofSource.filter((m) => m.FunctionArn !== fn.arn);
-  if (mine.length === 0) {
-    plan.notes.push(
-      others.length > 0
-        ? `mappings of ${matcher.name} to other versions or aliases were left: ${[...new Set(others.map((m) => m.FunctionArn))].join(', ')}; name one with --function <fn>:<alias>`
-        : `no ${type} mapping connects ${matcher.name} to ${fn.arn}`,
-    );
+  if (mine.length === 0) plan.notes.push(`no ${type} mapping connects ${matcher.name} to ${fn.arn}`);
+
+  // What was left, by the function ARN (an alias's mappings by the alias ARN they are listed under).
+  const seen = new Set(mine.map((m) => m.UUID));
+  const left = new Map<string, string[]>();
+  const leave = (qualifiedArn: string, m: EventSourceMappingConfiguration) => {
+    if (!m.UUID || seen.has(m.UUID)) return;
+    seen.add(m.UUID);
+    left.set(qualifiedArn, [...(left.get(qualifiedArn) ?? []), m.UUID]);
+  };
+  for (const m of ofSource) if (m.FunctionArn !== fn.arn) leave(m.FunctionArn ?? '', m);
+  for (const [alias, list] of aliasReads) for (const m of list) if (matcher.matches(m.EventSourceArn ?? '')) leave(alias, m);
+  for (const [qualifiedArn, uuids] of left) {
+    const qualifier = qualifierOf(qualifiedArn);
+    const flag = qualifier ? `${fn.name}:${qualifier}` : qualifiedArn;
+    plan.notes.push(`left: mappings of ${qualifiedArn} from ${matcher.name}: ${uuids.join(', ')} (remove them with --function ${flag})`);
   }
   return plan;
 }

@@ -7,12 +7,16 @@ import { settingsLine } from './list.js';
 /** The outcome of `evsrc remove`, real or dry run. */
 export interface RemoveOutcome {
   command: 'remove';
-  type: SourceType;
+  /** Null when `remove <uuid>` names a mapping that does not exist. */
+  type: SourceType | null;
+  /** The mapping UUID, for `remove <uuid>`. */
+  id?: string;
   dryRun: boolean;
   /** True when actions ran (or, in a dry run, would run). */
   changed: boolean;
-  source: { arn: string; name: string };
-  function: { arn: string };
+  /** Null when unknown (no such mapping). */
+  source: { arn: string; name: string } | null;
+  function: { arn: string } | null;
   actions: ActionView[];
   /** The triggers taken away (or that would be, in a dry run). */
   removed: TriggerView[];
@@ -21,8 +25,8 @@ export interface RemoveOutcome {
 }
 
 function what(outcome: RemoveOutcome): string {
-  if (!outcome.source.name) return 'the trigger';
-  return outcome.function.arn ? `${outcome.type} ${outcome.source.name} → ${outcome.function.arn}` : `${outcome.type} ${outcome.source.name}`;
+  if (!outcome.type || !outcome.source?.name) return outcome.id ? `mapping ${outcome.id}` : 'the trigger';
+  return outcome.function?.arn ? `${outcome.type} ${outcome.source.name} → ${outcome.function.arn}` : `${outcome.type} ${outcome.source.name}`;
 }
 
 /** The removed triggers, one line each. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CreateAliasCommand, LambdaClient, PublishVersionCommand } from '@aws-sdk/client-lambda';
 import { DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { runCli } from '../helpers/cli.js';
 import {
   addPermission,
@@ -12,6 +13,7 @@ import {
   createTableWithStream,
   clientConfig,
   createTopic,
+  disableStream,
   putNotifications,
   subscribeFunction,
 } from '../helpers/fixtures.js';
@@ -160,6 +162,14 @@ describe('evsrc list --function', () => {
     expect(onlyLive.triggers.map((t) => t.id)).toEqual([sub]);
   });
 
+  it('flags a mapping whose table\'s stream was disabled (DescribeTable still returns its ARN)', async () => {
+    await disableStream(moto.endpoint, 'users');
+    const doc = (await list('--function', 'worker', '--json')).json<{ warnings: Warning[] }>();
+    expect(doc.warnings.filter((w) => w.code === 'stale-stream')).toMatchObject([
+      { triggerId: ids.dynamodb, message: expect.stringMatching(/users, but the table's stream is disabled: the mapping reads nothing new/) },
+    ]);
+  });
+
   it('a missing function exits 3', async () => {
     const r = await list('--function', 'ghost');
     expect(r.code).toBe(3);
@@ -195,6 +205,24 @@ describe('evsrc list (whole region)', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it('flags a disabled stream and a missing table without --function too', async () => {
+    const gone = await createTableWithStream(moto.endpoint, 'gone');
+    const goneId = await createMapping(moto.endpoint, 'other', gone.streamArn, { StartingPosition: 'LATEST' });
+    await new DynamoDBClient(clientConfig(moto.endpoint)).send(new DeleteTableCommand({ TableName: 'gone' }));
+    const before = (await list('--json')).json<{ warnings: Warning[] }>();
+    expect(before.warnings.filter((w) => w.code === 'stale-stream')).toEqual([]);
+    await disableStream(moto.endpoint, 'users');
+    const r = await list('--json', '--verbose');
+    expect(r.code).toBe(0);
+    const doc = r.json<{ warnings: Warning[] }>();
+    expect(doc.warnings.filter((w) => w.code === 'stale-stream')).toMatchObject([
+      { triggerId: ids.dynamodb, sourceArn: expect.stringContaining(':table/users/stream/'), message: expect.stringMatching(/the table's stream is disabled/) },
+    ]);
+    expect(doc.warnings.filter((w) => w.code === 'source-missing')).toMatchObject([{ triggerId: goneId, message: expect.stringMatching(/reads table gone, which no longer exists/) }]);
+    // One DescribeTable per table with mappings.
+    expect(r.stderr.match(/DescribeTable/g)?.length).toBe(2);
   });
 
   it('--check-permissions flags orphaned and missing permissions', async () => {

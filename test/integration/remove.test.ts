@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CreateAliasCommand, LambdaClient, PublishVersionCommand } from '@aws-sdk/client-lambda';
 import { main } from '../../src/cli.js';
 import { runCli, TEST_ENV } from '../helpers/cli.js';
 import {
   addPermission,
   allMappings,
+  clientConfig,
   createBucket,
   createFunction,
   createMapping,
@@ -86,11 +88,55 @@ describe('evsrc remove (mappings)', () => {
     expect(await uuids()).toEqual([ids.otherSqs, ids.dynamodb, ids.kinesis].sort());
   });
 
+  it('without a qualifier, the mappings of an alias are left and named, also when something was removed', async () => {
+    const lambda = new LambdaClient(clientConfig(moto.endpoint));
+    const version = await lambda.send(new PublishVersionCommand({ FunctionName: 'worker' }));
+    await lambda.send(new CreateAliasCommand({ FunctionName: 'worker', Name: 'live', FunctionVersion: version.Version }));
+    const live = `${worker}:live`;
+    // Lambda lists this mapping only by the alias ARN (moto records its FunctionArn as the version, worker:1).
+    const liveId = await createMapping(moto.endpoint, live, `arn:aws:sqs:us-east-1:${ACCOUNT}:orders`);
+    const leftNote = `left: mappings of ${live} from orders: ${liveId} (remove them with --function worker:live)`;
+
+    const r = await remove('sqs', 'orders', '--function', 'worker', '--yes', '--json');
+    expect(r.code).toBe(0);
+    const doc = r.json();
+    expect(doc.removed).toMatchObject([{ id: ids.sqs }]);
+    expect(doc.notes).toEqual([leftNote]);
+    expect(await uuids()).toEqual([ids.otherSqs, ids.dynamodb, ids.kinesis, liveId].sort());
+
+    const again = await remove('sqs', 'orders', '--function', 'worker', '--yes');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`Nothing to remove: no sqs mapping connects orders to ${worker}; ${leftNote}.`);
+    expect(await uuids()).toContain(liveId);
+  });
+
   it('remove <uuid> deletes that mapping', async () => {
     const r = await remove(ids.kinesis as string, '--yes');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Removed kinesis clicks/);
     expect(await uuids()).toEqual([ids.sqs, ids.otherSqs, ids.dynamodb].sort());
+  });
+
+  it('remove <uuid> of a mapping that does not exist: a JSON document with no made-up type, source or function', async () => {
+    const uuid = '00000000-0000-4000-8000-000000000000';
+    const r = await remove(uuid, '--json');
+    expect(r.code).toBe(0);
+    expect(r.json()).toEqual({
+      command: 'remove',
+      type: null,
+      id: uuid,
+      dryRun: false,
+      changed: false,
+      source: null,
+      function: null,
+      actions: [],
+      removed: [],
+      notes: [`no event source mapping ${uuid} in us-east-1`],
+      warnings: [],
+    });
+    // A mapping that exists is named by its id too.
+    const found = await remove(ids.sqs as string, '--dry-run', '--json');
+    expect(found.json()).toMatchObject({ type: 'sqs', id: ids.sqs, source: { name: 'orders' }, function: { arn: worker } });
   });
 
   it('remove dynamodb by table name finds the mapping of the table\'s stream', async () => {
@@ -264,6 +310,10 @@ describe('evsrc remove safety', () => {
       [['sqs', '--function', 'worker'], /name the source/],
       [['sqs', 'orders', '--function', 'worker', '--prefix', 'a/'], /--prefix: only for remove s3/],
       [['s3', 'uploads', '--function', 'worker', '--events', 's3:ObjectCreated:Puut'], /did you mean "s3:ObjectCreated:Put"/],
+      // The source is checked before the function is looked up: a missing function is not what is reported.
+      [['kinesis', 'a b', '--function', 'nofn', '--dry-run'], /<stream>: "a b" is not a Kinesis stream name or ARN/],
+      [['dynamodb', 'a b', '--function', 'nofn', '--dry-run'], /<table>: "a b" is not a DynamoDB table name/],
+      [['sqs', 'a b', '--function', 'nofn', '--dry-run'], /<queue>: "a b" is not a queue name/],
     ];
     for (const [args, message] of cases) {
       const r = await remove(...args);

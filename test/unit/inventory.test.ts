@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { mapLimit } from '../../src/core/concurrency.js';
 import { arnMatches, checkPermissions, dedupeGrants, exactSource, grantsOf, isCovered, pushTypeOfPrincipal } from '../../src/inventory/grants.js';
-import { mappingFindings, mappingTrigger } from '../../src/inventory/mappings.js';
+import { checkSourcesByListing, checkSourcesEach, mappingFindings, mappingTrigger, streamProblem } from '../../src/inventory/mappings.js';
+import type { AwsSession } from '../../src/aws/session.js';
 import { belongsTo, sortTriggers, sourceNameOfArn, sourceTypeOfArn } from '../../src/inventory/model.js';
 import { rateLimiter } from '../../src/inventory/policy.js';
 import { s3Triggers } from '../../src/inventory/s3.js';
@@ -151,6 +152,70 @@ describe('triggers', () => {
       'sns',
       'sqs:live',
     ]);
+  });
+});
+
+describe('DynamoDB stream checks', () => {
+  const TABLE = 'arn:aws:dynamodb:us-east-1:123456789012:table/users';
+  const OLD = `${TABLE}/stream/2024-01-01T00:00:00.000`;
+  const NEW = `${TABLE}/stream/2024-06-01T00:00:00.000`;
+  const trigger = (id: string, sourceArn: string): TriggerView => ({ type: 'dynamodb', id, sourceArn, sourceName: 'users', functionArn: FN, settings: {} });
+
+  it('streamProblem: current and enabled is fine; disabled, stale or missing streams are not', () => {
+    const enabled = { StreamSpecification: { StreamEnabled: true } };
+    expect(streamProblem(NEW, { LatestStreamArn: NEW, ...enabled })).toBeUndefined();
+    // After UpdateTable StreamEnabled=false, DescribeTable keeps the ARN: with StreamEnabled false, or without StreamSpecification (moto).
+    expect(streamProblem(NEW, { LatestStreamArn: NEW, StreamSpecification: { StreamEnabled: false } })).toEqual({ disabled: true });
+    expect(streamProblem(NEW, { LatestStreamArn: NEW })).toEqual({ disabled: true });
+    expect(streamProblem(OLD, { LatestStreamArn: NEW, ...enabled })).toEqual({ stale: NEW });
+    expect(streamProblem(OLD, { LatestStreamArn: NEW })).toEqual({ stale: NEW, latestDisabled: true });
+    expect(streamProblem(OLD, {})).toEqual({ stale: '' });
+  });
+
+  /** A session answering DescribeTable from `tables` (by name), counting calls. */
+  function fakeAws(tables: Record<string, object>) {
+    const calls: string[] = [];
+    const aws = {
+      call: async (_service: string, operation: string, input: { TableName?: string }) => {
+        calls.push(`${operation} ${input.TableName ?? ''}`);
+        if (operation !== 'DescribeTable') throw new Error(`unexpected ${operation}`);
+        const table = tables[input.TableName ?? ''];
+        if (!table) throw Object.assign(new Error('not found'), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 400 } });
+        return { Table: table };
+      },
+      paginate: async (_service: string, operation: string) => {
+        throw new Error(`unexpected ${operation}`);
+      },
+    } as unknown as AwsSession;
+    return { aws, calls };
+  }
+
+  it('region-wide: one DescribeTable per table flags stale and disabled streams, and missing tables', async () => {
+    const { aws, calls } = fakeAws({
+      users: { LatestStreamArn: NEW, StreamSpecification: { StreamEnabled: true } },
+      quiet: { LatestStreamArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/quiet/stream/1', StreamSpecification: { StreamEnabled: false } },
+    });
+    const triggers = [
+      trigger('old', OLD),
+      trigger('current', NEW),
+      { ...trigger('off', 'arn:aws:dynamodb:us-east-1:123456789012:table/quiet/stream/1'), sourceName: 'quiet' },
+      { ...trigger('gone', 'arn:aws:dynamodb:us-east-1:123456789012:table/gone/stream/1'), sourceName: 'gone' },
+      // Another account's table is not judged.
+      { ...trigger('foreign', 'arn:aws:dynamodb:us-east-1:999999999999:table/users/stream/1') },
+    ];
+    const findings = await checkSourcesByListing(aws, triggers, '123456789012');
+    expect(calls.sort()).toEqual(['DescribeTable gone', 'DescribeTable quiet', 'DescribeTable users']);
+    expect(findings.map((f) => `${f.code}:${f.triggerId}`).sort()).toEqual(['source-missing:gone', 'stale-stream:off', 'stale-stream:old']);
+    expect(findings.find((f) => f.triggerId === 'off')?.message).toMatch(/quiet, but the table's stream is disabled: the mapping reads nothing new/);
+    expect(findings.find((f) => f.triggerId === 'old')?.message).toMatch(/old stream of table users; the table's current stream is .*2024-06-01/);
+  });
+
+  it('with --function: the same checks, one DescribeTable per table', async () => {
+    const { aws, calls } = fakeAws({ users: { LatestStreamArn: NEW } });
+    const findings = await checkSourcesEach(aws, [trigger('old', OLD), trigger('current', NEW)]);
+    expect(calls).toEqual(['DescribeTable users']);
+    expect(findings.map((f) => `${f.code}:${f.triggerId}`).sort()).toEqual(['stale-stream:current', 'stale-stream:old']);
+    expect(findings.find((f) => f.triggerId === 'old')?.message).toMatch(/latest stream .* is disabled too/);
   });
 });
 

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { AwsSession } from '../../src/aws/session.js';
 import { NotFoundError } from '../../src/core/errors.js';
 import { planRemoval, type RemoveContext } from '../../src/removal/resolve.js';
+import { runRemove } from '../../src/commands/remove.js';
+import type { CommandContext } from '../../src/commands/context.js';
+import { UsageError } from '../../src/core/errors.js';
 import { parseFunctionRef } from '../../src/core/arn.js';
 
 // planRemoval's reads against a fake session: which calls run while GetFunctionConfiguration is
@@ -92,5 +95,32 @@ describe('planRemoval reads concurrently', () => {
     const error = await outcome;
     expect(error).toBeInstanceOf(NotFoundError);
     expect((error as NotFoundError).exitCode).toBe(3);
+  });
+});
+
+describe('remove validates its source before any AWS call', () => {
+  it('a bad stream, table or queue name is a usage error (exit 2) and nothing is called', async () => {
+    const calls: string[] = [];
+    const record = async (service: string, operation: string) => {
+      calls.push(`${service}:${operation}`);
+      throw awsError('ResourceNotFoundException');
+    };
+    const aws = { call: record, paginate: record, region: async () => 'us-east-1' } as unknown as AwsSession;
+    const ctx = {
+      session: () => aws,
+      reporter: { emit: () => {}, close: () => {} },
+      globals: { output: 'text', dryRun: true, yes: false, wait: false, color: false, verbose: false },
+      sleep: async () => {},
+    } as unknown as CommandContext;
+    for (const [type, source] of [['kinesis', 'a b'], ['dynamodb', 'a b'], ['sqs', 'a b'], ['kinesis', 'arn:aws:sqs:us-east-1:123456789012:q']] as const) {
+      const error = await runRemove(ctx, type, source, { function: 'nofn' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, `${type} ${source}`).toBeInstanceOf(UsageError);
+      expect((error as UsageError).exitCode).toBe(2);
+      expect((error as UsageError).message).toContain(JSON.stringify(source));
+    }
+    expect(calls).toEqual([]);
   });
 });

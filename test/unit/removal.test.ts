@@ -179,11 +179,35 @@ describe('parseRemoveRequest and parseTypes', () => {
     expect(() => parseEventSelector([' , '])).toThrow(/--events/);
   });
 
+  it('parses the source of a mapping type: names, ARNs, and which ARNs match only themselves', () => {
+    const table = 'arn:aws:dynamodb:us-east-1:123456789012:table/users';
+    const stream = 'arn:aws:kinesis:us-east-1:123456789012:stream/clicks';
+    const cases: [string, string, unknown][] = [
+      ['sqs', 'orders', { type: 'sqs', queue: { kind: 'name', name: 'orders' } }],
+      ['dynamodb', 'users', { type: 'dynamodb', name: 'users', exact: false }],
+      ['dynamodb', table, { type: 'dynamodb', name: 'users', arn: table, exact: false }],
+      ['dynamodb', `${table}/stream/2024`, { type: 'dynamodb', name: 'users', arn: `${table}/stream/2024`, exact: true }],
+      ['kinesis', 'clicks', { type: 'kinesis', name: 'clicks', exact: false }],
+      ['kinesis', stream, { type: 'kinesis', name: 'clicks', arn: stream, exact: false }],
+      ['kinesis', `${stream}/consumer/c:1`, { type: 'kinesis', name: 'clicks', arn: `${stream}/consumer/c:1`, exact: true }],
+    ];
+    for (const [type, source, mappingSource] of cases) {
+      expect(parseRemoveRequest(type, source, { function: 'worker' }), `${type} ${source}`).toMatchObject({ mappingSource });
+    }
+    expect(parseRemoveRequest('s3', 'uploads', { function: 'worker' })).not.toHaveProperty('mappingSource');
+  });
+
   it('refuses what does not fit', () => {
     expect(() => parseRemoveRequest('6c9f2a1e-0d1b-4d0a-9a52-3f1b2c4d5e6f', 'x', {})).toThrow(/takes no source argument/);
     expect(() => parseRemoveRequest('6c9f2a1e-0d1b-4d0a-9a52-3f1b2c4d5e6f', undefined, { function: 'w' })).toThrow(/--function is not needed/);
     expect(() => parseRemoveRequest('sns', 'alerts', { function: 'w', id: 'x' })).toThrow(/--id: only for remove s3/);
     expect(() => parseRemoveRequest('sqs', 'q', { function: 'bad name' })).toThrow(/--function/);
+    // The source of a mapping type is checked here too, before any AWS call.
+    expect(() => parseRemoveRequest('kinesis', 'a b', { function: 'nofn' })).toThrow(/<stream>: "a b" is not a Kinesis stream name or ARN/);
+    expect(() => parseRemoveRequest('kinesis', 'arn:aws:sqs:us-east-1:123456789012:q', { function: 'w' })).toThrow(/<stream>: .* is not a Kinesis stream or consumer ARN/);
+    expect(() => parseRemoveRequest('dynamodb', 'ab', { function: 'w' })).toThrow(/<table>: "ab" is not a DynamoDB table name/);
+    expect(() => parseRemoveRequest('dynamodb', 'arn:aws:dynamodb:us-east-1:123456789012:index/x', { function: 'w' })).toThrow(/<table>: .* is not a DynamoDB table or stream ARN/);
+    expect(() => parseRemoveRequest('sqs', 'bad queue!', { function: 'w' })).toThrow(/<queue>: "bad queue!" is not a queue name/);
     expect(parseTypes(['sqs,S3', 'sns'])).toEqual(new Set(['sqs', 's3', 'sns']));
     expect(() => parseTypes(['mq'])).toThrow(/--type: invalid value "mq"/);
   });
