@@ -11,6 +11,8 @@ import { readPolicy } from '../inventory/policy.js';
 import { bucketArn, readNotifications } from '../inventory/s3.js';
 import { readTopicSubscriptions, type TopicRead } from '../inventory/sns.js';
 import { configsEqual, type NotificationConfiguration } from '../sources/s3-notifications.js';
+import { parseTableRef } from '../sources/dynamodb.js';
+import { parseStreamRef } from '../sources/kinesis.js';
 import { parseBucketRef } from '../sources/s3.js';
 import { resolveQueue } from '../sources/sqs.js';
 import { SOURCE_TYPES, type AdapterContext, type SourceType } from '../sources/types.js';
@@ -38,22 +40,22 @@ export type MappingSourceRef = { type: 'sqs'; queue: QueueRef } | { type: 'dynam
 /** Parses the source of `remove sqs|dynamodb|kinesis` (pure); throws a UsageError for what cannot name one. */
 export function parseMappingSource(type: 'sqs' | 'dynamodb' | 'kinesis', source: string): MappingSourceRef {
   if (type === 'sqs') return { type, queue: parseQueueRef(source) };
-  const arn = parseArn(source);
   if (type === 'dynamodb') {
-    if (arn) {
-      const table = /^table\/([^/]+)(\/stream\/.+)?$/.exec(arn.resource);
-      if (arn.service !== 'dynamodb' || !table) throw new UsageError(`<table>: ${JSON.stringify(source)} is not a DynamoDB table or stream ARN`);
-      return { type, name: table[1] as string, arn: source, exact: Boolean(table[2]) };
-    }
-    if (!/^[A-Za-z0-9_.-]{3,255}$/.test(source)) throw new UsageError(`<table>: ${JSON.stringify(source)} is not a DynamoDB table name, table ARN or stream ARN`);
-    return { type, name: source, exact: false };
+    // The same table, table ARN or stream ARN that `add dynamodb` takes; a stream ARN matches only itself.
+    const ref = parseTableRef(source);
+    if (ref.kind === 'name') return { type, name: ref.table, exact: false };
+    return ref.kind === 'stream-arn' ? { type, name: ref.table, arn: ref.streamArn, exact: true } : { type, name: ref.table, arn: ref.arn, exact: false };
   }
-  if (arn) {
-    if (arn.service !== 'kinesis' || !arn.resource.startsWith('stream/')) throw new UsageError(`<stream>: ${JSON.stringify(source)} is not a Kinesis stream or consumer ARN`);
-    return { type, name: sourceNameOfArn(source), arn: source, exact: arn.resource.includes('/consumer/') };
+  // A consumer ARN names one enhanced fan-out reader of a stream: it matches only itself.
+  const arn = parseArn(source);
+  if (arn && (arn.service !== 'kinesis' || !arn.resource.startsWith('stream/'))) {
+    throw new UsageError(`<stream>: ${JSON.stringify(source)} is not a Kinesis stream or consumer ARN`);
   }
-  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(source)) throw new UsageError(`<stream>: ${JSON.stringify(source)} is not a Kinesis stream name or ARN`);
-  return { type, name: source, exact: false };
+  if (arn && /^stream\/[^/]+\/consumer\//.test(arn.resource)) {
+    return { type, name: sourceNameOfArn(source), arn: source, exact: true };
+  }
+  const ref = parseStreamRef(source);
+  return ref.kind === 'name' ? { type, name: ref.name, exact: false } : { type, name: ref.name, arn: ref.arn, exact: false };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -87,7 +87,7 @@ export function parseTableRef(value: string, label = '<table>'): TableRef {
     return { kind: 'table-arn', table, arn: tableArn, region: arn.region, account: arn.account };
   }
   if (!TABLE_NAME.test(value)) {
-    throw new UsageError(`${label}: ${JSON.stringify(value)} is not a table name or ARN (names are 3-255 letters, digits, _, - and .)`);
+    throw new UsageError(`${label}: ${JSON.stringify(value)} is not a DynamoDB table name, table ARN or stream ARN (table names are 3-255 letters, digits, _, - and .)`);
   }
   return { kind: 'name', table: value };
 }

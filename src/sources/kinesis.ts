@@ -77,7 +77,7 @@ export function parseStreamRef(value: string, label = '<stream>'): StreamRef {
     return { kind: 'arn', name, arn: value, region: arn.region, account: arn.account };
   }
   if (!KINESIS_NAME.test(value)) {
-    throw new UsageError(`${label}: ${JSON.stringify(value)} is not a stream name or ARN (names are 1-128 letters, digits, _, - and .)`);
+    throw new UsageError(`${label}: ${JSON.stringify(value)} is not a Kinesis stream name or ARN (names are 1-128 letters, digits, _, - and .)`);
   }
   return { kind: 'name', name: value };
 }
