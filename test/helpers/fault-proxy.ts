@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type net from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 
 /** What a rule does to a matched request. */
 export type FaultKind = 'throttle' | 'server-error' | 'drop' | 'status';
@@ -667,5 +668,35 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       agent.destroy();
       await done;
     },
+  };
+}
+
+/** A fault proxy in front of the file's moto server, started after it (beforeAll) and closed (afterAll). */
+export function useFaultProxy(moto: { readonly endpoint: string }): FaultProxy {
+  let proxy: FaultProxy | undefined;
+  beforeAll(async () => {
+    proxy = await startFaultProxy(moto.endpoint);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+  const current = (): FaultProxy => {
+    if (!proxy) throw new Error('the fault proxy is not started yet: use it inside tests and hooks');
+    return proxy;
+  };
+  return {
+    get url() {
+      return current().url;
+    },
+    get port() {
+      return current().port;
+    },
+    get calls() {
+      return current().calls;
+    },
+    inject: (rule) => current().inject(rule),
+    clear: () => current().clear(),
+    callsFor: (operation) => current().callsFor(operation),
+    close: () => current().close(),
   };
 }

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 
 /** A running moto server. */
 export interface MotoServer {
@@ -228,5 +229,33 @@ export async function startMoto(): Promise<MotoServer> {
       }
     },
     stop,
+  };
+}
+
+/**
+ * Starts one moto server for the test file (beforeAll) and stops it (afterAll). The handle reads the
+ * running server, so it can be declared at the top of a file and used inside tests and hooks.
+ */
+export function useMoto(): MotoServer {
+  let server: MotoServer | undefined;
+  beforeAll(async () => {
+    server = await startMoto();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const current = (): MotoServer => {
+    if (!server) throw new Error('moto is not started yet: use it inside tests and hooks');
+    return server;
+  };
+  return {
+    get endpoint() {
+      return current().endpoint;
+    },
+    get port() {
+      return current().port;
+    },
+    reset: () => current().reset(),
+    stop: () => current().stop(),
   };
 }

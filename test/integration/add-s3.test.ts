@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { addForeignPermission, createBucket, createFunction, createQueue, notificationOf, policyStatementsOf } from '../helpers/fixtures.js';
-import { startMoto, type MotoServer } from '../helpers/moto.js';
+import { useMoto } from '../helpers/moto.js';
 
-let moto: MotoServer;
+const moto = useMoto();
 let fnArn: string;
 let otherArn: string;
 let queueArn: string;
 
-beforeAll(async () => {
-  moto = await startMoto();
-});
-afterAll(async () => {
-  await moto?.stop();
-});
 beforeEach(async () => {
   await moto.reset();
   fnArn = await createFunction(moto.endpoint, 'thumbs');

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { createFunction, createQueueWithPolicy, createTopic, policyStatementsOf, queuePolicyOf, subscriptionsOf } from '../helpers/fixtures.js';
-import { startMoto, type MotoServer } from '../helpers/moto.js';
+import { useMoto } from '../helpers/moto.js';
 
-let moto: MotoServer;
+const moto = useMoto();
 let fnArn: string;
 let topicArn: string;
 
-beforeAll(async () => {
-  moto = await startMoto();
-});
-afterAll(async () => {
-  await moto?.stop();
-});
 beforeEach(async () => {
   await moto.reset();
   fnArn = await createFunction(moto.endpoint, 'notify');

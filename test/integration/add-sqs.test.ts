@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { createFunction, createQueue, mappingsOf } from '../helpers/fixtures.js';
-import { startMoto, type MotoServer } from '../helpers/moto.js';
+import { useMoto } from '../helpers/moto.js';
 
-let moto: MotoServer;
+const moto = useMoto();
 let fnArn: string;
 
-beforeAll(async () => {
-  moto = await startMoto();
-});
-afterAll(async () => {
-  await moto?.stop();
-});
 beforeEach(async () => {
   await moto.reset();
   fnArn = await createFunction(moto.endpoint, 'worker', { timeout: 10 });

@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { useFaultProxy } from '../helpers/fault-proxy.js';
 import { createFunction, createQueue, mappingsOf } from '../helpers/fixtures.js';
-import { startMoto, type MotoServer } from '../helpers/moto.js';
+import { useMoto } from '../helpers/moto.js';
 
-let moto: MotoServer;
-let proxy: FaultProxy;
+const moto = useMoto();
+const proxy = useFaultProxy(moto);
 
-beforeAll(async () => {
-  moto = await startMoto();
-  proxy = await startFaultProxy(moto.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await moto?.stop();
-});
 beforeEach(async () => {
   await moto.reset();
   proxy.clear();

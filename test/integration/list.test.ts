@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { CreateAliasCommand, LambdaClient, PublishVersionCommand } from '@aws-sdk/client-lambda';
 import { DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -18,22 +18,15 @@ import {
   subscribeFunction,
 } from '../helpers/fixtures.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
-import { startMoto, type MotoServer } from '../helpers/moto.js';
+import { useMoto } from '../helpers/moto.js';
 
 // Triggers are made straight through the AWS APIs (as the console or another tool would), never through evsrc.
 
-let moto: MotoServer;
+const moto = useMoto();
 const ACCOUNT = '123456789012';
 let worker: string;
 let other: string;
 const ids: Record<string, string> = {};
-
-beforeAll(async () => {
-  moto = await startMoto();
-});
-afterAll(async () => {
-  await moto?.stop();
-});
 
 /** Two functions with triggers of all five kinds, some permissions without triggers, and a trigger without permission. */
 async function seed(endpoint: string): Promise<void> {

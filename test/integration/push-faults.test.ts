@@ -1,26 +1,18 @@
 // Fault injection between the CLI and moto: after any single injected failure, the account is either
 // fully wired or exactly as before (or, when even the undo fails, exit 4 names what remains).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { createBucket, createFunction, createQueue, createTopic, notificationOf, policyStatementsOf, subscriptionsOf } from '../helpers/fixtures.js';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
-import { startMoto, type MotoServer } from '../helpers/moto.js';
+import { useFaultProxy } from '../helpers/fault-proxy.js';
+import { useMoto } from '../helpers/moto.js';
 
-let moto: MotoServer;
-let proxy: FaultProxy;
+const moto = useMoto();
+const proxy = useFaultProxy(moto);
 let fnArn: string;
 let queueArn: string;
 let topicArn: string;
 let before: Record<string, unknown>;
 
-beforeAll(async () => {
-  moto = await startMoto();
-  proxy = await startFaultProxy(moto.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await moto?.stop();
-});
 beforeEach(async () => {
   proxy.clear();
   await moto.reset();

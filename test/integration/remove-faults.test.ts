@@ -1,25 +1,17 @@
 // `evsrc remove` under injected faults: a removal cannot be undone, so when a step fails after an
 // earlier one ran, evsrc exits 4 and says what was removed and what was not.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { addPermission, createBucket, createFunction, createTopic, notificationOf, policySids, putNotifications, subscribeFunction, subscriptionsOf } from '../helpers/fixtures.js';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
-import { startMoto, type MotoServer } from '../helpers/moto.js';
+import { useFaultProxy } from '../helpers/fault-proxy.js';
+import { useMoto } from '../helpers/moto.js';
 
-let moto: MotoServer;
-let proxy: FaultProxy;
+const moto = useMoto();
+const proxy = useFaultProxy(moto);
 let worker: string;
 let alerts: string;
 let subscription: string;
 
-beforeAll(async () => {
-  moto = await startMoto();
-  proxy = await startFaultProxy(moto.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await moto?.stop();
-});
 beforeEach(async () => {
   proxy.clear();
   await moto.reset();

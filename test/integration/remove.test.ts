@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { CreateAliasCommand, LambdaClient, PublishVersionCommand } from '@aws-sdk/client-lambda';
 import { main } from '../../src/cli.js';
 import { runCli, TEST_ENV } from '../helpers/cli.js';
@@ -19,12 +19,12 @@ import {
   subscribeFunction,
   subscriptionsOf,
 } from '../helpers/fixtures.js';
-import { startMoto, type MotoServer } from '../helpers/moto.js';
+import { useMoto } from '../helpers/moto.js';
 
 // Triggers are made straight through the AWS APIs, then removed with evsrc; each test checks what is
 // left in the emulator, not only the exit code.
 
-let moto: MotoServer;
+const moto = useMoto();
 const ACCOUNT = '123456789012';
 let worker: string;
 let other: string;
@@ -33,13 +33,6 @@ const ids: Record<string, string> = {};
 
 const QUEUE_ENTRY = { Id: 'to-queue', QueueArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:orders`, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'q/' }] } } };
 const OTHER_ENTRY = { Id: 'other-fn', LambdaFunctionArn: '', Events: ['s3:ObjectRemoved:*'] };
-
-beforeAll(async () => {
-  moto = await startMoto();
-});
-afterAll(async () => {
-  await moto?.stop();
-});
 
 beforeEach(async () => {
   await moto.reset();
