@@ -5,9 +5,9 @@ import type { CommandContext, GlobalOptions } from './commands/context.js';
 import { EvsrcError, ExitCode, PartialApplyError, invalidFlag } from './core/errors.js';
 import { processIo, useColor, type Io } from './render/io.js';
 import { ConsoleReporter, loadSpinner } from './render/reporter.js';
-import type { SourceAdapter } from './sources/types.js';
+import type { SourceAdapter } from './sources/contract.js';
 import { collect } from './sources/options.js';
-import { SOURCE_TYPES, type SourceType } from './sources/types.js';
+import { SOURCE_TYPES, type SourceType } from './sources/contract.js';
 
 /** Test seams: a faster sleep for polls and retries. */
 export interface MainOptions {
@@ -216,7 +216,7 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
   let invocation: Invocation | undefined;
   // The source adapters (and their flags) are loaded only when `add` is on the command line:
   // `evsrc --help`, `--version`, `list` and `remove` do not need them.
-  const adapters = argv.includes('add') ? (await import('./sources/index.js')).availableAdapters() : [];
+  const adapters = argv.includes('add') ? (await import('./sources/registry.js')).availableAdapters() : [];
   const program = buildProgram(io, adapters, (i) => {
     invocation = i;
   });

@@ -5,8 +5,8 @@ import { UsageError } from '../core/errors.js';
 import { applyPlan } from '../core/executor.js';
 import { viewAction, type ActionView } from '../core/plan.js';
 import { renderAddJson, renderAddText, type AddOutcome } from '../render/add.js';
-import { ADAPTERS } from '../sources/index.js';
-import type { SourceType } from '../sources/types.js';
+import { ADAPTERS } from '../sources/registry.js';
+import type { SourceType } from '../sources/contract.js';
 import { adapterContext, type CommandContext } from './context.js';
 
 /** An action as it really ran: its bound input, and its summary with the plan's placeholders filled in. */

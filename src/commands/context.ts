@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { AwsSession } from '../aws/session.js';
-import type { AdapterContext } from '../sources/types.js';
+import type { AdapterContext } from '../sources/contract.js';
 import type { Io } from '../render/io.js';
 import type { ConsoleReporter } from '../render/reporter.js';
 

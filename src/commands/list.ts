@@ -2,7 +2,7 @@ import { parseFunctionRef } from '../core/arn.js';
 import { invalidFlag } from '../core/errors.js';
 import { listForFunction, listRegion, type ListOptions } from '../inventory/collect.js';
 import { renderListJson, renderListText } from '../render/list.js';
-import { SOURCE_TYPES, type SourceType } from '../sources/types.js';
+import { SOURCE_TYPES, type SourceType } from '../sources/contract.js';
 import type { CommandContext } from './context.js';
 
 /** Parses --type (repeatable, comma-separated) into a set of source types; undefined means all. */

@@ -4,13 +4,13 @@ import type { AwsSession } from '../aws/session.js';
 import { parseArn, partitionOf, unqualifiedFunctionArn, type FunctionRef } from '../core/arn.js';
 import { mapLimit, READ_CONCURRENCY } from '../core/concurrency.js';
 import type { Reporter } from '../core/reporter.js';
-import type { SourceType, TriggerView } from '../sources/types.js';
-import { checkPermissions, dedupeGrants, exactSource, grantsOf, type Grant, type SourceStatus } from './grants.js';
-import { checkSourcesByListing, checkSourcesEach, listAliasArns, listAllMappings, listFunctionMappings, mappingFindings, mappingTrigger, revealEncryptedFilters } from './mappings.js';
+import type { SourceType, TriggerView } from '../sources/contract.js';
+import { checkPermissions, dedupeGrants, exactSource, grantsOf, type Grant, type SourceStatus } from '../mechanisms/permission/grants.js';
+import { checkSourcesByListing, checkSourcesEach, listAliasArns, listAllMappings, listFunctionMappings, mappingFindings, mappingTrigger, revealEncryptedFilters } from '../mechanisms/esm/inventory.js';
 import { belongsTo, sortTriggers, sourceTypeOfArn, type Finding, type FunctionTarget, type Inventory } from './model.js';
-import { rateLimiter, readPolicy, type ReadPolicy } from './policy.js';
-import { bucketNameOf, listRegionBuckets, readNotifications, s3Triggers } from './s3.js';
-import { listLambdaSubscriptions, PENDING, readTopicSubscriptions, snsTrigger, subscriptionAttributes, type Subscription } from './sns.js';
+import { rateLimiter, readPolicy, type ReadPolicy } from '../mechanisms/permission/read.js';
+import { bucketNameOf, listRegionBuckets, readNotifications, s3Triggers } from '../sources/s3/inventory.js';
+import { listLambdaSubscriptions, PENDING, readTopicSubscriptions, snsTrigger, subscriptionAttributes, type Subscription } from '../sources/sns/inventory.js';
 
 // `evsrc list`: who triggers a function, found from every place AWS keeps it. With a function: its
 // mappings and its resource policy (read concurrently), then one read per bucket or topic the policy

@@ -1,5 +1,5 @@
 import { parseArn, qualifierOf, unqualifiedFunctionArn } from '../core/arn.js';
-import type { SourceType, TriggerView } from '../sources/types.js';
+import type { SourceType, TriggerView } from '../sources/contract.js';
 
 // What `evsrc list` produces: the triggers found and the problems flagged, plus the small pure
 // helpers that read a source's kind and name from its ARN. No SDK imports.

@@ -1,14 +1,14 @@
 import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { invalidFlag } from '../core/errors.js';
 import type { Action } from '../core/plan.js';
-import type { Grant } from '../inventory/grants.js';
-import { mappingTrigger } from '../inventory/mappings.js';
-import { s3Triggers } from '../inventory/s3.js';
-import { PENDING, snsTrigger, type Subscription } from '../inventory/sns.js';
-import { RESOURCE_IN_USE_RETRY } from '../sources/esm.js';
-import { removePermissionInput } from '../sources/lambda-permission.js';
-import { entryFilter, parseS3Events, removeLambdaEntries, type LambdaFunctionConfiguration, type NotificationConfiguration } from '../sources/s3-notifications.js';
-import type { SourceType, TriggerView } from '../sources/types.js';
+import type { Grant } from '../mechanisms/permission/grants.js';
+import { mappingTrigger } from '../mechanisms/esm/inventory.js';
+import { s3Triggers } from '../sources/s3/inventory.js';
+import { PENDING, snsTrigger, type Subscription } from '../sources/sns/inventory.js';
+import { RESOURCE_IN_USE_RETRY } from '../mechanisms/esm/settings.js';
+import { removePermissionInput } from '../mechanisms/permission/policy.js';
+import { entryFilter, parseS3Events, removeLambdaEntries, type LambdaFunctionConfiguration, type NotificationConfiguration } from '../sources/s3/notifications.js';
+import type { SourceType, TriggerView } from '../sources/contract.js';
 
 // Pure planners of `evsrc remove`: from what was read, the ordered write calls (data, run by applyPlan),
 // the triggers they take away, and what a person should know. Nothing here calls AWS.

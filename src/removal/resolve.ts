@@ -4,18 +4,18 @@ import type { AwsSession } from '../aws/session.js';
 import { parseArn, parseFunctionRef, parseQueueRef, partitionOf, qualifierOf, type FunctionRef, type QueueRef } from '../core/arn.js';
 import { mapLimit, READ_CONCURRENCY } from '../core/concurrency.js';
 import { AwsFailure, NotFoundError, UsageError } from '../core/errors.js';
-import { grantsOf, type Grant } from '../inventory/grants.js';
-import { listAliasArns, listFunctionMappings } from '../inventory/mappings.js';
+import { grantsOf, type Grant } from '../mechanisms/permission/grants.js';
+import { listAliasArns, listFunctionMappings } from '../mechanisms/esm/inventory.js';
 import { sourceNameOfArn, sourceTypeOfArn } from '../inventory/model.js';
-import { readPolicy } from '../inventory/policy.js';
-import { bucketArn, readNotifications } from '../inventory/s3.js';
-import { readTopicSubscriptions, type TopicRead } from '../inventory/sns.js';
-import { configsEqual, type NotificationConfiguration } from '../sources/s3-notifications.js';
+import { readPolicy } from '../mechanisms/permission/read.js';
+import { bucketArn, readNotifications } from '../sources/s3/inventory.js';
+import { readTopicSubscriptions, type TopicRead } from '../sources/sns/inventory.js';
+import { configsEqual, type NotificationConfiguration } from '../sources/s3/notifications.js';
 import { parseTableRef } from '../sources/dynamodb.js';
 import { parseStreamRef } from '../sources/kinesis.js';
-import { parseBucketRef } from '../sources/s3.js';
+import { parseBucketRef } from '../sources/s3/add.js';
 import { resolveQueue } from '../sources/sqs.js';
-import { SOURCE_TYPES, type AdapterContext, type SourceType } from '../sources/types.js';
+import { SOURCE_TYPES, type AdapterContext, type SourceType } from '../sources/contract.js';
 import { parseEventSelector, planMappingRemoval, planS3Removal, planSnsRemoval, type RemovalPlan, type S3Selector } from './plan.js';
 
 // `evsrc remove`: validate the request, read what is there (read-only, concurrently), and plan.

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { ActionView } from '../core/plan.js';
-import type { SourceType, TriggerView } from '../sources/types.js';
+import type { SourceType, TriggerView } from '../sources/contract.js';
 
 /** The outcome of `evsrc add`, real or dry run: what the text and JSON renderers print. */
 export interface AddOutcome {

@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { functionNameOf, qualifierOf, unqualifiedFunctionArn } from '../core/arn.js';
 import type { Finding, Inventory } from '../inventory/model.js';
-import type { TriggerView } from '../sources/types.js';
+import type { TriggerView } from '../sources/contract.js';
 
 // `evsrc list` output: a table grouped by function for people, one JSON document for programs.
 

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { ActionView } from '../core/plan.js';
-import type { SourceType, TriggerView } from '../sources/types.js';
+import type { SourceType, TriggerView } from '../sources/contract.js';
 import { renderActions } from './add.js';
 import { settingsLine } from './list.js';
 

@@ -7,7 +7,7 @@ import { parseArn } from '../core/arn.js';
 import { NotFoundError, PreconditionError, UsageError } from '../core/errors.js';
 import { placeholder, type Action } from '../core/plan.js';
 import { pollUntil } from '../core/poll.js';
-import { executionRoleRetry } from './esm.js';
+import { executionRoleRetry } from '../mechanisms/esm/settings.js';
 import { parseChoice } from './options.js';
 import {
   dedupeMappings,
@@ -20,8 +20,8 @@ import {
   waitUntilMappingGone,
   type ResolvedDestination,
   type StreamOptions,
-} from './stream-options.js';
-import type { AddPlan, AdapterContext, AddRequest, SourceAdapter, SourceSpec } from './types.js';
+} from '../mechanisms/esm/streams.js';
+import type { AddPlan, AdapterContext, AddRequest, SourceAdapter, SourceSpec } from './contract.js';
 
 /** The view types of a DynamoDB stream (StreamSpecification.StreamViewType). */
 export const STREAM_VIEW_TYPES = ['NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES', 'KEYS_ONLY'] as const;

@@ -7,7 +7,7 @@ import { parseArn } from '../core/arn.js';
 import { NotFoundError, PreconditionError, UsageError, invalidFlag } from '../core/errors.js';
 import { placeholder, type Action } from '../core/plan.js';
 import { pollUntil } from '../core/poll.js';
-import { executionRoleRetry } from './esm.js';
+import { executionRoleRetry } from '../mechanisms/esm/settings.js';
 import {
   dedupeMappings,
   destinationActions,
@@ -19,8 +19,8 @@ import {
   waitUntilMappingGone,
   type ResolvedDestination,
   type StreamOptions,
-} from './stream-options.js';
-import type { AddPlan, AdapterContext, AddRequest, SourceAdapter, SourceSpec } from './types.js';
+} from '../mechanisms/esm/streams.js';
+import type { AddPlan, AdapterContext, AddRequest, SourceAdapter, SourceSpec } from './contract.js';
 
 /** Validated options of `evsrc add kinesis`. */
 export interface KinesisOptions extends StreamOptions {

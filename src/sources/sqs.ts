@@ -12,9 +12,9 @@ import {
   planEsm,
   waitForMapping,
   type EsmSettings,
-} from './esm.js';
+} from '../mechanisms/esm/settings.js';
 import { parseFilters, parseIntFlag } from './options.js';
-import type { AddPlan, AdapterContext, AddRequest, SourceAdapter, SourceSpec } from './types.js';
+import type { AddPlan, AdapterContext, AddRequest, SourceAdapter, SourceSpec } from './contract.js';
 
 /** Validated options of `evsrc add sqs`. */
 export type SqsOptions = Pick<EsmSettings, 'batchSize' | 'batchingWindow' | 'maxConcurrency' | 'filters' | 'reportBatchItemFailures' | 'enabled'>;

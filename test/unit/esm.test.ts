@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryReporter } from '../../src/core/reporter.js';
-import { diffMapping, readSettings, waitForMapping } from '../../src/sources/esm.js';
-import type { AdapterContext } from '../../src/sources/types.js';
+import { diffMapping, readSettings, waitForMapping } from '../../src/mechanisms/esm/settings.js';
+import type { AdapterContext } from '../../src/sources/contract.js';
 
 describe('diffMapping', () => {
   it('reads AWS omissions as documented defaults', () => {

@@ -4,7 +4,7 @@ import { AwsFailure, ExitCode, PartialApplyError } from '../../src/core/errors.j
 import { applyPlan, type CallApi } from '../../src/core/executor.js';
 import type { Action } from '../../src/core/plan.js';
 import { MemoryReporter } from '../../src/core/reporter.js';
-import { executionRoleRetry } from '../../src/sources/esm.js';
+import { executionRoleRetry } from '../../src/mechanisms/esm/settings.js';
 
 function awsError(name: string, message: string) {
   return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400, requestId: 'req-1' } });

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { mapLimit } from '../../src/core/concurrency.js';
-import { arnMatches, checkPermissions, dedupeGrants, exactSource, grantsOf, isCovered, pushTypeOfPrincipal } from '../../src/inventory/grants.js';
-import { checkSourcesByListing, checkSourcesEach, mappingFindings, mappingTrigger, streamProblem } from '../../src/inventory/mappings.js';
+import { arnMatches, checkPermissions, dedupeGrants, exactSource, grantsOf, isCovered, pushTypeOfPrincipal } from '../../src/mechanisms/permission/grants.js';
+import { checkSourcesByListing, checkSourcesEach, mappingFindings, mappingTrigger, streamProblem } from '../../src/mechanisms/esm/inventory.js';
 import type { AwsSession } from '../../src/aws/session.js';
 import { belongsTo, sortTriggers, sourceNameOfArn, sourceTypeOfArn } from '../../src/inventory/model.js';
-import { rateLimiter } from '../../src/inventory/policy.js';
-import { s3Triggers } from '../../src/inventory/s3.js';
-import { PENDING, snsTrigger } from '../../src/inventory/sns.js';
-import { parsePolicy } from '../../src/sources/lambda-permission.js';
-import type { TriggerView } from '../../src/sources/types.js';
+import { rateLimiter } from '../../src/mechanisms/permission/read.js';
+import { s3Triggers } from '../../src/sources/s3/inventory.js';
+import { PENDING, snsTrigger } from '../../src/sources/sns/inventory.js';
+import { parsePolicy } from '../../src/mechanisms/permission/policy.js';
+import type { TriggerView } from '../../src/sources/contract.js';
 
 const FN = 'arn:aws:lambda:us-east-1:123456789012:function:worker';
 const LIVE = `${FN}:live`;

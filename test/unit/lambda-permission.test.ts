@@ -15,7 +15,7 @@ import {
   sourceArnsByService,
   statementId,
   type PermissionRequest,
-} from '../../src/sources/lambda-permission.js';
+} from '../../src/mechanisms/permission/policy.js';
 
 const ACCOUNT = '111122223333';
 const FN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:thumbnails`;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PreconditionError, UsageError } from '../../src/core/errors.js';
 import type { CallApi } from '../../src/core/executor.js';
-import { parsePolicy as parsePolicyFor, statementId } from '../../src/sources/lambda-permission.js';
-import { checkPushQualifier, planPermission, readFunctionPolicy } from '../../src/sources/push-permission.js';
+import { parsePolicy as parsePolicyFor, statementId } from '../../src/mechanisms/permission/policy.js';
+import { checkPushQualifier, planPermission, readFunctionPolicy } from '../../src/mechanisms/permission/plan.js';
 import {
   mergeOwnEntry,
   parseBucketRef,
@@ -12,9 +12,9 @@ import {
   settleNotification,
   QUIET_PERIOD_MS,
   type S3PlanInput,
-} from '../../src/sources/s3.js';
-import { buildLambdaEntry, type NotificationConfiguration } from '../../src/sources/s3-notifications.js';
-import { mergeDlqPolicy, parseSnsOptions, parseTopicRef, planSns, snsPrincipal, type SnsPlanInput } from '../../src/sources/sns.js';
+} from '../../src/sources/s3/add.js';
+import { buildLambdaEntry, type NotificationConfiguration } from '../../src/sources/s3/notifications.js';
+import { mergeDlqPolicy, parseSnsOptions, parseTopicRef, planSns, snsPrincipal, type SnsPlanInput } from '../../src/sources/sns/add.js';
 
 const FN = 'arn:aws:lambda:us-east-1:123456789012:function:thumbs';
 const OTHER_FN = 'arn:aws:lambda:us-east-1:123456789012:function:other';

@@ -1,15 +1,15 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { parseTypes } from '../../src/commands/list.js';
-import { grantsOf } from '../../src/inventory/grants.js';
+import { grantsOf } from '../../src/mechanisms/permission/grants.js';
 import type { Inventory } from '../../src/inventory/model.js';
 import { PartialApplyError } from '../../src/core/errors.js';
 import { describePartialRemoval } from '../../src/removal/partial.js';
 import { CANNOT_UNDO, parseEventSelector, planMappingRemoval, planS3Removal, planSnsRemoval, selectsEntry, type S3Selector } from '../../src/removal/plan.js';
 import { parseRemoveRequest } from '../../src/removal/resolve.js';
 import { renderListText, settingsLine } from '../../src/render/list.js';
-import { parsePolicy } from '../../src/sources/lambda-permission.js';
-import type { NotificationConfiguration } from '../../src/sources/s3-notifications.js';
+import { parsePolicy } from '../../src/mechanisms/permission/policy.js';
+import type { NotificationConfiguration } from '../../src/sources/s3/notifications.js';
 
 const FN = 'arn:aws:lambda:us-east-1:123456789012:function:worker';
 const OTHER = 'arn:aws:lambda:us-east-1:123456789012:function:worker-admin';

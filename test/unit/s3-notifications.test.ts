@@ -19,7 +19,7 @@ import {
   suffixesOverlap,
   toNotificationConfiguration,
   type NotificationConfiguration,
-} from '../../src/sources/s3-notifications.js';
+} from '../../src/sources/s3/notifications.js';
 
 const FN = 'arn:aws:lambda:us-east-1:111122223333:function:thumbnails';
 const USERS = 'arn:aws:lambda:us-east-1:111122223333:function:users';

@@ -10,7 +10,7 @@ import {
   parseFilterPolicyScope,
   sameFilterPolicy,
   sameFilterPolicyScope,
-} from '../../src/sources/sns-filter-policy.js';
+} from '../../src/sources/sns/filter-policy.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'evsrc-filter-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import { EvsrcError, ExitCode, NotFoundError, PreconditionError, UsageError } fr
 import { applyPlan } from '../../src/core/executor.js';
 import { pollUntil } from '../../src/core/poll.js';
 import { MemoryReporter } from '../../src/core/reporter.js';
-import { executionRoleRetry } from '../../src/sources/esm.js';
+import { executionRoleRetry } from '../../src/mechanisms/esm/settings.js';
 import {
   carriedSettings,
   parseDestinationRef,
@@ -16,7 +16,7 @@ import {
   resolveDestination,
   waitUntilMappingGone,
   type StreamPlanInput,
-} from '../../src/sources/stream-options.js';
+} from '../../src/mechanisms/esm/streams.js';
 
 const NOW = new Date('2024-06-01T12:00:00Z');
 const parse = (type: 'dynamodb' | 'kinesis', raw: Record<string, unknown>) => parseStreamOptions(type, { startingPosition: 'LATEST', ...raw }, NOW);

@@ -13,7 +13,7 @@ import {
   type DynamodbPlanInput,
   type ResolvedTable,
 } from '../../src/sources/dynamodb.js';
-import { ADAPTERS } from '../../src/sources/index.js';
+import { ADAPTERS } from '../../src/sources/registry.js';
 import {
   consumerArnOf,
   kinesisRoleHint,

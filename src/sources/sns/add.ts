@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { resolveFunction, type ResolvedFunction } from '../aws/lambda.js';
-import { isAwsError, isUnknownOutcome } from '../aws/errors.js';
-import { parseArn, parseQueueRef, partitionOf } from '../core/arn.js';
-import { NotFoundError, PreconditionError, UsageError } from '../core/errors.js';
-import type { CallApi } from '../core/executor.js';
-import type { Action, Change, RetryRule } from '../core/plan.js';
-import { checkPushQualifier, planPermission, readFunctionPolicy, sessionCall, type FunctionPolicy } from './push-permission.js';
+import { resolveFunction, type ResolvedFunction } from '../../aws/lambda.js';
+import { isAwsError, isUnknownOutcome } from '../../aws/errors.js';
+import { parseArn, parseQueueRef, partitionOf } from '../../core/arn.js';
+import { NotFoundError, PreconditionError, UsageError } from '../../core/errors.js';
+import type { CallApi } from '../../core/executor.js';
+import type { Action, Change, RetryRule } from '../../core/plan.js';
+import { checkPushQualifier, planPermission, readFunctionPolicy, sessionCall, type FunctionPolicy } from '../../mechanisms/permission/plan.js';
 import {
   parseFilterPolicy,
   parseFilterPolicyScope,
@@ -13,9 +13,9 @@ import {
   sameFilterPolicyScope,
   type FilterPolicy,
   type FilterPolicyScope,
-} from './sns-filter-policy.js';
-import { resolveQueue, type ResolvedQueue } from './sqs.js';
-import type { AddPlan, AdapterContext, AddRequest, SourceAdapter, SourceSpec, TriggerView } from './types.js';
+} from './filter-policy.js';
+import { resolveQueue, type ResolvedQueue } from '../sqs.js';
+import type { AddPlan, AdapterContext, AddRequest, SourceAdapter, SourceSpec, TriggerView } from '../contract.js';
 
 /** Validated options of `evsrc add sns`. */
 export interface SnsOptions {

@@ -1,6 +1,6 @@
-import { canonicalJson, comparableJson } from './options.js';
+import { canonicalJson, comparableJson } from '../options.js';
 import { readFileSync } from 'node:fs';
-import { invalidFlag } from '../core/errors.js';
+import { invalidFlag } from '../../core/errors.js';
 
 // Validation of SNS subscription filter policies before any AWS call, against the limits in the SNS
 // Developer Guide ("Filter policy constraints in Amazon SNS"), plus a canonical form for comparing the

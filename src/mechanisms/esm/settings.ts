@@ -1,9 +1,9 @@
 import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
-import { getMapping } from '../aws/lambda.js';
-import { UsageError } from '../core/errors.js';
-import type { Action, Change, RetryRule } from '../core/plan.js';
-import { canonicalJson, comparableJson } from './options.js';
-import type { AdapterContext, SourceType, TriggerView } from './types.js';
+import { getMapping } from '../../aws/lambda.js';
+import { UsageError } from '../../core/errors.js';
+import type { Action, Change, RetryRule } from '../../core/plan.js';
+import { canonicalJson, comparableJson } from '../../sources/options.js';
+import type { AdapterContext, SourceType, TriggerView } from '../../sources/contract.js';
 
 /**
  * The settings of an event source mapping that evsrc manages, by evsrc's own names.

@@ -1,12 +1,12 @@
-import { resolveFunction, type ResolvedFunction } from '../aws/lambda.js';
-import { isAwsError, isUnknownOutcome } from '../aws/errors.js';
-import { parseArn, partitionOf } from '../core/arn.js';
-import { AwsFailure, NotFoundError, PreconditionError, UsageError, invalidFlag } from '../core/errors.js';
-import type { CallApi } from '../core/executor.js';
-import type { Action, RetryRule } from '../core/plan.js';
-import type { Reporter } from '../core/reporter.js';
-import { servicePrincipal } from './lambda-permission.js';
-import { checkPushQualifier, planPermission, readFunctionPolicy, sessionCall, type FunctionPolicy } from './push-permission.js';
+import { resolveFunction, type ResolvedFunction } from '../../aws/lambda.js';
+import { isAwsError, isUnknownOutcome } from '../../aws/errors.js';
+import { parseArn, partitionOf } from '../../core/arn.js';
+import { AwsFailure, NotFoundError, PreconditionError, UsageError, invalidFlag } from '../../core/errors.js';
+import type { CallApi } from '../../core/executor.js';
+import type { Action, RetryRule } from '../../core/plan.js';
+import type { Reporter } from '../../core/reporter.js';
+import { servicePrincipal } from '../../mechanisms/permission/policy.js';
+import { checkPushQualifier, planPermission, readFunctionPolicy, sessionCall, type FunctionPolicy } from '../../mechanisms/permission/plan.js';
 import {
   buildLambdaEntry,
   checkKeyFilter,
@@ -24,8 +24,8 @@ import {
   type LambdaFunctionConfiguration,
   type NotificationConfiguration,
   type Overlap,
-} from './s3-notifications.js';
-import type { AddPlan, AdapterContext, AddRequest, SourceAdapter, SourceSpec, TriggerView } from './types.js';
+} from './notifications.js';
+import type { AddPlan, AdapterContext, AddRequest, SourceAdapter, SourceSpec, TriggerView } from '../contract.js';
 
 /** Validated options of `evsrc add s3`. */
 export interface S3Options {

@@ -1,15 +1,15 @@
 import type { TableDescription } from '@aws-sdk/client-dynamodb';
 import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
-import { getMapping } from '../aws/lambda.js';
-import { awsErrorName, isAwsError } from '../aws/errors.js';
-import type { AwsSession } from '../aws/session.js';
-import { parseArn } from '../core/arn.js';
-import { mapLimit, READ_CONCURRENCY } from '../core/concurrency.js';
-import { mappingView } from '../sources/esm.js';
-import { SQS_SETTING_KEYS } from '../sources/sqs.js';
-import { STREAM_SETTING_KEYS } from '../sources/stream-options.js';
-import type { TriggerView } from '../sources/types.js';
-import { sourceNameOfArn, sourceTypeOfArn, type Finding } from './model.js';
+import { getMapping } from '../../aws/lambda.js';
+import { awsErrorName, isAwsError } from '../../aws/errors.js';
+import type { AwsSession } from '../../aws/session.js';
+import { parseArn } from '../../core/arn.js';
+import { mapLimit, READ_CONCURRENCY } from '../../core/concurrency.js';
+import { mappingView } from './settings.js';
+import { SQS_SETTING_KEYS } from '../../sources/sqs.js';
+import { STREAM_SETTING_KEYS } from './streams.js';
+import type { TriggerView } from '../../sources/contract.js';
+import { sourceNameOfArn, sourceTypeOfArn, type Finding } from '../../inventory/model.js';
 
 // Event source mappings for `list`: reading them (per function or for the whole region), showing them
 // as triggers, and the checks on them (disabled by Lambda, processing problems, source gone).

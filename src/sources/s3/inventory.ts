@@ -1,7 +1,7 @@
-import { awsErrorName, isAwsError } from '../aws/errors.js';
-import type { AwsSession } from '../aws/session.js';
-import { entryFilter, toNotificationConfiguration, type NotificationConfiguration } from '../sources/s3-notifications.js';
-import type { TriggerView } from '../sources/types.js';
+import { awsErrorName, isAwsError } from '../../aws/errors.js';
+import type { AwsSession } from '../../aws/session.js';
+import { entryFilter, toNotificationConfiguration, type NotificationConfiguration } from './notifications.js';
+import type { TriggerView } from '../contract.js';
 
 // S3 for `list` and `remove`: a bucket's notification configuration read, its Lambda entries shown as
 // triggers, and the buckets of a region.

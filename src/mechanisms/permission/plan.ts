@@ -1,9 +1,9 @@
-import { isAwsError, isUnknownOutcome } from '../aws/errors.js';
-import type { AwsSession } from '../aws/session.js';
-import { parseArn, qualifierOf, unqualifiedFunctionArn, type FunctionRef } from '../core/arn.js';
-import { PreconditionError, UsageError } from '../core/errors.js';
-import type { CallApi } from '../core/executor.js';
-import type { Action, RetryRule } from '../core/plan.js';
+import { isAwsError, isUnknownOutcome } from '../../aws/errors.js';
+import type { AwsSession } from '../../aws/session.js';
+import { parseArn, qualifierOf, unqualifiedFunctionArn, type FunctionRef } from '../../core/arn.js';
+import { PreconditionError, UsageError } from '../../core/errors.js';
+import type { CallApi } from '../../core/executor.js';
+import type { Action, RetryRule } from '../../core/plan.js';
 import {
   addPermissionInput,
   findEquivalentStatement,
@@ -18,7 +18,7 @@ import {
   type PermissionRequest,
   type PolicyStatement,
   type PushService,
-} from './lambda-permission.js';
+} from './policy.js';
 
 // The one place where push sources (S3, SNS) decide about the function's resource-based policy:
 // read it, reuse an equivalent statement made by anyone, or plan an AddPermission with evsrc's

@@ -1,8 +1,8 @@
-import { isAwsError } from '../aws/errors.js';
-import type { AwsSession } from '../aws/session.js';
-import { parseArn } from '../core/arn.js';
-import type { TriggerView } from '../sources/types.js';
-import { sourceNameOfArn } from './model.js';
+import { isAwsError } from '../../aws/errors.js';
+import type { AwsSession } from '../../aws/session.js';
+import { parseArn } from '../../core/arn.js';
+import type { TriggerView } from '../contract.js';
+import { sourceNameOfArn } from '../../inventory/model.js';
 
 // SNS for `list` and `remove`: subscriptions with protocol lambda, read per topic or for the region.
 

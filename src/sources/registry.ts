@@ -1,9 +1,9 @@
 import { dynamodbAdapter } from './dynamodb.js';
 import { kinesisAdapter } from './kinesis.js';
-import { s3Adapter } from './s3.js';
-import { snsAdapter } from './sns.js';
+import { s3Adapter } from './s3/add.js';
+import { snsAdapter } from './sns/add.js';
 import { sqsAdapter } from './sqs.js';
-import type { SourceAdapter, SourceType } from './types.js';
+import type { SourceAdapter, SourceType } from './contract.js';
 
 /**
  * The registry of source adapters. Adapter modules import the AWS SDK only as types and load

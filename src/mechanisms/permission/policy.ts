@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { UsageError } from '../core/errors.js';
-import { parseArn, qualifierOf, unqualifiedFunctionArn } from '../core/arn.js';
+import { UsageError } from '../../core/errors.js';
+import { parseArn, qualifierOf, unqualifiedFunctionArn } from '../../core/arn.js';
 
 // Pure logic for the Lambda resource-based policy that push sources (S3, SNS) need: evsrc's own
 // deterministic statement ids, reading a GetPolicy document, deciding whether a statement that is

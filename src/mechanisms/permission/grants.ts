@@ -1,7 +1,7 @@
-import { parseArn, unqualifiedFunctionArn } from '../core/arn.js';
-import type { PolicyStatement } from '../sources/lambda-permission.js';
-import type { TriggerView } from '../sources/types.js';
-import { sourceNameOfArn, type Finding } from './model.js';
+import { parseArn, unqualifiedFunctionArn } from '../../core/arn.js';
+import type { PolicyStatement } from './policy.js';
+import type { TriggerView } from '../../sources/contract.js';
+import { sourceNameOfArn, type Finding } from '../../inventory/model.js';
 
 // Pure checks between a function's resource policy and the S3/SNS triggers found on the source side:
 // a permission with no trigger behind it, and a trigger whose permission is missing. No SDK imports.

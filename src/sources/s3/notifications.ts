@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { invalidFlag } from '../core/errors.js';
-import { functionNameOf, qualifierOf } from '../core/arn.js';
+import { invalidFlag } from '../../core/errors.js';
+import { functionNameOf, qualifierOf } from '../../core/arn.js';
 
 // Pure logic for S3 bucket notification configurations: event types, evsrc's own entry ids,
 // the overlap rule S3 enforces, and merging one Lambda entry into a configuration that other

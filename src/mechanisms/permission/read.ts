@@ -1,7 +1,7 @@
-import { isAwsError } from '../aws/errors.js';
-import type { AwsSession } from '../aws/session.js';
-import { parseArn, qualifierOf, unqualifiedFunctionArn } from '../core/arn.js';
-import { parsePolicy, type PolicyStatement } from '../sources/lambda-permission.js';
+import { isAwsError } from '../../aws/errors.js';
+import type { AwsSession } from '../../aws/session.js';
+import { parseArn, qualifierOf, unqualifiedFunctionArn } from '../../core/arn.js';
+import { parsePolicy, type PolicyStatement } from './policy.js';
 
 /** A function's (or alias's) resource policy as read: its statements and revision. */
 export interface ReadPolicy {

@@ -3,13 +3,13 @@
  * destination, the execution-role hint, and converging a stream mapping (create, update, replace).
  */
 import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
-import { getMapping, type ResolvedFunction } from '../aws/lambda.js';
-import { isAwsError } from '../aws/errors.js';
-import type { AwsSession } from '../aws/session.js';
-import { parseArn, parseQueueRef, partitionOf, type QueueRef } from '../core/arn.js';
-import { NotFoundError, PreconditionError, UsageError, invalidFlag } from '../core/errors.js';
-import type { Action, Change, RetryRule } from '../core/plan.js';
-import { pollUntil } from '../core/poll.js';
+import { getMapping, type ResolvedFunction } from '../../aws/lambda.js';
+import { isAwsError } from '../../aws/errors.js';
+import type { AwsSession } from '../../aws/session.js';
+import { parseArn, parseQueueRef, partitionOf, type QueueRef } from '../../core/arn.js';
+import { NotFoundError, PreconditionError, UsageError, invalidFlag } from '../../core/errors.js';
+import type { Action, Change, RetryRule } from '../../core/plan.js';
+import { pollUntil } from '../../core/poll.js';
 import {
   ESM_FIELDS,
   RESOURCE_IN_USE_RETRY,
@@ -20,10 +20,10 @@ import {
   settingsToInput,
   waitForMapping,
   type EsmSettings,
-} from './esm.js';
-import { parseChoice, parseFilters, parseIntFlag } from './options.js';
-import { resolveQueue } from './sqs.js';
-import type { AdapterContext, AddPlan, OptionSpec, TriggerView } from './types.js';
+} from './settings.js';
+import { parseChoice, parseFilters, parseIntFlag } from '../../sources/options.js';
+import { resolveQueue } from '../../sources/sqs.js';
+import type { AdapterContext, AddPlan, OptionSpec, TriggerView } from '../../sources/contract.js';
 
 /** The two stream sources. */
 export type StreamType = 'dynamodb' | 'kinesis';
