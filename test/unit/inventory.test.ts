@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { mapLimit } from '../../src/core/concurrency.js';
-import { arnMatches, checkPermissions, dedupeGrants, exactSource, grantsOf, isCovered, pushTypeOfPrincipal } from '../../src/mechanisms/permission/grants.js';
-import { checkSourcesByListing, checkSourcesEach, mappingFindings, mappingTrigger, streamProblem } from '../../src/mechanisms/esm/inventory.js';
+import { arnMatches, checkPermissions as checkWith, dedupeGrants, exactSource, grantsOf as grantsWith, isCovered, type PermissionCheckInput } from '../../src/mechanisms/permission/grants.js';
+import { mappingFindings, mappingTrigger as mappingTriggerOf } from '../../src/mechanisms/esm/inventory.js';
 import type { AwsSession } from '../../src/aws/session.js';
-import { belongsTo, sortTriggers, sourceNameOfArn, sourceTypeOfArn } from '../../src/inventory/model.js';
+import { belongsTo, sourceNameOfArn } from '../../src/inventory/model.js';
+import { mapLimit as boundedMap } from '../../src/core/concurrency.js';
+import { checkTables, streamProblem } from '../../src/sources/dynamodb.js';
+import { pushTraits, pushTypeOfPrincipal, sortTriggers, sourceTypeOfArn, triggerType } from '../../src/sources/registry.js';
+import type { ListScan } from '../../src/sources/contract.js';
+import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { rateLimiter } from '../../src/mechanisms/permission/read.js';
 import { s3Triggers } from '../../src/sources/s3/inventory.js';
 import { PENDING, snsTrigger } from '../../src/sources/sns/inventory.js';
@@ -11,6 +16,27 @@ import { parsePolicy } from '../../src/mechanisms/permission/policy.js';
 import type { TriggerView } from '../../src/sources/contract.js';
 
 const FN = 'arn:aws:lambda:us-east-1:123456789012:function:worker';
+
+// The registry's views of these helpers: grants classified by the push types, checks with their traits.
+const grantsOf = (statements: Parameters<typeof grantsWith>[0], fnArn: string) => grantsWith(statements, fnArn, pushTypeOfPrincipal);
+const checkPermissions = (input: Omit<PermissionCheckInput, 'push'>) => checkWith({ ...input, push: pushTraits() });
+/** A mapping as its registered type shows it, or undefined when no type manages its source. */
+function mappingTrigger(mapping: EventSourceMappingConfiguration) {
+  const type = triggerType(sourceTypeOfArn(mapping.EventSourceArn ?? '') ?? '');
+  return type?.mapping ? mappingTriggerOf(type.spec.type, mapping, type.mapping.settingKeys) : undefined;
+}
+/** A list scan over a fake session: with --function (fn) or region-wide in account 123456789012. */
+function scanOf(aws: AwsSession, withFunction: boolean): ListScan {
+  const scan = {
+    aws,
+    each: <T, R>(items: readonly T[], f: (item: T) => Promise<R>) => boundedMap(items, 4, f),
+    account: async () => '123456789012',
+  } as unknown as ListScan;
+  if (withFunction) Object.assign(scan, { fn: { arn: FN, account: '123456789012' } });
+  return scan;
+}
+const checkSourcesByListing = (aws: AwsSession, triggers: TriggerView[], _account: string) => checkTables(scanOf(aws, false), triggers);
+const checkSourcesEach = (aws: AwsSession, triggers: TriggerView[]) => checkTables(scanOf(aws, true), triggers);
 const LIVE = `${FN}:live`;
 const BUCKET = 'arn:aws:s3:::uploads';
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:alerts';

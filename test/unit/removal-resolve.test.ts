@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AwsSession } from '../../src/aws/session.js';
 import { NotFoundError } from '../../src/core/errors.js';
-import { planRemoval, type RemoveContext } from '../../src/removal/resolve.js';
+import { parseRemoveRequest, planRemoval, type RemoveContext } from '../../src/removal/resolve.js';
 import { runRemove } from '../../src/commands/remove.js';
 import type { CommandContext } from '../../src/commands/context.js';
 import { UsageError } from '../../src/core/errors.js';
-import { parseFunctionRef } from '../../src/core/arn.js';
 
 // planRemoval's reads against a fake session: which calls run while GetFunctionConfiguration is
 // still in flight, and which error wins when several reads fail.
@@ -49,7 +48,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
 describe('planRemoval reads concurrently', () => {
   it('remove s3: the bucket is read while the function is being resolved', async () => {
     const fake = fakeSession();
-    const planned = planRemoval(fake.ctx, { kind: 'source', type: 's3', source: 'uploads', fn: parseFunctionRef('worker'), selector: {} });
+    const planned = planRemoval(fake.ctx, parseRemoveRequest('s3', 'uploads', { function: 'worker' }));
     await settle();
     // GetFunctionConfiguration has not answered yet, and the bucket read has started.
     expect([...fake.started].sort()).toEqual(['GetBucketNotificationConfiguration', 'GetFunctionConfiguration']);
@@ -61,7 +60,7 @@ describe('planRemoval reads concurrently', () => {
 
   it('remove sns with a topic ARN: the subscriptions are read while the function is being resolved', async () => {
     const fake = fakeSession();
-    const planned = planRemoval(fake.ctx, { kind: 'source', type: 'sns', source: TOPIC, fn: parseFunctionRef('worker'), selector: {} });
+    const planned = planRemoval(fake.ctx, parseRemoveRequest('sns', TOPIC, { function: 'worker' }));
     await settle();
     expect([...fake.started].sort()).toEqual(['GetFunctionConfiguration', 'ListSubscriptionsByTopic']);
     fake.release();
@@ -71,7 +70,7 @@ describe('planRemoval reads concurrently', () => {
 
   it('remove sns with a topic name needs the function\'s account first: read after it', async () => {
     const fake = fakeSession();
-    const planned = planRemoval(fake.ctx, { kind: 'source', type: 'sns', source: 'alerts', fn: parseFunctionRef('worker'), selector: {} });
+    const planned = planRemoval(fake.ctx, parseRemoveRequest('sns', 'alerts', { function: 'worker' }));
     await settle();
     expect(fake.started).toEqual(['GetFunctionConfiguration']);
     fake.release();
@@ -85,7 +84,7 @@ describe('planRemoval reads concurrently', () => {
         throw awsError('InternalError');
       },
     });
-    const planned = planRemoval(fake.ctx, { kind: 'source', type: 's3', source: 'uploads', fn: parseFunctionRef('worker'), selector: {} });
+    const planned = planRemoval(fake.ctx, parseRemoveRequest('s3', 'uploads', { function: 'worker' }));
     const outcome = planned.then(
       () => undefined,
       (error: unknown) => error,

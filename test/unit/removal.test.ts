@@ -1,11 +1,16 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { parseTypes } from '../../src/commands/list.js';
-import { grantsOf } from '../../src/mechanisms/permission/grants.js';
+import { grantsOf as grantsWith } from '../../src/mechanisms/permission/grants.js';
+import { planMappingRemoval as planMappingRemovalOf } from '../../src/mechanisms/esm/lifecycle.js';
+import { SQS_SETTING_KEYS } from '../../src/sources/sqs.js';
+import { pushTypeOfPrincipal } from '../../src/sources/registry.js';
+import { parseEventSelector, planS3Removal, selectsEntry, type S3Selector } from '../../src/sources/s3/removal.js';
+import { planSnsRemoval } from '../../src/sources/sns/removal.js';
 import type { Inventory } from '../../src/inventory/model.js';
 import { PartialApplyError } from '../../src/core/errors.js';
 import { describePartialRemoval } from '../../src/removal/partial.js';
-import { CANNOT_UNDO, parseEventSelector, planMappingRemoval, planS3Removal, planSnsRemoval, selectsEntry, type S3Selector } from '../../src/removal/plan.js';
+import { CANNOT_UNDO } from '../../src/removal/plan.js';
 import { parseRemoveRequest } from '../../src/removal/resolve.js';
 import { renderListText, settingsLine } from '../../src/render/list.js';
 import { parsePolicy } from '../../src/mechanisms/permission/policy.js';
@@ -16,6 +21,9 @@ const OTHER = 'arn:aws:lambda:us-east-1:123456789012:function:worker-admin';
 const BUCKET = 'arn:aws:s3:::uploads';
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:alerts';
 const plain = new Chalk({ level: 0 });
+const grantsOf = (statements: Parameters<typeof grantsWith>[0], fnArn: string) => grantsWith(statements, fnArn, pushTypeOfPrincipal);
+const planMappingRemoval = (type: string, source: { arn: string; name: string }, functionArn: string, mappings: Parameters<typeof planMappingRemovalOf>[3]) =>
+  planMappingRemovalOf(type, source, functionArn, mappings, SQS_SETTING_KEYS);
 
 const statement = (sid: string, principal: string, sources: string[] | string, resource = FN) => ({
   Sid: sid,
@@ -164,15 +172,15 @@ describe('parseRemoveRequest and parseTypes', () => {
       kind: 'source',
       type: 's3',
       fn: { name: 'worker', qualifier: 'live' },
-      selector: { events: ['s3:ObjectCreated:*'], prefix: 'in/' },
+      source: { selector: { events: ['s3:ObjectCreated:*'], prefix: 'in/' } },
     });
   });
 
   it('--events of remove s3 is the exact set: a type next to its own wildcard is kept, each name is checked', () => {
     const request = parseRemoveRequest('s3', 'uploads', { function: 'worker', events: ['s3:ObjectCreated:*,s3:ObjectCreated:Put', 's3:ObjectCreated:Put'] });
-    expect(request).toMatchObject({ selector: { events: ['s3:ObjectCreated:*', 's3:ObjectCreated:Put'] } });
+    expect(request).toMatchObject({ source: { selector: { events: ['s3:ObjectCreated:*', 's3:ObjectCreated:Put'] } } });
     const both = { Id: 'both', LambdaFunctionArn: FN, Events: ['s3:ObjectCreated:Put', 's3:ObjectCreated:*'] };
-    expect(selectsEntry(both, FN, (request as { selector: S3Selector }).selector)).toBe(true);
+    expect(selectsEntry(both, FN, (request as { source: { selector: S3Selector } }).source.selector)).toBe(true);
     expect(selectsEntry(both, FN, { events: ['s3:ObjectCreated:*'] })).toBe(false);
     expect(parseEventSelector(['s3:ObjectRemoved:*'])).toEqual(['s3:ObjectRemoved:*']);
     expect(() => parseEventSelector(['s3:ObjectCreated:*,s3:ObjectCreated:Puut'])).toThrow(/--events: invalid value "s3:ObjectCreated:Puut"; did you mean "s3:ObjectCreated:Put"/);
@@ -192,9 +200,9 @@ describe('parseRemoveRequest and parseTypes', () => {
       ['kinesis', `${stream}/consumer/c:1`, { type: 'kinesis', name: 'clicks', arn: `${stream}/consumer/c:1`, exact: true }],
     ];
     for (const [type, source, mappingSource] of cases) {
-      expect(parseRemoveRequest(type, source, { function: 'worker' }), `${type} ${source}`).toMatchObject({ mappingSource });
+      expect(parseRemoveRequest(type, source, { function: 'worker' }), `${type} ${source}`).toMatchObject({ source: mappingSource });
     }
-    expect(parseRemoveRequest('s3', 'uploads', { function: 'worker' })).not.toHaveProperty('mappingSource');
+    expect(parseRemoveRequest('s3', 'uploads', { function: 'worker' })).toMatchObject({ source: { bucket: { name: 'uploads' } } });
   });
 
   it('refuses what does not fit', () => {

@@ -13,7 +13,9 @@ import {
   type DynamodbPlanInput,
   type ResolvedTable,
 } from '../../src/sources/dynamodb.js';
-import { ADAPTERS } from '../../src/sources/registry.js';
+import { triggerType } from '../../src/sources/registry.js';
+
+const ADAPTERS = { dynamodb: triggerType('dynamodb'), kinesis: triggerType('kinesis'), sqs: triggerType('sqs') };
 import {
   consumerArnOf,
   kinesisRoleHint,
