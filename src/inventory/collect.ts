@@ -57,6 +57,11 @@ async function discoverAll(types: readonly TriggerType[], scan: ListScan): Promi
   return { triggers: found.flatMap((d) => d.triggers), findings: found.flatMap((d) => d.findings), sources };
 }
 
+/** What a scan holds in either scope. */
+function scanBase(ctx: ListContext, region: string): Pick<ListScan, 'aws' | 'reporter' | 'sleep' | 'each' | 'region' | 'partition'> {
+  return { aws: ctx.aws, reporter: ctx.reporter, sleep: ctx.sleep, each, region, partition: partitionOf(region) };
+}
+
 const isPush = (trigger: TriggerView, push: ReadonlyMap<string, unknown>) => push.has(trigger.type);
 
 /** Every trigger of one function (and, unless a qualifier was named, of its aliases), with its problems. */
@@ -87,12 +92,7 @@ export async function listForFunction(ctx: ListContext, ref: FunctionRef, option
     return dedupeGrants(policies.flatMap((p) => grantsOf(p.statements, p.functionArn, pushTypeOfPrincipal))).filter((g) => belongsTo(g.functionArn, target));
   });
   const scan: ListScan = {
-    aws,
-    reporter: ctx.reporter,
-    sleep: ctx.sleep,
-    each,
-    region,
-    partition: partitionOf(region),
+    ...scanBase(ctx, region),
     fn,
     target,
     functions: async () => [fn.unqualifiedArn],
@@ -132,12 +132,7 @@ export async function listRegion(ctx: ListContext, options: ListOptions = {}): P
   const mappings = once(() => listAllMappings(aws).then((m) => revealEncryptedFilters(aws, m)));
   let mappingsAsked = false;
   const scan: ListScan = {
-    aws,
-    reporter: ctx.reporter,
-    sleep: ctx.sleep,
-    each,
-    region,
-    partition: partitionOf(region),
+    ...scanBase(ctx, region),
     functions,
     account: once(async () => {
       const first = (await functions())[0] ?? (mappingsAsked ? (await mappings())[0]?.FunctionArn : undefined);
