@@ -165,7 +165,7 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
     .command('remove')
     .description('remove a trigger (and the permission behind it); asks first on a terminal, needs --yes otherwise')
     .argument('<type|mapping-uuid>', `source type (${typeList}) or the UUID of an event source mapping`)
-    .argument('[source]', 'queue, table, stream, bucket or topic (name or ARN)')
+    .argument('[source]', `the source: ${[...new Set(adapters.map((a) => a.spec.argument.replace(/[<>]/g, '')))].join(', ')} (name or ARN)`)
     .option('--function <fn>', 'the function whose trigger to remove (required with a source type)')
     .addHelpText(
       'after',
