@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { parseTypes } from '../../src/commands/list.js';
+import { parseRemoveRequest, removeFlags } from '../../src/removal/resolve.js';
+import { pushTypeOfPrincipal, sortTriggers, sourceTypeOfArn, TRIGGER_TYPES, typeNames } from '../../src/sources/registry.js';
+import type { TriggerView } from '../../src/sources/contract.js';
+
+// The registry is the only list of trigger types: these checks hold for every type registered there,
+// so a new type is checked the day it is added.
+
+// One source ARN per type, as AWS writes it (a new type adds its own here).
+const SAMPLE_ARNS: Record<string, string> = {
+  sqs: 'arn:aws:sqs:us-east-1:123456789012:orders',
+  s3: 'arn:aws:s3:::uploads',
+  sns: 'arn:aws:sns:us-east-1:123456789012:alerts',
+  dynamodb: 'arn:aws:dynamodb:us-east-1:123456789012:table/users/stream/2024-01-01T00:00:00.000',
+  kinesis: 'arn:aws:kinesis:us-east-1:123456789012:stream/clicks',
+  eventbridge: 'arn:aws:events:us-east-1:123456789012:rule/nightly',
+  logs: 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/app:*',
+};
+
+describe('the registry of trigger types', () => {
+  it('names each type once, in lower case, and every command accepts the names', () => {
+    const names = typeNames();
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(name).toMatch(/^[a-z][a-z0-9-]*$/);
+    expect(parseTypes(names.join(','))).toEqual(new Set(names));
+  });
+
+  it('each source ARN belongs to exactly one type, and ARNs of kinds evsrc does not manage to none', () => {
+    for (const type of TRIGGER_TYPES) {
+      const arn = SAMPLE_ARNS[type.spec.type];
+      expect(arn, `a sample ARN for ${type.spec.type}`).toBeDefined();
+      const owners = TRIGGER_TYPES.filter((t) => t.ownsSourceArn(arn as string)).map((t) => t.spec.type);
+      expect(owners).toEqual([type.spec.type]);
+      expect(sourceTypeOfArn(arn as string)).toBe(type.spec.type);
+    }
+    expect(sourceTypeOfArn('arn:aws:kafka:us-east-1:123456789012:cluster/x/abc')).toBeUndefined();
+    expect(sourceTypeOfArn('arn:aws:dynamodb:us-east-1:123456789012:table/users')).toBeUndefined();
+  });
+
+  it('push types name their principal and their sources; each principal belongs to one type', () => {
+    const push = TRIGGER_TYPES.filter((t) => t.push);
+    expect(push.length).toBeGreaterThan(0);
+    for (const type of push) {
+      expect(type.push?.principal).toMatch(/^[a-z0-9.-]+\.amazonaws\.com$/);
+      expect(type.push?.noun).toBeTruthy();
+      expect(pushTypeOfPrincipal(type.push?.principal as string)).toBe(type.spec.type);
+      expect(type.mapping).toBeUndefined();
+    }
+    expect(pushTypeOfPrincipal('lambda.amazonaws.com')).toBeUndefined();
+  });
+
+  it('list shows mapping types before push types, each in registry order', () => {
+    const fn = 'arn:aws:lambda:us-east-1:123456789012:function:worker';
+    const triggers: TriggerView[] = [...TRIGGER_TYPES].reverse().map((t) => ({ type: t.spec.type, id: t.spec.type, sourceArn: SAMPLE_ARNS[t.spec.type] ?? '', functionArn: fn, settings: {} }));
+    const sorted = sortTriggers(triggers).map((t) => t.type);
+    const mappingTypes = TRIGGER_TYPES.filter((t) => t.mapping).map((t) => t.spec.type);
+    const pushTypes = TRIGGER_TYPES.filter((t) => !t.mapping).map((t) => t.spec.type);
+    expect(sorted).toEqual([...mappingTypes, ...pushTypes]);
+  });
+
+  it('a remove flag of one type is refused for the others, naming the types that take it', () => {
+    const flags = removeFlags();
+    expect(flags.length).toBeGreaterThan(0);
+    for (const { option, types } of flags) {
+      const key = /--([a-z0-9-]+)/.exec(option.flags)?.[1]?.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()) as string;
+      const other = TRIGGER_TYPES.find((t) => !types.includes(t.spec.type));
+      if (!other) continue;
+      const source = other.spec.type === 's3' ? 'uploads' : 'name1';
+      expect(() => parseRemoveRequest(other.spec.type, source, { function: 'worker', [key]: 'x' })).toThrow(new RegExp(`only for remove ${types.join(', ')}`));
+    }
+  });
+
+  it('every type declares its flags, examples and argument for --help', () => {
+    for (const type of TRIGGER_TYPES) {
+      expect(type.spec.argument).toMatch(/^<[a-z-]+>$/);
+      expect(type.spec.summary).toBeTruthy();
+      expect(type.spec.examples.length).toBeGreaterThan(0);
+      for (const example of type.spec.examples) expect(example).toMatch(new RegExp(`^evsrc add ${type.spec.type} `));
+      for (const option of [...type.spec.options, ...(type.spec.removeOptions ?? [])]) expect(option.flags).toMatch(/^--[a-z][a-z0-9-]*( <[^>]+>)?$/);
+    }
+  });
+});
