@@ -5,9 +5,8 @@ import type { CommandContext, GlobalOptions } from './commands/context.js';
 import { EvsrcError, ExitCode, PartialApplyError, invalidFlag } from './core/errors.js';
 import { processIo, useColor, type Io } from './render/io.js';
 import { ConsoleReporter, loadSpinner } from './render/reporter.js';
-import type { SourceAdapter } from './sources/contract.js';
+import type { SourceType, TriggerType } from './sources/contract.js';
 import { collect } from './sources/options.js';
-import { SOURCE_TYPES, type SourceType } from './sources/contract.js';
 
 /** Test seams: a faster sleep for polls and retries. */
 export interface MainOptions {
@@ -83,10 +82,18 @@ interface Invocation {
   execute: (ctx: CommandContext) => Promise<number>;
 }
 
-function buildProgram(io: Io, adapters: readonly SourceAdapter<unknown>[], dispatch: (invocation: Invocation) => void): Command {
+/** What the program needs from the registry of trigger types: the types and the flags of `remove`. */
+interface Registry {
+  types: readonly TriggerType[];
+  removeFlags: { option: { flags: string; description: string; repeatable?: boolean; hidden?: boolean }; types: string[] }[];
+}
+
+function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocation) => void): Command {
+  const adapters = registry.types;
+  const typeList = adapters.map((a) => a.spec.type).join(', ');
   const program = new Command('evsrc');
   program
-    .description('Wire AWS event sources (SQS, S3, SNS, DynamoDB Streams, Kinesis) to existing Lambda functions.')
+    .description('Wire AWS event sources (SQS, DynamoDB Streams, Kinesis, S3, SNS, EventBridge, CloudWatch Logs) to existing Lambda functions.')
     .version(version(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .option('--region <region>', "AWS region (default: AWS_REGION or the profile's region)")
@@ -138,7 +145,7 @@ function buildProgram(io: Io, adapters: readonly SourceAdapter<unknown>[], dispa
     .command('list')
     .description('show every trigger of a function (or of every function in the region) and flag broken ones')
     .option('--function <fn>', 'function name, ARN, partial ARN, or name:alias / name:version (default: every function in the region)')
-    .option('--type <type>', `only these source types: ${SOURCE_TYPES.join(', ')} (repeatable, or comma-separated)`, collect)
+    .option('--type <type>', `only these source types: ${typeList} (repeatable, or comma-separated)`, collect)
     .option('--check-permissions', 'without --function: also read every function policy to flag orphaned and missing permissions (slow: 15 a second)')
     .addHelpText(
       'after',
@@ -154,16 +161,12 @@ function buildProgram(io: Io, adapters: readonly SourceAdapter<unknown>[], dispa
       });
     });
 
-  program
+  const remove = program
     .command('remove')
     .description('remove a trigger (and the permission behind it); asks first on a terminal, needs --yes otherwise')
-    .argument('<type|mapping-uuid>', `source type (${SOURCE_TYPES.join(', ')}) or the UUID of an event source mapping`)
+    .argument('<type|mapping-uuid>', `source type (${typeList}) or the UUID of an event source mapping`)
     .argument('[source]', 'queue, table, stream, bucket or topic (name or ARN)')
     .option('--function <fn>', 'the function whose trigger to remove (required with a source type)')
-    .option('--events <events>', 's3: only entries with exactly these event types (comma-separated or repeated)', collect)
-    .option('--prefix <prefix>', 's3: only entries with this key prefix filter')
-    .option('--suffix <suffix>', 's3: only entries with this key suffix filter')
-    .option('--id <id>', 's3: only the entry with this notification id')
     .addHelpText(
       'after',
       '\nExamples:\n  $ evsrc remove sqs orders --function process-orders --yes\n  $ evsrc remove 6c9f2a1e-0d1b-4d0a-9a52-3f1b2c4d5e6f --yes\n  $ evsrc remove s3 uploads --function thumbnails --prefix images/ --dry-run\n  $ evsrc remove sns alerts --function notify\n',
@@ -177,6 +180,13 @@ function buildProgram(io: Io, adapters: readonly SourceAdapter<unknown>[], dispa
         },
       });
     });
+  // Each type's own remove flags (s3's --events, …), described with the types that take them.
+  for (const { option } of registry.removeFlags) {
+    const opt = new Option(option.flags, option.description);
+    if (option.repeatable) opt.argParser(collect);
+    if (option.hidden) opt.hideHelp();
+    remove.addOption(opt);
+  }
   return program;
 }
 
@@ -214,10 +224,15 @@ function wantsJson(argv: readonly string[]): boolean {
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[], io: Io = processIo(), options: MainOptions = {}): Promise<number> {
   let invocation: Invocation | undefined;
-  // The source adapters (and their flags) are loaded only when `add` is on the command line:
-  // `evsrc --help`, `--version`, `list` and `remove` do not need them.
-  const adapters = argv.includes('add') ? (await import('./sources/registry.js')).availableAdapters() : [];
-  const program = buildProgram(io, adapters, (i) => {
+  // The trigger types (and their flags) are loaded only when a command that uses them is on the
+  // command line: `evsrc --help` and `--version` do not need them.
+  const registry: Registry = { types: [], removeFlags: [] };
+  if (argv.some((a) => a === 'add' || a === 'list' || a === 'remove')) {
+    const [{ TRIGGER_TYPES }, { removeFlags }] = await Promise.all([import('./sources/registry.js'), import('./removal/resolve.js')]);
+    registry.types = TRIGGER_TYPES;
+    registry.removeFlags = removeFlags();
+  }
+  const program = buildProgram(io, registry, (i) => {
     invocation = i;
   });
   let globals: GlobalOptions | undefined;

@@ -5,7 +5,7 @@ import { UsageError } from '../core/errors.js';
 import { applyPlan } from '../core/executor.js';
 import { viewAction, type ActionView } from '../core/plan.js';
 import { renderAddJson, renderAddText, type AddOutcome } from '../render/add.js';
-import { ADAPTERS } from '../sources/registry.js';
+import { triggerType } from '../sources/registry.js';
 import type { SourceType } from '../sources/contract.js';
 import { adapterContext, type CommandContext } from './context.js';
 
@@ -22,7 +22,7 @@ function boundView(view: ActionView, input: Record<string, unknown> | undefined)
 
 /** `evsrc add <type> <source> --function <fn>`: validate, resolve, plan, then print or apply the plan. */
 export async function runAdd(ctx: CommandContext, type: SourceType, source: string, raw: Record<string, unknown>): Promise<number> {
-  const adapter = ADAPTERS[type];
+  const adapter = triggerType(type);
   if (!adapter) throw new UsageError(`add ${type}: not supported yet`);
   if (typeof raw.function !== 'string') throw new UsageError('--function <fn> is required: the Lambda function to wire the source to');
   // Everything that can be checked without AWS is checked before the first call.

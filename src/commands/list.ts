@@ -2,19 +2,21 @@ import { parseFunctionRef } from '../core/arn.js';
 import { invalidFlag } from '../core/errors.js';
 import { listForFunction, listRegion, type ListOptions } from '../inventory/collect.js';
 import { renderListJson, renderListText } from '../render/list.js';
-import { SOURCE_TYPES, type SourceType } from '../sources/contract.js';
+import type { SourceType } from '../sources/contract.js';
+import { typeNames } from '../sources/registry.js';
 import type { CommandContext } from './context.js';
 
 /** Parses --type (repeatable, comma-separated) into a set of source types; undefined means all. */
 export function parseTypes(value: unknown): Set<SourceType> | undefined {
   if (value === undefined) return undefined;
+  const names = typeNames();
   const given = (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).map((v) => v.trim().toLowerCase()).filter(Boolean);
   const types = new Set<SourceType>();
   for (const t of given) {
-    if (!(SOURCE_TYPES as readonly string[]).includes(t)) throw invalidFlag('--type', t, `allowed: ${SOURCE_TYPES.join(', ')}`);
+    if (!names.includes(t)) throw invalidFlag('--type', t, `allowed: ${names.join(', ')}`);
     types.add(t as SourceType);
   }
-  if (types.size === 0) throw invalidFlag('--type', (Array.isArray(value) ? value : [value]).join(','), `allowed: one or more of ${SOURCE_TYPES.join(', ')}`);
+  if (types.size === 0) throw invalidFlag('--type', (Array.isArray(value) ? value : [value]).join(','), `allowed: one or more of ${names.join(', ')}`);
   return types;
 }
 

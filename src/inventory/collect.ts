@@ -4,18 +4,17 @@ import type { AwsSession } from '../aws/session.js';
 import { parseArn, partitionOf, unqualifiedFunctionArn, type FunctionRef } from '../core/arn.js';
 import { mapLimit, READ_CONCURRENCY } from '../core/concurrency.js';
 import type { Reporter } from '../core/reporter.js';
-import type { SourceType, TriggerView } from '../sources/contract.js';
-import { checkPermissions, dedupeGrants, exactSource, grantsOf, type Grant, type SourceStatus } from '../mechanisms/permission/grants.js';
-import { checkSourcesByListing, checkSourcesEach, listAliasArns, listAllMappings, listFunctionMappings, mappingFindings, mappingTrigger, revealEncryptedFilters } from '../mechanisms/esm/inventory.js';
-import { belongsTo, sortTriggers, sourceTypeOfArn, type Finding, type FunctionTarget, type Inventory } from './model.js';
+import { listAliasArns, listAllMappings, listFunctionMappings, revealEncryptedFilters } from '../mechanisms/esm/inventory.js';
+import { checkPermissions, dedupeGrants, grantsOf, type Grant, type SourceStatus } from '../mechanisms/permission/grants.js';
 import { rateLimiter, readPolicy, type ReadPolicy } from '../mechanisms/permission/read.js';
-import { bucketNameOf, listRegionBuckets, readNotifications, s3Triggers } from '../sources/s3/inventory.js';
-import { listLambdaSubscriptions, PENDING, readTopicSubscriptions, snsTrigger, subscriptionAttributes, type Subscription } from '../sources/sns/inventory.js';
+import type { Discovery, ListScan, SourceType, TriggerType, TriggerView } from '../sources/contract.js';
+import { pushTraits, pushTypeOfPrincipal, sortTriggers, sourceTypeOfArn, TRIGGER_TYPES } from '../sources/registry.js';
+import { belongsTo, type Finding, type FunctionTarget, type Inventory } from './model.js';
 
-// `evsrc list`: who triggers a function, found from every place AWS keeps it. With a function: its
-// mappings and its resource policy (read concurrently), then one read per bucket or topic the policy
-// names. For a region: from the source side (all mappings, all lambda subscriptions, every bucket's
-// notifications), with bounded concurrency, reading function policies only when asked.
+// `evsrc list`: who triggers a function, found from every place AWS keeps it. Each registered type
+// discovers its own triggers; what several types read (the function's mappings, its policy, the
+// region's functions) is read once, only when a type asks, and shared. The permission checks of push
+// types and the "function is gone" check are the same for every push type, so they live here.
 
 /** What `list` needs besides the AWS session. */
 export interface ListContext {
@@ -32,11 +31,12 @@ export interface ListOptions {
   checkPermissions?: boolean;
 }
 
-const MAPPING_TYPES: readonly SourceType[] = ['sqs', 'dynamodb', 'kinesis'];
 const each = <T, R>(items: readonly T[], fn: (item: T) => Promise<R>) => mapLimit(items, READ_CONCURRENCY, fn);
 
-function wants(options: ListOptions, ...types: SourceType[]): boolean {
-  return !options.types || types.some((t) => options.types?.has(t));
+/** Memoises an async read: made on the first call only. */
+function once<T>(read: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return () => (promise ??= read());
 }
 
 function keepType<T extends { sourceArn?: string; type?: SourceType }>(options: ListOptions, item: T): boolean {
@@ -45,25 +45,19 @@ function keepType<T extends { sourceArn?: string; type?: SourceType }>(options: 
   return type === undefined || options.types.has(type);
 }
 
-function mappingTriggers(mappings: readonly EventSourceMappingConfiguration[]): TriggerView[] {
-  return mappings.map(mappingTrigger).filter((t): t is TriggerView => t !== undefined);
+function wantedTypes(options: ListOptions): TriggerType[] {
+  return TRIGGER_TYPES.filter((t) => !options.types || options.types.has(t.spec.type));
 }
 
-async function snsTriggers(aws: AwsSession, subs: readonly Subscription[]): Promise<TriggerView[]> {
-  const attributes = await each(subs, (sub) => subscriptionAttributes(aws, sub));
-  return subs.map((sub, i) => snsTrigger(sub, attributes[i]));
+/** Runs every wanted type's discovery at once and gathers what they found. */
+async function discoverAll(types: readonly TriggerType[], scan: ListScan): Promise<{ triggers: TriggerView[]; findings: Finding[]; sources: Map<string, SourceStatus> }> {
+  const found: Discovery[] = await Promise.all(types.map((t) => t.discover(scan)));
+  const sources = new Map<string, SourceStatus>();
+  for (const d of found) for (const [arn, status] of d.sources ?? []) sources.set(arn, status);
+  return { triggers: found.flatMap((d) => d.triggers), findings: found.flatMap((d) => d.findings), sources };
 }
 
-function pendingFindings(triggers: readonly TriggerView[]): Finding[] {
-  return triggers
-    .filter((t) => t.type === 'sns' && t.state === PENDING)
-    .map((t) => ({
-      code: 'pending-subscription' as const,
-      message: `the subscription of ${t.functionArn} to topic ${t.sourceName} is pending confirmation: SNS delivers nothing until it is confirmed`,
-      functionArn: t.functionArn,
-      sourceArn: t.sourceArn,
-    }));
-}
+const isPush = (trigger: TriggerView, push: ReadonlyMap<string, unknown>) => push.has(trigger.type);
 
 /** Every trigger of one function (and, unless a qualifier was named, of its aliases), with its problems. */
 export async function listForFunction(ctx: ListContext, ref: FunctionRef, options: ListOptions = {}): Promise<Inventory> {
@@ -72,78 +66,54 @@ export async function listForFunction(ctx: ListContext, ref: FunctionRef, option
   const target: FunctionTarget = { unqualifiedArn: fn.unqualifiedArn };
   if (fn.qualifier) target.qualifier = fn.qualifier;
   const region = fn.region;
-  const needMappings = wants(options, ...MAPPING_TYPES);
-  const needPolicy = wants(options, 's3', 'sns');
+  const types = wantedTypes(options);
+  const push = pushTraits();
 
   ctx.reporter.emit({ type: 'progress', message: `reading the triggers of ${fn.arn}` });
-  // Wave 1, concurrently: mappings by ARN and by plain name (moto matches the creation string only),
-  // the function's policy, and its aliases; then the same for each alias.
+  const aliases = once(() => (fn.qualifier ? Promise.resolve([] as string[]) : listAliasArns(aws, fn.unqualifiedArn, region)));
+  // Mappings by ARN and by plain name (moto matches the creation string only), then for each alias.
   const names = fn.qualifier ? [fn.arn, `${fn.name}:${fn.qualifier}`] : [fn.arn, fn.name];
-  const [baseMappings, basePolicy, aliases] = await Promise.all([
-    needMappings ? listFunctionMappings(aws, names, region) : Promise.resolve([]),
-    needPolicy ? readPolicy(aws, fn.arn) : Promise.resolve(undefined),
-    fn.qualifier ? Promise.resolve([] as string[]) : listAliasArns(aws, fn.unqualifiedArn, region),
-  ]);
-  const aliasReads = await each(aliases, async (aliasArn) =>
-    Promise.all([needMappings ? listFunctionMappings(aws, [aliasArn], region) : Promise.resolve([]), needPolicy ? readPolicy(aws, aliasArn) : Promise.resolve(undefined)]),
-  );
-  const byUuid = new Map<string, EventSourceMappingConfiguration>();
-  for (const m of [...baseMappings, ...aliasReads.flatMap(([m]) => m)]) if (m.UUID && !byUuid.has(m.UUID)) byUuid.set(m.UUID, m);
-  const policies = [basePolicy, ...aliasReads.map(([, p]) => p)].filter((p): p is ReadPolicy => p !== undefined);
-  const grants = dedupeGrants(policies.flatMap((p) => grantsOf(p.statements, p.functionArn))).filter((g) => belongsTo(g.functionArn, target));
-
-  // Wave 2, concurrently: one read per bucket and topic the policy names, the sources of the mappings,
-  // and encrypted filters.
-  const mappings = [...byUuid.values()].filter((m) => belongsTo(m.FunctionArn ?? '', target));
-  const buckets = [...new Set(grants.filter((g) => g.type === 's3').map(exactSource).filter((s): s is string => s !== undefined))];
-  const topics = [...new Set(grants.filter((g) => g.type === 'sns').map(exactSource).filter((s): s is string => s !== undefined))];
-  const sources = new Map<string, SourceStatus>();
-  const findings: Finding[] = [];
-  const partition = partitionOf(region);
-  type Read = TriggerView[];
-  const tasks: (() => Promise<Read>)[] = [
-    ...buckets.map((arn) => async (): Promise<Read> => {
-      const read = await readNotifications(aws, bucketNameOf(arn), region);
-      if (read.status === 'unreadable') {
-        findings.push({ code: 'unreadable-source', message: `could not read the notifications of bucket ${bucketNameOf(arn)}: ${read.error}`, functionArn: fn.arn, sourceArn: arn });
-        return [];
-      }
-      sources.set(arn, read.status);
-      return read.status === 'exists' ? s3Triggers(bucketNameOf(arn), read.config, partition).filter((t) => belongsTo(t.functionArn, target)) : [];
-    }),
-    ...topics.map((arn) => async (): Promise<Read> => {
-      const read = await readTopicSubscriptions(aws, arn);
-      if (read.status === 'unreadable') {
-        findings.push({ code: 'unreadable-source', message: `could not read the subscriptions of topic ${arn}: ${read.error}`, functionArn: fn.arn, sourceArn: arn });
-        return [];
-      }
-      sources.set(arn, read.status);
-      if (read.status !== 'exists') return [];
-      return snsTriggers(aws, read.subscriptions.filter((s) => s.Protocol === 'lambda' && belongsTo(s.Endpoint ?? '', target)));
-    }),
-  ];
-  const [pushReads, revealed, sourceFindings] = await Promise.all([
-    each(tasks, (task) => task()),
-    revealEncryptedFilters(aws, mappings, region),
-    checkSourcesEach(aws, mappingTriggers(mappings)),
-  ]);
-  const pollTriggers = mappingTriggers(revealed);
+  const mappings = once(async () => {
+    const [base, perAlias] = await Promise.all([listFunctionMappings(aws, names, region), aliases().then((list) => each(list, (a) => listFunctionMappings(aws, [a], region)))]);
+    const byUuid = new Map<string, EventSourceMappingConfiguration>();
+    for (const m of [...base, ...perAlias.flat()]) if (m.UUID && !byUuid.has(m.UUID)) byUuid.set(m.UUID, m);
+    return revealEncryptedFilters(aws, [...byUuid.values()].filter((m) => belongsTo(m.FunctionArn ?? '', target)), region);
+  });
+  const policiesRead = new Set<string>();
+  const grants = once(async () => {
+    const [base, perAlias] = await Promise.all([readPolicy(aws, fn.arn), aliases().then((list) => each(list, (a) => readPolicy(aws, a)))]);
+    const policies: ReadPolicy[] = [base, ...perAlias];
+    for (const p of policies) policiesRead.add(p.functionArn);
+    return dedupeGrants(policies.flatMap((p) => grantsOf(p.statements, p.functionArn, pushTypeOfPrincipal))).filter((g) => belongsTo(g.functionArn, target));
+  });
+  const scan: ListScan = {
+    aws,
+    reporter: ctx.reporter,
+    sleep: ctx.sleep,
+    each,
+    region,
+    partition: partitionOf(region),
+    fn,
+    target,
+    functions: async () => [fn.unqualifiedArn],
+    account: async () => fn.account,
+    mappings,
+    grants,
+  };
+  const found = await discoverAll(types, scan);
+  // A push type's triggers are judged against the function's policy: orphaned, missing and unscoped permissions.
+  const checked = types.some((t) => t.push);
+  const permissionFindings = checked
+    ? checkPermissions({ grants: await grants(), triggers: found.triggers.filter((t) => isPush(t, push)), sources: found.sources, policiesRead, push })
+    : [];
   ctx.reporter.emit({ type: 'progress-end' });
-
-  const pushTriggers = pushReads.flat();
-  findings.push(
-    ...pollTriggers.flatMap(mappingFindings),
-    ...sourceFindings,
-    ...pendingFindings(pushTriggers),
-    ...checkPermissions({ grants, triggers: pushTriggers, sources, policiesRead: new Set(policies.map((p) => p.functionArn)) }),
-  );
   return {
     scope: 'function',
     region,
     functions: [fn.unqualifiedArn],
-    triggers: sortTriggers([...pollTriggers, ...pushTriggers].filter((t) => keepType(options, t))),
-    warnings: findings.filter((f) => keepType(options, f)),
-    permissionsChecked: needPolicy,
+    triggers: sortTriggers(found.triggers.filter((t) => keepType(options, t))),
+    warnings: [...found.findings, ...permissionFindings].filter((f) => keepType(options, f)),
+    permissionsChecked: checked,
   };
 }
 
@@ -151,44 +121,49 @@ export async function listForFunction(ctx: ListContext, ref: FunctionRef, option
 export async function listRegion(ctx: ListContext, options: ListOptions = {}): Promise<Inventory> {
   const { aws } = ctx;
   const region = await aws.region();
-  const partition = partitionOf(region);
+  const types = wantedTypes(options);
+  const push = pushTraits();
   ctx.reporter.emit({ type: 'progress', message: `reading the triggers of every function in ${region}` });
-  const [functions, mappings, subs, buckets] = await Promise.all([
+  const functions = once(() =>
     aws
       .paginate<{ FunctionArn?: string }>('lambda', 'ListFunctions', { MaxItems: 50 }, { inputToken: 'Marker', outputToken: 'NextMarker', items: 'Functions' })
       .then((list) => list.map((f) => f.FunctionArn).filter((a): a is string => Boolean(a)).map(unqualifiedFunctionArn)),
-    wants(options, ...MAPPING_TYPES) ? listAllMappings(aws).then((m) => revealEncryptedFilters(aws, m)) : Promise.resolve([]),
-    wants(options, 'sns')
-      ? listLambdaSubscriptions(aws).then((list) => list.filter((s) => parseArn(s.Endpoint ?? '')?.region === region))
-      : Promise.resolve([] as Subscription[]),
-    wants(options, 's3') ? listRegionBuckets(aws, region, each) : Promise.resolve([] as string[]),
-  ]);
-  const known = new Set(functions);
-  const account = parseArn(functions[0] ?? mappings[0]?.FunctionArn ?? '')?.account;
-
-  const sources = new Map<string, SourceStatus>();
-  const findings: Finding[] = [];
-  const [snsList, s3Lists, sourceFindings] = await Promise.all([
-    snsTriggers(aws, subs),
-    each(buckets, async (bucket) => {
-      const read = await readNotifications(aws, bucket);
-      if (read.status !== 'exists') return [];
-      sources.set(`arn:${partition}:s3:::${bucket}`, 'exists');
-      return s3Triggers(bucket, read.config, partition);
+  );
+  const mappings = once(() => listAllMappings(aws).then((m) => revealEncryptedFilters(aws, m)));
+  let mappingsAsked = false;
+  const scan: ListScan = {
+    aws,
+    reporter: ctx.reporter,
+    sleep: ctx.sleep,
+    each,
+    region,
+    partition: partitionOf(region),
+    functions,
+    account: once(async () => {
+      const first = (await functions())[0] ?? (mappingsAsked ? (await mappings())[0]?.FunctionArn : undefined);
+      return parseArn(first ?? '')?.account || undefined;
     }),
-    checkSourcesByListing(aws, mappingTriggers(mappings), account),
-  ]);
-  const pollTriggers = mappingTriggers(mappings);
-  const pushTriggers = [...s3Lists.flat(), ...snsList];
+    mappings: () => {
+      mappingsAsked = true;
+      return mappings();
+    },
+    grants: async () => undefined,
+    checkPermissions: Boolean(options.checkPermissions),
+  };
+  // The functions are listed whatever the types: the summary counts them.
+  const [known, found] = await Promise.all([functions().then((f) => new Set(f)), discoverAll(types, scan)]);
+  const account = await scan.account();
+  const pushTriggers = found.triggers.filter((t) => isPush(t, push));
 
-  // A notification or subscription to a function that is gone: for S3 it also makes every later
+  // A push source that sends to a function that is gone: for S3 it also makes every later
   // PutBucketNotificationConfiguration on that bucket fail (S3 validates all destinations).
+  const findings: Finding[] = [...found.findings];
   for (const t of pushTriggers) {
     const fnArn = unqualifiedFunctionArn(t.functionArn);
     if (account && parseArn(fnArn)?.account === account && !known.has(fnArn)) {
       findings.push({
         code: 'function-missing',
-        message: `${t.type === 's3' ? 'bucket' : 'topic'} ${t.sourceName} sends to ${t.functionArn}, which does not exist`,
+        message: `${push.get(t.type)?.noun ?? t.type} ${t.sourceName} sends to ${t.functionArn}, which does not exist`,
         functionArn: t.functionArn,
         sourceArn: t.sourceArn,
         triggerId: t.id,
@@ -201,34 +176,21 @@ export async function listRegion(ctx: ListContext, options: ListOptions = {}): P
   if (options.checkPermissions) {
     // GetPolicy is limited to 15 requests a second per account, not raisable: pace the reads.
     const acquire = rateLimiter(15, ctx.sleep);
-    const targets = [...new Set([...functions, ...pushTriggers.map((t) => t.functionArn).filter((a) => known.has(unqualifiedFunctionArn(a)))])];
-    const topicsP = wants(options, 'sns')
-      ? aws.paginate<{ TopicArn?: string }>('sns', 'ListTopics', {}, { inputToken: 'NextToken', outputToken: 'NextToken', items: 'Topics' })
-      : Promise.resolve([]);
-    const [policies, topics] = await Promise.all([
-      each(targets, async (arn) => {
-        await acquire();
-        return readPolicy(aws, arn);
-      }),
-      topicsP,
-    ]);
-    for (const t of topics) if (t.TopicArn) sources.set(t.TopicArn, 'exists');
+    const targets = [...new Set([...known, ...pushTriggers.map((t) => t.functionArn).filter((a) => known.has(unqualifiedFunctionArn(a)))])];
+    const policies = await each(targets, async (arn) => {
+      await acquire();
+      return readPolicy(aws, arn);
+    });
     for (const p of policies) policiesRead.add(p.functionArn);
-    grants = dedupeGrants(policies.flatMap((p) => grantsOf(p.statements, p.functionArn)));
+    grants = dedupeGrants(policies.flatMap((p) => grantsOf(p.statements, p.functionArn, pushTypeOfPrincipal)));
   }
   ctx.reporter.emit({ type: 'progress-end' });
-
-  findings.push(
-    ...pollTriggers.flatMap(mappingFindings),
-    ...sourceFindings,
-    ...pendingFindings(pushTriggers),
-    ...checkPermissions({ grants, triggers: pushTriggers, sources, policiesRead }),
-  );
+  findings.push(...checkPermissions({ grants, triggers: pushTriggers, sources: found.sources, policiesRead, push }));
   return {
     scope: 'region',
     region,
     functions: [...known].sort(),
-    triggers: sortTriggers([...pollTriggers, ...pushTriggers].filter((t) => keepType(options, t))),
+    triggers: sortTriggers(found.triggers.filter((t) => keepType(options, t))),
     warnings: findings.filter((f) => keepType(options, f)),
     permissionsChecked: Boolean(options.checkPermissions),
   };

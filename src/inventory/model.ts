@@ -1,5 +1,6 @@
 import { parseArn, qualifierOf, unqualifiedFunctionArn } from '../core/arn.js';
-import type { SourceType, TriggerView } from '../sources/contract.js';
+import type { TriggerView } from '../sources/contract.js';
+
 
 // What `evsrc list` produces: the triggers found and the problems flagged, plus the small pure
 // helpers that read a source's kind and name from its ARN. No SDK imports.
@@ -50,26 +51,6 @@ export interface Inventory {
   permissionsChecked: boolean;
 }
 
-/** The source type a trigger's source ARN denotes, or undefined for kinds evsrc does not handle (Kafka, MQ…). */
-export function sourceTypeOfArn(sourceArn: string): SourceType | undefined {
-  const arn = parseArn(sourceArn);
-  if (!arn) return undefined;
-  switch (arn.service) {
-    case 'sqs':
-      return 'sqs';
-    case 'dynamodb':
-      return /^table\/[^/]+\/stream\//.test(arn.resource) ? 'dynamodb' : undefined;
-    case 'kinesis':
-      return arn.resource.startsWith('stream/') ? 'kinesis' : undefined;
-    case 's3':
-      return 's3';
-    case 'sns':
-      return 'sns';
-    default:
-      return undefined;
-  }
-}
-
 /** The short name of a source: queue, table, stream (consumer ARNs give the stream), bucket or topic. */
 export function sourceNameOfArn(sourceArn: string): string {
   const arn = parseArn(sourceArn);
@@ -91,15 +72,3 @@ export function belongsTo(functionArn: string, target: FunctionTarget): boolean 
   return target.qualifier === undefined || qualifierOf(functionArn) === target.qualifier;
 }
 
-const TYPE_ORDER: readonly SourceType[] = ['sqs', 'dynamodb', 'kinesis', 's3', 'sns'];
-
-/** Sorts triggers by function, type, source and id so output is stable from run to run. */
-export function sortTriggers(triggers: readonly TriggerView[]): TriggerView[] {
-  return [...triggers].sort(
-    (a, b) =>
-      a.functionArn.localeCompare(b.functionArn) ||
-      TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) ||
-      a.sourceArn.localeCompare(b.sourceArn) ||
-      a.id.localeCompare(b.id),
-  );
-}

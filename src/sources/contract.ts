@@ -1,14 +1,20 @@
+import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
+import type { ResolvedFunction } from '../aws/lambda.js';
 import type { AwsSession } from '../aws/session.js';
 import type { FunctionRef } from '../core/arn.js';
 import type { Action } from '../core/plan.js';
 import type { Reporter } from '../core/reporter.js';
+import type { Finding, FunctionTarget } from '../inventory/model.js';
+import type { Grant, SourceStatus } from '../mechanisms/permission/grants.js';
 
-/** The five kinds of event source evsrc wires. */
-export const SOURCE_TYPES = ['sqs', 's3', 'sns', 'dynamodb', 'kinesis'] as const;
-/** One of SOURCE_TYPES. */
-export type SourceType = (typeof SOURCE_TYPES)[number];
+// The contract of a trigger type: its whole life in one object. `add`, `list`, `remove`, the renderers
+// and the JSON output work from the registry of these (src/sources/registry.ts) and never switch on a
+// type's name. A type never prints and never writes to AWS itself: it reads, and returns plans (data).
 
-/** One flag of a source's `add` command, declared for commander. */
+/** The name of a registered trigger type (`sqs`, `s3`, `eventbridge`, …): what users type and JSON shows. */
+export type SourceType = string;
+
+/** One flag of a type's `add` or `remove` command, declared for commander. */
 export interface OptionSpec {
   /** Commander flag syntax, e.g. `--batch-size <n>`. */
   flags: string;
@@ -19,18 +25,21 @@ export interface OptionSpec {
   hidden?: boolean;
 }
 
-/** What the CLI needs to know about a source before loading it: cheap, static data. */
+/** What the CLI needs to know about a type before using it: cheap, static data. */
 export interface SourceSpec {
   type: SourceType;
   /** The positional argument, e.g. `<queue>`. */
   argument: string;
   argumentDescription: string;
   summary: string;
+  /** The flags of `add <type>`. */
   options: OptionSpec[];
   examples: string[];
+  /** Flags of `remove <type>` beyond --function (e.g. s3's --events); others' are refused for this type. */
+  removeOptions?: OptionSpec[];
 }
 
-/** What an adapter gets to do its reads: AWS access, a reporter, and run-time switches. */
+/** What a type gets to do its reads: AWS access, a reporter, and run-time switches. */
 export interface AdapterContext {
   aws: AwsSession;
   reporter: Reporter;
@@ -51,10 +60,10 @@ export interface AddRequest<O> {
 /** A trigger as evsrc shows it: the same shape for add results, list and remove. */
 export interface TriggerView {
   type: SourceType;
-  /** The id `evsrc remove` accepts: mapping UUID, notification id, subscription ARN. */
+  /** The id `evsrc remove` accepts or shows: mapping UUID, notification id, subscription ARN, target id, filter name. */
   id: string;
   sourceArn: string;
-  /** The source's short name (queue, table, stream, bucket or topic), where it is shown. */
+  /** The source's short name (queue, table, stream, bucket, topic, rule or log group), where it is shown. */
   sourceName?: string;
   functionArn: string;
   state?: string;
@@ -76,11 +85,111 @@ export interface AddPlan {
   finish(ctx: AdapterContext, results: readonly unknown[]): Promise<TriggerView | undefined>;
 }
 
-/** The contract of one source type. An adapter never prints and never writes to AWS itself. */
-export interface SourceAdapter<O = unknown> {
+// --- list ----------------------------------------------------------------------------------------
+
+/**
+ * What every type's discovery shares in one `list`: the scope, and the reads several types need, each
+ * made at most once and only when a type asks for it (memoised promises).
+ */
+export interface ListScan {
+  aws: AwsSession;
+  reporter: Reporter;
+  sleep: (ms: number) => Promise<void>;
+  /** Bounded concurrency for reads (READ_CONCURRENCY at a time). */
+  each<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]>;
+  region: string;
+  partition: string;
+  /** With --function: the function and how triggers are matched against it. Region-wide: undefined. */
+  fn?: ResolvedFunction;
+  target?: FunctionTarget;
+  /** Region-wide: the unqualified ARNs of every function in the region. With --function: that one. */
+  functions(): Promise<string[]>;
+  /** The account of the functions looked at (undefined when the region has none); sources elsewhere are not judged. */
+  account(): Promise<string | undefined>;
+  /** The function's (and its aliases') mappings, or every mapping of the region; encrypted filters revealed. */
+  mappings(): Promise<EventSourceMappingConfiguration[]>;
+  /**
+   * With --function: the grants of the function's policy (and its aliases'), classified by type.
+   * Region-wide: undefined (policies are read after discovery, and only with --check-permissions).
+   */
+  grants(): Promise<Grant[] | undefined>;
+  /** Region-wide with --check-permissions: the permissions will be judged, so sources a grant may name should be read. */
+  checkPermissions?: boolean;
+}
+
+/** What one type found in a `list`. */
+export interface Discovery {
+  triggers: TriggerView[];
+  /** Problems only this type can see (a mapping disabled by Lambda, a pending subscription, …). */
+  findings: Finding[];
+  /** Push sources read (by ARN) and whether they exist: the permission checks judge grants for these only. */
+  sources?: ReadonlyMap<string, SourceStatus>;
+}
+
+/** What the shared permission checks need to know about a push type (S3, SNS, EventBridge, Logs). */
+export interface PushTraits {
+  /** True for the service principal(s) this type's service invokes functions as. */
+  matchesPrincipal(principal: string): boolean;
+  /** The principal named in messages, e.g. `s3.amazonaws.com`. */
+  principal: string;
+  /** What a source of this type is called in messages: bucket, topic, rule, log group. */
+  noun: string;
+  /** The short name of a source ARN of this type (default: the ARN's resource up to the first ':'). */
+  nameOf?(arn: string): string;
+  /** Deliveries without the permission fail with no error anywhere a person would see (EventBridge). */
+  silent?: boolean;
+}
+
+// --- remove --------------------------------------------------------------------------------------
+
+/** The plan of one removal. */
+export interface RemovalPlan {
+  /** The kind of trigger; null when `remove <uuid>` names a mapping that does not exist. */
+  type: SourceType | null;
+  /** The mapping UUID, for `remove <uuid>`. */
+  id?: string;
+  /** The source; null when it is unknown (no such mapping). */
+  source: { arn: string; name: string } | null;
+  /** The function; null when it is unknown (no such mapping). */
+  functionArn: string | null;
+  actions: Action[];
+  /** The triggers the actions take away. */
+  removed: TriggerView[];
+  /** Facts worth telling (why nothing is removed, what is kept). */
+  notes: string[];
+  warnings: string[];
+  /** What to check after the writes ran (wait for deletions, re-read a whole-configuration write); returns warnings. */
+  finish?(ctx: AdapterContext): Promise<string[]>;
+}
+
+/** A checked `remove <type> <source> --function <fn>` request; `source` is the type's own parse of it. */
+export interface RemoveRequest<R> {
+  fn: FunctionRef;
+  source: R;
+}
+
+// --- the contract --------------------------------------------------------------------------------
+
+/** One trigger type: flags, add, list and remove. `O` are its add options, `R` its parsed remove source. */
+export interface TriggerType<O = unknown, R = unknown> {
   spec: SourceSpec;
-  /** Validates the raw commander options (pure); throws UsageError. */
+  /** Validates the raw commander options of `add` (pure); throws UsageError. */
   parseAddOptions(raw: Record<string, unknown>): O;
   /** Resolves, reads current state and plans the add (read-only AWS calls). */
   planAdd(ctx: AdapterContext, request: AddRequest<O>): Promise<AddPlan>;
+  /** True when a source ARN (a mapping's EventSourceArn, a grant's SourceArn) is of this type. */
+  ownsSourceArn(arn: string): boolean;
+  /** Push types: how their permissions look. Mapping types have none (the execution role reads the source). */
+  push?: PushTraits;
+  /** Mapping types: the setting keys of a mapping of this type (for `remove <uuid>` and views). */
+  mapping?: { settingKeys: readonly string[] };
+  /** Finds the triggers of this type in the scan's scope, hand-made ones included, with their problems. */
+  discover(scan: ListScan): Promise<Discovery>;
+  /** Checks the source argument and the `removeOptions` of `remove <type>` (pure); throws UsageError. */
+  parseRemove(source: string, raw: Record<string, unknown>): R;
+  /** Reads what is there and plans the removal (read-only AWS calls). */
+  planRemove(ctx: AdapterContext, request: RemoveRequest<R>): Promise<RemovalPlan>;
 }
+
+/** The older name of a trigger type's add side, kept for the adapters' declarations. */
+export type SourceAdapter<O = unknown> = TriggerType<O>;

@@ -3,7 +3,7 @@ import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { listMappingsForFunction, listMappingsForSource, resolveFunction, type ResolvedFunction } from '../aws/lambda.js';
 import { isAwsError } from '../aws/errors.js';
 import type { AwsSession } from '../aws/session.js';
-import { parseArn } from '../core/arn.js';
+import { parseArn, partitionOf } from '../core/arn.js';
 import { NotFoundError, PreconditionError, UsageError } from '../core/errors.js';
 import { placeholder, type Action } from '../core/plan.js';
 import { pollUntil } from '../core/poll.js';
@@ -21,7 +21,11 @@ import {
   type ResolvedDestination,
   type StreamOptions,
 } from '../mechanisms/esm/streams.js';
-import type { AddPlan, AdapterContext, AddRequest, SourceAdapter, SourceSpec } from './contract.js';
+import { sourceFinding, unreadable, type SourceCheck, type SourceProblem } from '../mechanisms/esm/inventory.js';
+import { mappingLifecycle } from '../mechanisms/esm/lifecycle.js';
+import { sourceNameOfArn } from '../inventory/model.js';
+import { STREAM_SETTING_KEYS } from '../mechanisms/esm/streams.js';
+import type { AddPlan, AdapterContext, AddRequest, SourceSpec, TriggerType, TriggerView } from './contract.js';
 
 /** The view types of a DynamoDB stream (StreamSpecification.StreamViewType). */
 export const STREAM_VIEW_TYPES = ['NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES', 'KEYS_ONLY'] as const;
@@ -277,9 +281,92 @@ async function planAdd(ctx: AdapterContext, request: AddRequest<DynamodbOptions>
   return streamAddPlan('dynamodb', table.name, fn.arn, planned, region);
 }
 
-/** The DynamoDB Streams source adapter. */
-export const dynamodbAdapter: SourceAdapter<DynamodbOptions> = {
+/** How `remove dynamodb` named its source: a table (every stream of it) or one stream ARN (only itself). */
+export interface TableSourceRef {
+  type: 'dynamodb';
+  name: string;
+  /** The table ARN, or the stream ARN when `exact`; a name gets its ARN in the function's region and account. */
+  arn?: string;
+  exact: boolean;
+}
+
+/** The same table, table ARN or stream ARN that `add dynamodb` takes; a stream ARN matches only itself. */
+export function parseTableSource(source: string): TableSourceRef {
+  const ref = parseTableRef(source);
+  if (ref.kind === 'name') return { type: 'dynamodb', name: ref.table, exact: false };
+  return ref.kind === 'stream-arn' ? { type: 'dynamodb', name: ref.table, arn: ref.streamArn, exact: true } : { type: 'dynamodb', name: ref.table, arn: ref.arn, exact: false };
+}
+
+/**
+ * Judges a DynamoDB mapping's stream against DescribeTable's answer. After a table's stream is
+ * disabled, DescribeTable still returns the old LatestStreamArn, with StreamSpecification.StreamEnabled
+ * false (or no StreamSpecification at all): the mapping then reads nothing new.
+ */
+export function streamProblem(streamArn: string, table: TableDescription | undefined): SourceProblem | undefined {
+  const latest = table?.LatestStreamArn;
+  const enabled = table?.StreamSpecification?.StreamEnabled === true;
+  if (latest !== streamArn) return latest && !enabled ? { stale: latest, latestDisabled: true } : { stale: latest ?? '' };
+  if (!enabled) return { disabled: true };
+  return undefined;
+}
+
+/** The table ARN part of a DynamoDB stream ARN. */
+function tableArnOf(streamArn: string): string {
+  const at = streamArn.indexOf('/stream/');
+  return at >= 0 ? streamArn.slice(0, at) : streamArn;
+}
+
+/**
+ * One DescribeTable per table (bounded concurrency), then each mapping's stream against the table's
+ * current one (gone, stale or disabled). Region-wide, only tables of the functions' account are judged.
+ */
+export const checkTables: SourceCheck = async (scan, triggers) => {
+  const account = scan.fn ? undefined : await scan.account();
+  const byTable = new Map<string, TriggerView[]>();
+  for (const t of triggers) {
+    if (account !== undefined && parseArn(t.sourceArn)?.account !== account) continue;
+    const table = tableArnOf(t.sourceArn);
+    byTable.set(table, [...(byTable.get(table) ?? []), t]);
+  }
+  const results = await scan.each([...byTable.entries()], async ([tableArn, list]) => {
+    const arn = parseArn(tableArn);
+    if (!arn) return [];
+    let table: TableDescription | undefined;
+    try {
+      const out = await scan.aws.call<{ Table?: TableDescription }>('dynamodb', 'DescribeTable', { TableName: sourceNameOfArn(tableArn) }, { region: arn.region || undefined });
+      table = out.Table;
+    } catch (error) {
+      if (isAwsError(error, 'ResourceNotFoundException')) return list.map((t) => sourceFinding(t, { missing: true }, 'table'));
+      return [unreadable(list, error)];
+    }
+    return list.flatMap((t) => {
+      const problem = streamProblem(t.sourceArn, table);
+      return problem ? [sourceFinding(t, problem, 'table')] : [];
+    });
+  });
+  return results.flat();
+};
+
+/** The DynamoDB Streams trigger type. */
+export const dynamodbType: TriggerType<DynamodbOptions, TableSourceRef> = {
   spec: dynamodbSpec,
   parseAddOptions: (raw) => parseDynamodbOptions(raw),
   planAdd,
+  ...mappingLifecycle<TableSourceRef>({
+    type: 'dynamodb',
+    settingKeys: STREAM_SETTING_KEYS,
+    ownsSourceArn: (arn) => {
+      const parsed = parseArn(arn);
+      return parsed?.service === 'dynamodb' && /^table\/[^/]+\/stream\//.test(parsed.resource);
+    },
+    checkSources: checkTables,
+    parseRemoveSource: parseTableSource,
+    // A table name or ARN matches every stream of the table: after a stream is disabled and re-enabled,
+    // old mappings keep reading the old stream label. A stream ARN matches only itself.
+    matcher: async (_aws, ref, fn) => {
+      const arn = ref.arn ?? `arn:${partitionOf(fn.region)}:dynamodb:${fn.region}:${fn.account}:table/${ref.name}`;
+      if (ref.exact) return { arn, name: ref.name, matches: (s) => s === arn };
+      return { arn, name: ref.name, matches: (s) => s.startsWith(`${arn}/stream/`) };
+    },
+  }),
 };

@@ -3,7 +3,7 @@ import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { listMappingsForFunction, listMappingsForSource, resolveFunction, type ResolvedFunction } from '../aws/lambda.js';
 import { isAwsError } from '../aws/errors.js';
 import type { AwsSession } from '../aws/session.js';
-import { parseArn } from '../core/arn.js';
+import { parseArn, partitionOf } from '../core/arn.js';
 import { NotFoundError, PreconditionError, UsageError, invalidFlag } from '../core/errors.js';
 import { placeholder, type Action } from '../core/plan.js';
 import { pollUntil } from '../core/poll.js';
@@ -20,7 +20,11 @@ import {
   type ResolvedDestination,
   type StreamOptions,
 } from '../mechanisms/esm/streams.js';
-import type { AddPlan, AdapterContext, AddRequest, SourceAdapter, SourceSpec } from './contract.js';
+import { checkByReadOrListing } from '../mechanisms/esm/inventory.js';
+import { mappingLifecycle } from '../mechanisms/esm/lifecycle.js';
+import { sourceNameOfArn } from '../inventory/model.js';
+import { STREAM_SETTING_KEYS } from '../mechanisms/esm/streams.js';
+import type { AddPlan, AdapterContext, AddRequest, SourceSpec, TriggerType } from './contract.js';
 
 /** Validated options of `evsrc add kinesis`. */
 export interface KinesisOptions extends StreamOptions {
@@ -302,9 +306,59 @@ async function planAdd(ctx: AdapterContext, request: AddRequest<KinesisOptions>)
   return streamAddPlan('kinesis', consumerName ? `${stream.name}/consumer/${consumerName}` : stream.name, fn.arn, planned, region);
 }
 
-/** The Kinesis data streams source adapter. */
-export const kinesisAdapter: SourceAdapter<KinesisOptions> = {
+/** How `remove kinesis` named its source: a stream (with its consumers) or one consumer ARN (only itself). */
+export interface StreamSourceRef {
+  type: 'kinesis';
+  name: string;
+  arn?: string;
+  exact: boolean;
+}
+
+/** A stream name or ARN, or a consumer ARN (which names one enhanced fan-out reader and matches only itself). */
+export function parseStreamSource(source: string): StreamSourceRef {
+  const arn = parseArn(source);
+  if (arn && (arn.service !== 'kinesis' || !arn.resource.startsWith('stream/'))) {
+    throw new UsageError(`<stream>: ${JSON.stringify(source)} is not a Kinesis stream or consumer ARN`);
+  }
+  if (arn && /^stream\/[^/]+\/consumer\//.test(arn.resource)) return { type: 'kinesis', name: sourceNameOfArn(source), arn: source, exact: true };
+  const ref = parseStreamRef(source);
+  return ref.kind === 'name' ? { type: 'kinesis', name: ref.name, exact: false } : { type: 'kinesis', name: ref.name, arn: ref.arn, exact: false };
+}
+
+/** The stream ARN a Kinesis source ARN belongs to (an enhanced fan-out consumer ARN gives its stream). */
+function kinesisStreamArn(sourceArn: string): string {
+  const at = sourceArn.indexOf('/consumer/');
+  return at >= 0 ? sourceArn.slice(0, at) : sourceArn;
+}
+
+/** The Kinesis data streams trigger type. */
+export const kinesisType: TriggerType<KinesisOptions, StreamSourceRef> = {
   spec: kinesisSpec,
   parseAddOptions: (raw) => parseKinesisOptions(raw),
   planAdd,
+  ...mappingLifecycle<StreamSourceRef>({
+    type: 'kinesis',
+    settingKeys: STREAM_SETTING_KEYS,
+    ownsSourceArn: (arn) => {
+      const parsed = parseArn(arn);
+      return parsed?.service === 'kinesis' && parsed.resource.startsWith('stream/');
+    },
+    // One DescribeStreamSummary per stream for a function; one ListStreams for the region.
+    checkSources: checkByReadOrListing(
+      'stream',
+      ['ResourceNotFoundException'],
+      (scan, sourceArn) => scan.aws.call('kinesis', 'DescribeStreamSummary', { StreamARN: kinesisStreamArn(sourceArn) }, { region: parseArn(sourceArn)?.region || undefined }),
+      (scan) =>
+        scan.aws
+          .paginate<string>('kinesis', 'ListStreams', { Limit: 100 }, { inputToken: 'NextToken', outputToken: 'NextToken', items: 'StreamNames' })
+          .then((names) => new Set(names)),
+    ),
+    parseRemoveSource: parseStreamSource,
+    // A stream name or ARN matches the stream and its enhanced fan-out consumers; a consumer ARN only itself.
+    matcher: async (_aws, ref, fn) => {
+      const arn = ref.arn ?? `arn:${partitionOf(fn.region)}:kinesis:${fn.region}:${fn.account}:stream/${ref.name}`;
+      if (ref.exact) return { arn, name: ref.name, matches: (s) => s === arn };
+      return { arn, name: ref.name, matches: (s) => s === arn || s.startsWith(`${arn}/consumer/`) };
+    },
+  }),
 };

@@ -1,23 +1,53 @@
-import { dynamodbAdapter } from './dynamodb.js';
-import { kinesisAdapter } from './kinesis.js';
-import { s3Adapter } from './s3/add.js';
-import { snsAdapter } from './sns/add.js';
-import { sqsAdapter } from './sqs.js';
-import type { SourceAdapter, SourceType } from './contract.js';
+import type { PushTraits, SourceType, TriggerType, TriggerView } from './contract.js';
+import { dynamodbType } from './dynamodb.js';
+import { kinesisType } from './kinesis.js';
+import { s3Type } from './s3/index.js';
+import { snsType } from './sns/index.js';
+import { sqsType } from './sqs.js';
 
 /**
- * The registry of source adapters. Adapter modules import the AWS SDK only as types and load
- * clients lazily, so registering them here costs nothing at start-up.
+ * The registry of trigger types: one line each. Their order is the order of `--help` and of `list`'s
+ * rows. Type modules import the AWS SDK only as types and load clients lazily, so registering them here
+ * costs nothing at start-up.
  */
-export const ADAPTERS: Partial<Record<SourceType, SourceAdapter<unknown>>> = {
-  sqs: sqsAdapter as SourceAdapter<unknown>,
-  s3: s3Adapter as SourceAdapter<unknown>,
-  sns: snsAdapter as SourceAdapter<unknown>,
-  dynamodb: dynamodbAdapter as SourceAdapter<unknown>,
-  kinesis: kinesisAdapter as SourceAdapter<unknown>,
-};
+export const TRIGGER_TYPES: readonly TriggerType[] = [
+  sqsType,
+  dynamodbType,
+  kinesisType,
+  s3Type,
+  snsType,
+] as TriggerType[];
 
-/** The adapters that are available, in the order `--help` lists them. */
-export function availableAdapters(): SourceAdapter<unknown>[] {
-  return Object.values(ADAPTERS).filter((a): a is SourceAdapter<unknown> => a !== undefined);
+/** The names of the registered types, in registry order. */
+export function typeNames(): SourceType[] {
+  return TRIGGER_TYPES.map((t) => t.spec.type);
+}
+
+/** The type of that name, or undefined. */
+export function triggerType(name: string): TriggerType | undefined {
+  return TRIGGER_TYPES.find((t) => t.spec.type === name);
+}
+
+/** The type a source ARN belongs to, or undefined for kinds evsrc does not handle. */
+export function sourceTypeOfArn(arn: string): SourceType | undefined {
+  return TRIGGER_TYPES.find((t) => t.ownsSourceArn(arn))?.spec.type;
+}
+
+/** The push type of a service principal (s3.amazonaws.com, sns.<opt-in region>.amazonaws.com, …). */
+export function pushTypeOfPrincipal(principal: string): SourceType | undefined {
+  return TRIGGER_TYPES.find((t) => t.push?.matchesPrincipal(principal))?.spec.type;
+}
+
+/** The push types by name, for the permission checks. */
+export function pushTraits(): Map<SourceType, PushTraits> {
+  return new Map(TRIGGER_TYPES.filter((t) => t.push).map((t) => [t.spec.type, t.push as PushTraits]));
+}
+
+/** Sorts triggers by function, type (registry order), source and id so output is stable from run to run. */
+export function sortTriggers(triggers: readonly TriggerView[]): TriggerView[] {
+  const order = typeNames();
+  const rank = (type: string) => (order.includes(type) ? order.indexOf(type) : order.length);
+  return [...triggers].sort(
+    (a, b) => a.functionArn.localeCompare(b.functionArn) || rank(a.type) - rank(b.type) || a.sourceArn.localeCompare(b.sourceArn) || a.id.localeCompare(b.id),
+  );
 }

@@ -2,7 +2,7 @@ import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { listMappingsForSource, resolveFunction, type ResolvedFunction } from '../aws/lambda.js';
 import { isAwsError } from '../aws/errors.js';
 import type { AwsSession } from '../aws/session.js';
-import { parseQueueRef, type QueueRef } from '../core/arn.js';
+import { parseArn, parseQueueRef, partitionOf, type QueueRef } from '../core/arn.js';
 import { NotFoundError, PreconditionError, UsageError, invalidFlag } from '../core/errors.js';
 import {
   checkBatchWindow,
@@ -14,7 +14,9 @@ import {
   type EsmSettings,
 } from '../mechanisms/esm/settings.js';
 import { parseFilters, parseIntFlag } from './options.js';
-import type { AddPlan, AdapterContext, AddRequest, SourceAdapter, SourceSpec } from './contract.js';
+import { checkByReadOrListing } from '../mechanisms/esm/inventory.js';
+import { mappingLifecycle, type SourceMatcher } from '../mechanisms/esm/lifecycle.js';
+import type { AddPlan, AdapterContext, AddRequest, SourceSpec, TriggerType } from './contract.js';
 
 /** Validated options of `evsrc add sqs`. */
 export type SqsOptions = Pick<EsmSettings, 'batchSize' | 'batchingWindow' | 'maxConcurrency' | 'filters' | 'reportBatchItemFailures' | 'enabled'>;
@@ -227,9 +229,55 @@ async function planAdd(ctx: AdapterContext, request: AddRequest<SqsOptions>): Pr
   return plan;
 }
 
-/** The SQS source adapter. */
-export const sqsAdapter: SourceAdapter<SqsOptions> = {
+/** The parsed source of `remove sqs`. */
+export interface QueueSourceRef {
+  type: 'sqs';
+  queue: QueueRef;
+}
+
+/** Finds the mappings of a removed queue: a deleted queue's ARN is derived, so its mappings can still be cleaned up. */
+async function queueMatcher(aws: AwsSession, ref: QueueSourceRef, fn: ResolvedFunction): Promise<SourceMatcher> {
+  const queue = ref.queue;
+  let queueArn: string;
+  if (queue.kind === 'arn') queueArn = queue.arn;
+  else {
+    try {
+      queueArn = (await resolveQueue(aws, queue)).arn;
+    } catch (error) {
+      // A deleted queue can still have mappings (Lambda disables them): derive its ARN to clean them up.
+      if (!(error instanceof NotFoundError)) throw error;
+      const account = queue.kind === 'url' && queue.account ? queue.account : fn.account;
+      queueArn = `arn:${partitionOf(fn.region)}:sqs:${fn.region}:${account}:${queue.name}`;
+    }
+  }
+  return { arn: queueArn, name: queue.name, matches: (s) => s === queueArn };
+}
+
+const MISSING_QUEUE = ['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'NonExistentQueue'];
+
+/** The SQS trigger type. */
+export const sqsType: TriggerType<SqsOptions, QueueSourceRef> = {
   spec: sqsSpec,
   parseAddOptions: parseSqsOptions,
   planAdd,
+  ...mappingLifecycle<QueueSourceRef>({
+    type: 'sqs',
+    settingKeys: SQS_SETTING_KEYS,
+    ownsSourceArn: (arn) => parseArn(arn)?.service === 'sqs',
+    // One GetQueueUrl per queue for a function; one ListQueues for the region.
+    checkSources: checkByReadOrListing(
+      'queue',
+      MISSING_QUEUE,
+      (scan, sourceArn) => {
+        const arn = parseArn(sourceArn);
+        return scan.aws.call('sqs', 'GetQueueUrl', { QueueName: arn?.resource, QueueOwnerAWSAccountId: arn?.account }, { region: arn?.region || undefined });
+      },
+      (scan) =>
+        scan.aws
+          .paginate<string>('sqs', 'ListQueues', { MaxResults: 1000 }, { inputToken: 'NextToken', outputToken: 'NextToken', items: 'QueueUrls' })
+          .then((urls) => new Set(urls.map((u) => u.split('/').at(-1) ?? ''))),
+    ),
+    parseRemoveSource: (source) => ({ type: 'sqs', queue: parseQueueRef(source) }),
+    matcher: queueMatcher,
+  }),
 };

@@ -164,15 +164,15 @@ describe('parseRemoveRequest and parseTypes', () => {
       kind: 'source',
       type: 's3',
       fn: { name: 'worker', qualifier: 'live' },
-      selector: { events: ['s3:ObjectCreated:*'], prefix: 'in/' },
+      source: { selector: { events: ['s3:ObjectCreated:*'], prefix: 'in/' } },
     });
   });
 
   it('--events of remove s3 is the exact set: a type next to its own wildcard is kept, each name is checked', () => {
     const request = parseRemoveRequest('s3', 'uploads', { function: 'worker', events: ['s3:ObjectCreated:*,s3:ObjectCreated:Put', 's3:ObjectCreated:Put'] });
-    expect(request).toMatchObject({ selector: { events: ['s3:ObjectCreated:*', 's3:ObjectCreated:Put'] } });
+    expect(request).toMatchObject({ source: { selector: { events: ['s3:ObjectCreated:*', 's3:ObjectCreated:Put'] } } });
     const both = { Id: 'both', LambdaFunctionArn: FN, Events: ['s3:ObjectCreated:Put', 's3:ObjectCreated:*'] };
-    expect(selectsEntry(both, FN, (request as { selector: S3Selector }).selector)).toBe(true);
+    expect(selectsEntry(both, FN, (request as { source: { selector: S3Selector } }).source.selector)).toBe(true);
     expect(selectsEntry(both, FN, { events: ['s3:ObjectCreated:*'] })).toBe(false);
     expect(parseEventSelector(['s3:ObjectRemoved:*'])).toEqual(['s3:ObjectRemoved:*']);
     expect(() => parseEventSelector(['s3:ObjectCreated:*,s3:ObjectCreated:Puut'])).toThrow(/--events: invalid value "s3:ObjectCreated:Puut"; did you mean "s3:ObjectCreated:Put"/);
@@ -192,9 +192,9 @@ describe('parseRemoveRequest and parseTypes', () => {
       ['kinesis', `${stream}/consumer/c:1`, { type: 'kinesis', name: 'clicks', arn: `${stream}/consumer/c:1`, exact: true }],
     ];
     for (const [type, source, mappingSource] of cases) {
-      expect(parseRemoveRequest(type, source, { function: 'worker' }), `${type} ${source}`).toMatchObject({ mappingSource });
+      expect(parseRemoveRequest(type, source, { function: 'worker' }), `${type} ${source}`).toMatchObject({ source: mappingSource });
     }
-    expect(parseRemoveRequest('s3', 'uploads', { function: 'worker' })).not.toHaveProperty('mappingSource');
+    expect(parseRemoveRequest('s3', 'uploads', { function: 'worker' })).toMatchObject({ source: { bucket: { name: 'uploads' } } });
   });
 
   it('refuses what does not fit', () => {

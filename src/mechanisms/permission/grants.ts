@@ -1,15 +1,20 @@
 import { parseArn, unqualifiedFunctionArn } from '../../core/arn.js';
 import type { PolicyStatement } from './policy.js';
-import type { TriggerView } from '../../sources/contract.js';
+import type { PushTraits, TriggerView } from '../../sources/contract.js';
 import { sourceNameOfArn, type Finding } from '../../inventory/model.js';
 
-// Pure checks between a function's resource policy and the S3/SNS triggers found on the source side:
-// a permission with no trigger behind it, and a trigger whose permission is missing. No SDK imports.
+// Pure checks between a function's resource policy and the push triggers (S3, SNS, EventBridge, Logs…)
+// found on the source side: a permission with no trigger behind it, and a trigger whose permission is
+// missing. Which principal belongs to which type is the types' own knowledge (PushTraits), passed in.
+// No SDK imports.
 
-/** The push services whose permissions `list` checks. */
-export type PushType = 's3' | 'sns';
+/** The name of a push type whose permissions `list` checks. */
+export type PushType = string;
 
-/** One Allow statement that lets S3 or SNS invoke a function, read into what the checks need. */
+/** Tells which push type a service principal belongs to (undefined: none evsrc knows). */
+export type ClassifyPrincipal = (principal: string) => PushType | undefined;
+
+/** One Allow statement that lets a push service invoke a function, read into what the checks need. */
 export interface Grant {
   sid?: string;
   type: PushType;
@@ -22,20 +27,12 @@ export interface Grant {
   sourceAccounts: string[];
 }
 
-/** The push type of a service principal: s3.amazonaws.com, sns.amazonaws.com, sns.<opt-in region>.amazonaws.com. */
-export function pushTypeOfPrincipal(principal: string): PushType | undefined {
-  const p = principal.toLowerCase();
-  if (p === 's3.amazonaws.com') return 's3';
-  if (p === 'sns.amazonaws.com' || /^sns\.[a-z0-9-]+\.amazonaws\.com$/.test(p)) return 'sns';
-  return undefined;
-}
-
 /**
  * The S3/SNS grants of a policy. `policyFunctionArn` is the ARN the policy was read for; a statement's own
  * Resource wins when it names a function, so a policy read twice (moto answers every qualifier with the
  * function's one policy) still attributes each statement to the right alias.
  */
-export function grantsOf(statements: readonly PolicyStatement[], policyFunctionArn: string): Grant[] {
+export function grantsOf(statements: readonly PolicyStatement[], policyFunctionArn: string, classify: ClassifyPrincipal): Grant[] {
   const grants: Grant[] = [];
   for (const statement of statements) {
     if (statement.effect !== 'Allow') continue;
@@ -45,7 +42,7 @@ export function grantsOf(statements: readonly PolicyStatement[], policyFunctionA
     const sourceArns = statement.conditions.filter((c) => c.key === 'aws:sourcearn').flatMap((c) => c.values);
     const sourceAccounts = statement.conditions.filter((c) => c.key === 'aws:sourceaccount').flatMap((c) => c.values);
     for (const principal of statement.servicePrincipals) {
-      const type = pushTypeOfPrincipal(principal);
+      const type = classify(principal);
       if (!type) continue;
       const grant: Grant = { type, principal, functionArn, sourceArns, sourceAccounts };
       if (statement.sid !== undefined) grant.sid = statement.sid;
@@ -93,15 +90,15 @@ export type SourceStatus = 'exists' | 'missing';
 /** Everything the permission checks need. */
 export interface PermissionCheckInput {
   grants: readonly Grant[];
-  /** S3 and SNS triggers found on the source side. */
+  /** Push triggers found on the source side. */
   triggers: readonly TriggerView[];
   /** Sources read, by ARN. A grant for a source not read is not judged. */
   sources: ReadonlyMap<string, SourceStatus>;
   /** Function ARNs (as triggers name them) whose policy was read; other triggers are not judged. */
   policiesRead: ReadonlySet<string>;
+  /** The push types by name: their principal and the noun of their sources. */
+  push: ReadonlyMap<PushType, PushTraits>;
 }
-
-const WHAT: Record<PushType, string> = { s3: 'bucket', sns: 'topic' };
 
 /**
  * Orphaned permissions (a grant for a source that sends nothing to that function, or no longer exists),
@@ -109,12 +106,15 @@ const WHAT: Record<PushType, string> = { s3: 'bucket', sns: 'topic' };
  */
 export function checkPermissions(input: PermissionCheckInput): Finding[] {
   const findings: Finding[] = [];
+  const nounOf = (type: PushType) => input.push.get(type)?.noun ?? 'source';
+  const nameOf = (type: PushType, arn: string) => input.push.get(type)?.nameOf?.(arn) ?? sourceNameOfArn(arn);
   for (const grant of input.grants) {
     const sid = grant.sid ?? '(no Sid)';
+    const what = nounOf(grant.type);
     if (grant.sourceArns.length === 0) {
       findings.push({
         code: 'unscoped-permission',
-        message: `statement ${sid} lets any ${WHAT[grant.type]} (${grant.principal}, no SourceArn) invoke ${grant.functionArn}; scope it to one source`,
+        message: `statement ${sid} lets any ${what} (${grant.principal}, no SourceArn) invoke ${grant.functionArn}; scope it to one source`,
         functionArn: grant.functionArn,
         statementId: sid,
       });
@@ -124,12 +124,12 @@ export function checkPermissions(input: PermissionCheckInput): Finding[] {
     if (!source) continue;
     const status = input.sources.get(source);
     if (status === undefined) continue;
-    const name = sourceNameOfArn(source);
+    const name = nameOf(grant.type, source);
     const used = input.triggers.some((t) => t.type === grant.type && t.sourceArn === source && t.functionArn === grant.functionArn);
     if (status === 'missing') {
       findings.push({
         code: 'orphan-permission',
-        message: `statement ${sid} lets ${WHAT[grant.type]} ${name} invoke ${grant.functionArn}, but that ${WHAT[grant.type]} does not exist`,
+        message: `statement ${sid} lets ${what} ${name} invoke ${grant.functionArn}, but that ${what} does not exist`,
         functionArn: grant.functionArn,
         sourceArn: source,
         statementId: sid,
@@ -137,7 +137,7 @@ export function checkPermissions(input: PermissionCheckInput): Finding[] {
     } else if (!used) {
       findings.push({
         code: 'orphan-permission',
-        message: `statement ${sid} lets ${WHAT[grant.type]} ${name} invoke ${grant.functionArn}, but nothing on that ${WHAT[grant.type]} sends to it`,
+        message: `statement ${sid} lets ${what} ${name} invoke ${grant.functionArn}, but nothing on that ${what} sends to it`,
         functionArn: grant.functionArn,
         sourceArn: source,
         statementId: sid,
@@ -145,13 +145,14 @@ export function checkPermissions(input: PermissionCheckInput): Finding[] {
     }
   }
   for (const trigger of input.triggers) {
-    if (trigger.type !== 's3' && trigger.type !== 'sns') continue;
+    const traits = input.push.get(trigger.type);
+    if (!traits) continue;
     if (!input.policiesRead.has(trigger.functionArn)) continue;
     if (isCovered(input.grants, trigger.type, trigger.functionArn, trigger.sourceArn)) continue;
-    const name = trigger.sourceName ?? sourceNameOfArn(trigger.sourceArn);
+    const name = trigger.sourceName ?? nameOf(trigger.type, trigger.sourceArn);
     findings.push({
       code: 'missing-permission',
-      message: `${WHAT[trigger.type]} ${name} sends to ${trigger.functionArn} (${trigger.id || 'no id'}), but the function's policy does not let ${trigger.type === 's3' ? 's3.amazonaws.com' : 'sns.amazonaws.com'} invoke it from there: deliveries fail`,
+      message: `${traits.noun} ${name} sends to ${trigger.functionArn} (${trigger.id || 'no id'}), but the function's policy does not let ${traits.principal} invoke it from there: deliveries fail${traits.silent ? ' silently' : ''}`,
       functionArn: trigger.functionArn,
       sourceArn: trigger.sourceArn,
       triggerId: trigger.id,

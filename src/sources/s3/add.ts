@@ -25,7 +25,7 @@ import {
   type NotificationConfiguration,
   type Overlap,
 } from './notifications.js';
-import type { AddPlan, AdapterContext, AddRequest, SourceAdapter, SourceSpec, TriggerView } from '../contract.js';
+import type { AddPlan, AdapterContext, AddRequest, SourceSpec, TriggerView } from '../contract.js';
 
 /** Validated options of `evsrc add s3`. */
 export interface S3Options {
@@ -338,7 +338,8 @@ export function notificationView(bucketArn: string, entry: LambdaFunctionConfigu
   return { type: 's3', id: entry.Id ?? '', sourceArn: bucketArn, functionArn: entry.LambdaFunctionArn, settings };
 }
 
-async function planAdd(ctx: AdapterContext, request: AddRequest<S3Options>): Promise<AddPlan> {
+/** Resolves, reads and plans `add s3` (read-only AWS calls). */
+export async function planS3Add(ctx: AdapterContext, request: AddRequest<S3Options>): Promise<AddPlan> {
   checkPushQualifier(request.fn);
   const ref = parseBucketRef(request.source);
   const call = sessionCall(ctx.aws);
@@ -385,10 +386,3 @@ async function planAdd(ctx: AdapterContext, request: AddRequest<S3Options>): Pro
   if (planned.existing) plan.current = notificationView(bucketArn, planned.existing, planned.statementId);
   return plan;
 }
-
-/** The S3 source adapter. */
-export const s3Adapter: SourceAdapter<S3Options> = {
-  spec: s3Spec,
-  parseAddOptions: parseS3Options,
-  planAdd,
-};

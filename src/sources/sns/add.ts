@@ -15,7 +15,7 @@ import {
   type FilterPolicyScope,
 } from './filter-policy.js';
 import { resolveQueue, type ResolvedQueue } from '../sqs.js';
-import type { AddPlan, AdapterContext, AddRequest, SourceAdapter, SourceSpec, TriggerView } from '../contract.js';
+import type { AddPlan, AdapterContext, AddRequest, SourceSpec, TriggerView } from '../contract.js';
 
 /** Validated options of `evsrc add sns`. */
 export interface SnsOptions {
@@ -421,7 +421,8 @@ export function subscriptionView(id: string, topicArn: string, functionArn: stri
   return view;
 }
 
-async function planAdd(ctx: AdapterContext, request: AddRequest<SnsOptions>): Promise<AddPlan> {
+/** Resolves, reads and plans `add sns` (read-only AWS calls). */
+export async function planSnsAdd(ctx: AdapterContext, request: AddRequest<SnsOptions>): Promise<AddPlan> {
   checkPushQualifier(request.fn);
   const ref = parseTopicRef(request.source);
   const dlqRef = request.options.dlq !== undefined ? parseQueueRef(request.options.dlq, '--dlq') : undefined;
@@ -481,10 +482,3 @@ async function planAdd(ctx: AdapterContext, request: AddRequest<SnsOptions>): Pr
   if (planned.existing) plan.current = subscriptionView(planned.existing.arn, topicArn, fn.arn, planned.existing.attributes, planned.statementId);
   return plan;
 }
-
-/** The SNS source adapter. */
-export const snsAdapter: SourceAdapter<SnsOptions> = {
-  spec: snsSpec,
-  parseAddOptions: parseSnsOptions,
-  planAdd,
-};

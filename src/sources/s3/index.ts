@@ -1,0 +1,116 @@
+import { AwsFailure } from '../../core/errors.js';
+import { parseArn, partitionOf } from '../../core/arn.js';
+import { belongsTo, type Finding } from '../../inventory/model.js';
+import { exactSource, type SourceStatus } from '../../mechanisms/permission/grants.js';
+import { withFunction } from '../../mechanisms/permission/removal.js';
+import type { AdapterContext, Discovery, ListScan, PushTraits, RemovalPlan, RemoveRequest, SourceSpec, TriggerType, TriggerView } from '../contract.js';
+import { parseBucketRef, parseS3Options, planS3Add, s3Spec, type BucketRef, type S3Options } from './add.js';
+import { bucketArn, bucketNameOf, listRegionBuckets, readNotifications, s3Triggers } from './inventory.js';
+import { configsEqual, type NotificationConfiguration } from './notifications.js';
+import { parseEventSelector, planS3Removal, type S3Selector } from './removal.js';
+
+// The S3 trigger type: a bucket notification entry and the function's permission for the bucket.
+
+const spec: SourceSpec = {
+  ...s3Spec,
+  removeOptions: [
+    { flags: '--events <events>', description: 's3: only entries with exactly these event types (comma-separated or repeated)', repeatable: true },
+    { flags: '--prefix <prefix>', description: 's3: only entries with this key prefix filter' },
+    { flags: '--suffix <suffix>', description: 's3: only entries with this key suffix filter' },
+    { flags: '--id <id>', description: 's3: only the entry with this notification id' },
+  ],
+};
+
+const push: PushTraits = { principal: 's3.amazonaws.com', noun: 'bucket', matchesPrincipal: (p) => p.toLowerCase() === 's3.amazonaws.com' };
+
+/** The parsed source of `remove s3`: the bucket and which of its entries to take. */
+export interface S3RemoveSource {
+  bucket: BucketRef;
+  selector: S3Selector;
+}
+
+function parseRemove(source: string, raw: Record<string, unknown>): S3RemoveSource {
+  const selector: S3Selector = {};
+  if (raw.events !== undefined) selector.events = parseEventSelector(raw.events as string[]);
+  if (typeof raw.prefix === 'string') selector.prefix = raw.prefix;
+  if (typeof raw.suffix === 'string') selector.suffix = raw.suffix;
+  if (typeof raw.id === 'string') selector.id = raw.id;
+  // The same names `add s3` accepts (legacy us-east-1 buckets may have upper case and '_').
+  return { bucket: parseBucketRef(source), selector };
+}
+
+async function discover(scan: ListScan): Promise<Discovery> {
+  const { aws, fn, target } = scan;
+  const sources = new Map<string, SourceStatus>();
+  const findings: Finding[] = [];
+  if (fn && target) {
+    // With a function: one read per bucket its policy names (the only way back from a function to its buckets).
+    const grants = (await scan.grants()) ?? [];
+    const buckets = [...new Set(grants.filter((g) => g.type === 's3').map(exactSource).filter((s): s is string => s !== undefined))];
+    const lists = await scan.each(buckets, async (arn): Promise<TriggerView[]> => {
+      const read = await readNotifications(aws, bucketNameOf(arn), scan.region);
+      if (read.status === 'unreadable') {
+        findings.push({ code: 'unreadable-source', message: `could not read the notifications of bucket ${bucketNameOf(arn)}: ${read.error}`, functionArn: fn.arn, sourceArn: arn });
+        return [];
+      }
+      sources.set(arn, read.status);
+      return read.status === 'exists' ? s3Triggers(bucketNameOf(arn), read.config, scan.partition).filter((t) => belongsTo(t.functionArn, target)) : [];
+    });
+    return { triggers: lists.flat(), findings, sources };
+  }
+  const buckets = await listRegionBuckets(aws, scan.region, scan.each);
+  const lists = await scan.each(buckets, async (bucket) => {
+    const read = await readNotifications(aws, bucket);
+    if (read.status !== 'exists') return [];
+    sources.set(bucketArn(bucket, scan.partition), 'exists');
+    return s3Triggers(bucket, read.config, scan.partition);
+  });
+  return { triggers: lists.flat(), findings, sources };
+}
+
+async function planRemove(ctx: AdapterContext, request: RemoveRequest<S3RemoveSource>): Promise<RemovalPlan> {
+  const { bucket: bucketRef, selector } = request.source;
+  const bucket = bucketRef.name;
+  // The bucket is read in the function's region: the one in its ARN, else the session's.
+  const { fn, grants, read } = await withFunction(ctx.aws, request.fn, 's3', push, readNotifications(ctx.aws, bucket, request.fn.region));
+  const partition = bucketRef.partition ?? partitionOf(fn.region);
+  if (read.status === 'unreadable') {
+    throw new AwsFailure(`cannot read the notification configuration of bucket ${bucket}: ${read.error}`, {
+      hint: "the caller needs s3:GetBucketNotification on the bucket, and the bucket must be in the function's region",
+    });
+  }
+  const plan = planS3Removal({
+    bucket,
+    bucketArn: bucketArn(bucket, partition),
+    functionArn: fn.arn,
+    ...(read.status === 'exists' ? { config: read.config } : {}),
+    selector,
+    grants,
+    partition,
+  });
+  for (const action of plan.actions) action.region ??= fn.region;
+  const put = plan.actions.find((a) => a.api === 's3:PutBucketNotificationConfiguration');
+  if (put) {
+    plan.finish = async (fctx) => {
+      // There is no conditional PUT: re-read and say so when someone else changed the bucket meanwhile.
+      const after = await readNotifications(fctx.aws, bucket, put.region);
+      if (after.status === 'exists' && !configsEqual(after.config, put.input.NotificationConfiguration as NotificationConfiguration)) {
+        return [`bucket ${bucket}'s notification configuration differs from what evsrc wrote: another writer may have changed it at the same time; check it with evsrc list`];
+      }
+      return [];
+    };
+  }
+  return plan;
+}
+
+/** The S3 trigger type. */
+export const s3Type: TriggerType<S3Options, S3RemoveSource> = {
+  spec,
+  parseAddOptions: parseS3Options,
+  planAdd: planS3Add,
+  ownsSourceArn: (arn) => parseArn(arn)?.service === 's3',
+  push,
+  discover,
+  parseRemove,
+  planRemove,
+};
