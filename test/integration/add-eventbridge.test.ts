@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { createBus, createRule, describeRule, putTargets, ruleTagsOf, targetsOf } from '../helpers/events-fixtures.js';
-import { addPermission, createFunction, createQueue, createQueueWithPolicy, policyStatementsOf, queuePolicyOf } from '../helpers/fixtures.js';
+import { addPermission, createFunction, createQueue, policyStatementsOf, queuePolicyOf } from '../helpers/fixtures.js';
 import { useFaultProxy } from '../helpers/fault-proxy.js';
 import { useMoto } from '../helpers/moto.js';
 
