@@ -213,6 +213,15 @@ describe('add eventbridge under injected faults', () => {
     expect(await targetsOf(moto.endpoint, 'nightly')).toEqual([]);
   });
 
+  it('a PutTargets that EventBridge applied but whose answers were all lost: read back, fully wired (exit 0)', async () => {
+    proxy.inject({ match: { operation: 'PutTargets' }, fault: 'drop', afterForward: true, times: Infinity });
+    const r = await runCli(['add', 'eventbridge', 'nightly', '--function', 'report', '--retry-attempts', '4'], proxy.url);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/events:PutTargets failed .*reading back shows the change was made/);
+    expect(await targetsOf(moto.endpoint, 'nightly')).toEqual([expect.objectContaining({ Arn: fnArn, RetryPolicy: { MaximumRetryAttempts: 4 } })]);
+    expect(await policyStatementsOf(moto.endpoint, 'report')).toHaveLength(1);
+  });
+
   it('a PutTargets answer with a failed entry rolls back the rule evsrc created and the permission (exit 1)', async () => {
     const body = { FailedEntryCount: 1, FailedEntries: [{ TargetId: 'x', ErrorCode: 'ConcurrentModificationException', ErrorMessage: 'busy' }] };
     proxy.inject({ match: { operation: 'PutTargets' }, fault: 'status', status: 200, body, headers: { 'content-type': 'application/x-amz-json-1.1' }, times: Infinity });
