@@ -190,3 +190,6 @@ export interface TriggerType<O = unknown, R = unknown> {
   /** Reads what is there and plans the removal (read-only AWS calls). */
   planRemove(ctx: AdapterContext, request: RemoveRequest<R>): Promise<RemovalPlan>;
 }
+
+/** The older name of a trigger type's add side, kept for the adapters' declarations. */
+export type SourceAdapter<O = unknown> = TriggerType<O>;

@@ -1,5 +1,6 @@
 import type { PushTraits, SourceType, TriggerType, TriggerView } from './contract.js';
 import { dynamodbType } from './dynamodb.js';
+import { eventbridgeType } from './eventbridge/index.js';
 import { kinesisType } from './kinesis.js';
 import { s3Type } from './s3/index.js';
 import { snsType } from './sns/index.js';
@@ -16,6 +17,7 @@ export const TRIGGER_TYPES: readonly TriggerType[] = [
   snsType,
   dynamodbType,
   kinesisType,
+  eventbridgeType,
 ] as TriggerType[];
 
 /** The names of the registered types, in registry order. */

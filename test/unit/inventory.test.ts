@@ -95,9 +95,12 @@ describe('grants', () => {
       ['sns-live', 'sns', LIVE, [TOPIC]],
       ['any-bucket', 's3', FN, []],
       ['logs', 's3', FN, ['arn:aws:s3:::logs-*']],
+      // EventBridge is a push type too: its unscoped statement is read (and flagged below).
+      ['events', 'eventbridge', FN, []],
     ]);
     expect(pushTypeOfPrincipal('sns.ap-east-1.amazonaws.com')).toBe('sns');
-    expect(pushTypeOfPrincipal('events.amazonaws.com')).toBeUndefined();
+    expect(pushTypeOfPrincipal('events.amazonaws.com')).toBe('eventbridge');
+    expect(pushTypeOfPrincipal('iot.amazonaws.com')).toBeUndefined();
   });
 
   it('a policy read once per qualifier (moto shares one) is counted once', () => {
@@ -129,12 +132,14 @@ describe('grants', () => {
     });
     expect(findings.map((f) => [f.code, f.statementId ?? f.triggerId])).toEqual([
       ['orphan-permission', 'sns-live'],
+      ['unscoped-permission', 'events'],
       ['missing-permission', 'sub'],
     ]);
     const missing = checkPermissions({ grants, triggers: [], sources: new Map([[BUCKET, 'missing']]), policiesRead: new Set() });
     expect(missing.map((f) => [f.code, f.statementId])).toEqual([
       ['orphan-permission', 's3-uploads'],
       ['unscoped-permission', 'any-bucket'],
+      ['unscoped-permission', 'events'],
     ]);
     expect(missing[0]?.message).toMatch(/bucket uploads .* does not exist/);
   });

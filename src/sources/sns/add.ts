@@ -5,6 +5,7 @@ import { parseArn, parseQueueRef, partitionOf } from '../../core/arn.js';
 import { NotFoundError, PreconditionError, UsageError } from '../../core/errors.js';
 import type { CallApi } from '../../core/executor.js';
 import type { Action, Change, RetryRule } from '../../core/plan.js';
+import { mergeSendPolicy } from '../../mechanisms/queue-policy.js';
 import { checkPushQualifier, planPermission, readFunctionPolicy, sessionCall, type FunctionPolicy } from '../../mechanisms/permission/plan.js';
 import {
   parseFilterPolicy,
@@ -137,57 +138,13 @@ export function dlqStatementId(topicArn: string, queueArn: string): string {
   return `evsrc-sns-dlq-${createHash('sha256').update(JSON.stringify([topicArn, queueArn])).digest('hex').slice(0, 12)}`;
 }
 
-type Json = Record<string, unknown>;
-
-const list = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-
-/** True when a queue-policy statement already lets the topic's SNS send to the queue (whoever wrote it). */
-function allowsTopic(statement: Json, topicArn: string, queueArn: string): boolean {
-  if (statement.Effect !== 'Allow') return false;
-  const principal = statement.Principal;
-  const services = typeof principal === 'object' && principal !== null ? list((principal as Json).Service) : [];
-  if (!services.some((s) => s.toLowerCase() === 'sns.amazonaws.com')) return false;
-  if (!list(statement.Action).some((a) => ['sqs:sendmessage', 'sqs:*', '*'].includes(a.toLowerCase()))) return false;
-  const resources = list(statement.Resource);
-  if (resources.length > 0 && !resources.some((r) => r === queueArn || r === '*')) return false;
-  const condition = (statement.Condition ?? {}) as Record<string, Json>;
-  const tests = Object.entries(condition).flatMap(([operator, block]) =>
-    Object.entries(block ?? {}).map(([key, values]) => ({ operator, key: key.toLowerCase(), values: list(values) })),
-  );
-  const sourceTests = tests.filter((t) => t.key === 'aws:sourcearn');
-  // Without a SourceArn test any topic could send: evsrc still adds its own scoped statement.
-  return sourceTests.length > 0 && tests.every((t) => t.key === 'aws:sourcearn' && t.values.includes(topicArn));
-}
-
 /**
  * The queue policy with a statement that lets `topicArn` send to the queue (pure). Every other statement,
  * and the document's other keys, are kept as they are; an existing equivalent statement is reused.
  * Returns undefined when nothing needs to change.
  */
 export function mergeDlqPolicy(current: string | undefined, topicArn: string, queueArn: string): string | undefined {
-  let doc: Json = { Version: '2012-10-17', Statement: [] };
-  if (current !== undefined && current.trim() !== '') {
-    try {
-      doc = JSON.parse(current) as Json;
-    } catch (error) {
-      throw new PreconditionError(`the access policy of queue ${queueArn} is not valid JSON (${(error as Error).message}); evsrc does not rewrite it`);
-    }
-  }
-  const statements: Json[] = Array.isArray(doc.Statement) ? [...(doc.Statement as Json[])] : doc.Statement ? [doc.Statement as Json] : [];
-  if (statements.some((s) => allowsTopic(s, topicArn, queueArn))) return undefined;
-  const sid = dlqStatementId(topicArn, queueArn);
-  const statement: Json = {
-    Sid: sid,
-    Effect: 'Allow',
-    Principal: { Service: 'sns.amazonaws.com' },
-    Action: 'sqs:SendMessage',
-    Resource: queueArn,
-    Condition: { ArnEquals: { 'aws:SourceArn': topicArn } },
-  };
-  const at = statements.findIndex((s) => s.Sid === sid);
-  if (at >= 0) statements[at] = statement;
-  else statements.push(statement);
-  return JSON.stringify({ ...doc, Statement: statements });
+  return mergeSendPolicy(current, { principal: 'sns.amazonaws.com', sourceArn: topicArn, queueArn, sid: dlqStatementId(topicArn, queueArn) });
 }
 
 /** The dead-letter target of a RedrivePolicy attribute, or undefined. */

@@ -1,0 +1,91 @@
+import { isAwsError } from '../../aws/errors.js';
+import { resolveFunction } from '../../aws/lambda.js';
+import type { AwsSession } from '../../aws/session.js';
+import { parseArn } from '../../core/arn.js';
+import { AwsFailure } from '../../core/errors.js';
+import { functionGrants } from '../../mechanisms/permission/removal.js';
+import { sessionCall } from '../../mechanisms/permission/plan.js';
+import type { AdapterContext, PushTraits, RemovalPlan, RemoveRequest, TriggerType } from '../contract.js';
+import { describeRuleWith, eventbridgeSpec, parseEventBridgeOptions, planEventBridgeAdd, type EventBridgeOptions } from './add.js';
+import { discoverEventBridge, listTargets, type EbTarget } from './inventory.js';
+import { planEventBridgeRemoval } from './removal.js';
+import { parseBusRef, parseRuleRef, ruleArn, ruleDisplayName, ruleOfArn, type RuleRef } from './rule.js';
+
+// The EventBridge trigger type: a rule's target naming the function, the function's permission for the
+// rule, and (when evsrc created it) the rule itself.
+
+const push: PushTraits = {
+  principal: 'events.amazonaws.com',
+  noun: 'rule',
+  nameOf: (arn) => {
+    const rule = ruleOfArn(arn);
+    return rule ? ruleDisplayName(rule.bus, rule.name) : arn;
+  },
+  matchesPrincipal: (p) => p.toLowerCase() === 'events.amazonaws.com',
+  // PutTargets succeeds without the permission; EventBridge's invocations then fail with no error a person sees.
+  silent: true,
+};
+
+function parseRemove(source: string, raw: Record<string, unknown>): RuleRef {
+  const bus = raw.eventBus !== undefined ? parseBusRef(String(raw.eventBus)) : undefined;
+  return parseRuleRef(source, bus);
+}
+
+/** The rule's tags as a map; none when the rule cannot be tagged or read. */
+async function ruleTags(aws: AwsSession, arn: string, region: string): Promise<Record<string, string>> {
+  try {
+    const out = await aws.call<{ Tags?: { Key?: string; Value?: string }[] }>('events', 'ListTagsForResource', { ResourceARN: arn }, { region });
+    return Object.fromEntries((out.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  } catch (error) {
+    if (isAwsError(error, 'ResourceNotFoundException')) return {};
+    throw error;
+  }
+}
+
+async function planRemove(ctx: AdapterContext, request: RemoveRequest<RuleRef>): Promise<RemovalPlan> {
+  const ref = request.source;
+  const aws = ctx.aws;
+  const call = sessionCall(aws);
+  const region = ref.region ?? (await aws.region());
+  const where = { name: ref.name, bus: ref.bus, region };
+  // The rule does not need the function: read it while the function and its grants are read.
+  const ruleP = describeRuleWith(call, where).then(async (state) => {
+    if (!state) return { targets: [] as EbTarget[], tags: {} };
+    const [targets, tags] = await Promise.all([listTargets(call, where), state.Arn ? ruleTags(aws, state.Arn, region) : Promise.resolve({})]);
+    return { state, targets, tags };
+  });
+  const fnP = resolveFunction(aws, request.fn);
+  const [fnSide, ruleSide] = await Promise.allSettled([fnP.then(async (fn) => ({ fn, grants: await functionGrants(aws, fn, 'eventbridge', push) })), ruleP]);
+  if (fnSide.status === 'rejected') throw fnSide.reason;
+  if (ruleSide.status === 'rejected') {
+    const error = ruleSide.reason as unknown;
+    if (isAwsError(error, 'AccessDeniedException')) throw new AwsFailure(`cannot read rule ${ref.name}: ${(error as Error).message}`, { hint: 'the caller needs events:DescribeRule and events:ListTargetsByRule' });
+    throw error;
+  }
+  const { fn, grants } = fnSide.value;
+  const read = ruleSide.value;
+  const arn = read.state?.Arn ?? ruleArn(region, ref.account ?? fn.account, ref.bus, ref.name, ref.partition);
+  return planEventBridgeRemoval({
+    rule: { name: ref.name, bus: ref.bus, arn, shown: ruleDisplayName(ref.bus, ref.name), region },
+    ...(read.state ? { state: read.state } : {}),
+    targets: read.targets,
+    tags: read.tags,
+    functionArn: fn.arn,
+    grants,
+  });
+}
+
+/** The EventBridge trigger type. */
+export const eventbridgeType: TriggerType<EventBridgeOptions, RuleRef> = {
+  spec: eventbridgeSpec,
+  parseAddOptions: parseEventBridgeOptions,
+  planAdd: planEventBridgeAdd,
+  ownsSourceArn: (arn) => {
+    const parsed = parseArn(arn);
+    return parsed?.service === 'events' && parsed.resource.startsWith('rule/');
+  },
+  push,
+  discover: discoverEventBridge,
+  parseRemove,
+  planRemove,
+};
