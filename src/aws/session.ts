@@ -1,7 +1,7 @@
 import { UsageError } from '../core/errors.js';
 
 /** The AWS services evsrc talks to. */
-export type ServiceName = 'lambda' | 'sqs' | 's3' | 'sns' | 'dynamodb' | 'kinesis';
+export type ServiceName = 'lambda' | 'sqs' | 's3' | 'sns' | 'dynamodb' | 'kinesis' | 'logs';
 
 /** Where and as whom evsrc calls AWS. */
 export interface AwsSettings {
@@ -47,6 +47,7 @@ const LOADERS: Record<ServiceName, () => Promise<SdkModule>> = {
   sns: () => import('@aws-sdk/client-sns') as Promise<SdkModule>,
   dynamodb: () => import('@aws-sdk/client-dynamodb') as Promise<SdkModule>,
   kinesis: () => import('@aws-sdk/client-kinesis') as Promise<SdkModule>,
+  logs: () => import('@aws-sdk/client-cloudwatch-logs') as Promise<SdkModule>,
 };
 
 const CLIENT_CLASS: Record<ServiceName, string> = {
@@ -56,6 +57,7 @@ const CLIENT_CLASS: Record<ServiceName, string> = {
   sns: 'SNSClient',
   dynamodb: 'DynamoDBClient',
   kinesis: 'KinesisClient',
+  logs: 'CloudWatchLogsClient',
 };
 
 type CredentialProvider = () => Promise<{ accessKeyId: string; secretAccessKey: string; expiration?: Date }>;

@@ -6,8 +6,8 @@ import { parseArn, qualifierOf, unqualifiedFunctionArn } from '../../core/arn.js
 // deterministic statement ids, reading a GetPolicy document, deciding whether a statement that is
 // already there (made by anyone) grants what we need, and the exact AddPermission input.
 
-/** The push services evsrc grants invoke permission to. */
-export type PushService = 's3' | 'sns';
+/** The push service a permission is for ('s3', 'sns', 'logs', …): part of evsrc's statement id. */
+export type PushService = string;
 
 /** Lambda's documented limit on a function's resource-based policy, in bytes (PolicyLengthExceededException above it). */
 export const LAMBDA_POLICY_SIZE_LIMIT = 20480;
