@@ -1,6 +1,7 @@
 import type { PushTraits, SourceType, TriggerType, TriggerView } from './contract.js';
 import { dynamodbType } from './dynamodb.js';
 import { kinesisType } from './kinesis.js';
+import { logsType } from './logs/index.js';
 import { s3Type } from './s3/index.js';
 import { snsType } from './sns/index.js';
 import { sqsType } from './sqs.js';
@@ -16,6 +17,7 @@ export const TRIGGER_TYPES: readonly TriggerType[] = [
   kinesisType,
   s3Type,
   snsType,
+  logsType,
 ] as TriggerType[];
 
 /** The names of the registered types, in registry order. */
