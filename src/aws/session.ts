@@ -1,7 +1,7 @@
 import { UsageError } from '../core/errors.js';
 
 /** The AWS services evsrc talks to. */
-export type ServiceName = 'lambda' | 'sqs' | 's3' | 'sns' | 'dynamodb' | 'kinesis' | 'events';
+export type ServiceName = 'lambda' | 'sqs' | 's3' | 'sns' | 'dynamodb' | 'kinesis' | 'events' | 'logs';
 
 /** Where and as whom evsrc calls AWS. */
 export interface AwsSettings {
@@ -48,6 +48,7 @@ const LOADERS: Record<ServiceName, () => Promise<SdkModule>> = {
   dynamodb: () => import('@aws-sdk/client-dynamodb') as Promise<SdkModule>,
   kinesis: () => import('@aws-sdk/client-kinesis') as Promise<SdkModule>,
   events: () => import('@aws-sdk/client-eventbridge') as Promise<SdkModule>,
+  logs: () => import('@aws-sdk/client-cloudwatch-logs') as Promise<SdkModule>,
 };
 
 const CLIENT_CLASS: Record<ServiceName, string> = {
@@ -58,6 +59,7 @@ const CLIENT_CLASS: Record<ServiceName, string> = {
   dynamodb: 'DynamoDBClient',
   kinesis: 'KinesisClient',
   events: 'EventBridgeClient',
+  logs: 'CloudWatchLogsClient',
 };
 
 type CredentialProvider = () => Promise<{ accessKeyId: string; secretAccessKey: string; expiration?: Date }>;

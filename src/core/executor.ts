@@ -78,7 +78,8 @@ export async function applyPlan(actions: readonly Action[], options: ExecuteOpti
     try {
       result = await runOrRecover(action, input, options);
       if (action.settle) result = (await action.settle(result)) ?? result;
-    } catch (error) {
+    } catch (raw) {
+      const error = action.mapError?.(raw) ?? raw;
       options.reporter.emit({ type: 'progress-end', ok: false });
       await rollBack(actions.slice(0, results.length), results, options, error);
       throw error;

@@ -50,6 +50,11 @@ export interface Action {
    * so the action counts as done (and can be undone); undefined means it did not happen.
    */
   recover?: (error: unknown) => Promise<unknown>;
+  /**
+   * Turns this action's final failure (after retries and recover) into the error shown to the user, e.g. an
+   * AWS limit named in the user's terms with a precondition exit code; undefined keeps the original error.
+   */
+  mapError?: (error: unknown) => unknown;
 }
 
 /** The ordered actions of one command, and what they are about. */

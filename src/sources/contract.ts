@@ -138,6 +138,11 @@ export interface PushTraits {
   nameOf?(arn: string): string;
   /** Deliveries without the permission fail with no error anywhere a person would see (EventBridge). */
   silent?: boolean;
+  /**
+   * The one source a grant names, for types whose source ARNs carry a literal `*` (a log group ARN ends in
+   * `:*`); default: exactSource (a single value without wildcards).
+   */
+  exactSource?(grant: Grant): string | undefined;
 }
 
 // --- remove --------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import type { PushTraits, SourceType, TriggerType, TriggerView } from './contrac
 import { dynamodbType } from './dynamodb.js';
 import { eventbridgeType } from './eventbridge/index.js';
 import { kinesisType } from './kinesis.js';
+import { logsType } from './logs/index.js';
 import { s3Type } from './s3/index.js';
 import { snsType } from './sns/index.js';
 import { sqsType } from './sqs.js';
@@ -18,6 +19,7 @@ export const TRIGGER_TYPES: readonly TriggerType[] = [
   dynamodbType,
   kinesisType,
   eventbridgeType,
+  logsType,
 ] as TriggerType[];
 
 /** The names of the registered types, in registry order. */

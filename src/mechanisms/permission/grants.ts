@@ -120,7 +120,7 @@ export function checkPermissions(input: PermissionCheckInput): Finding[] {
       });
       continue;
     }
-    const source = exactSource(grant);
+    const source = input.push.get(grant.type)?.exactSource?.(grant) ?? exactSource(grant);
     if (!source) continue;
     const status = input.sources.get(source);
     if (status === undefined) continue;

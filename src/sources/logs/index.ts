@@ -1,0 +1,132 @@
+import { resolveFunction } from '../../aws/lambda.js';
+import { parseArn } from '../../core/arn.js';
+import { AwsFailure } from '../../core/errors.js';
+import { belongsTo, type Finding } from '../../inventory/model.js';
+import { type Grant, type SourceStatus } from '../../mechanisms/permission/grants.js';
+import { functionGrants } from '../../mechanisms/permission/removal.js';
+import type { AdapterContext, Discovery, ListScan, PushTraits, RemovalPlan, RemoveRequest, TriggerType, TriggerView } from '../contract.js';
+import { checkSameAccountRegion, LOGS_PRINCIPAL, logsSpec, parseFilterName, parseLogGroupRef, parseLogsOptions, planLogsAdd, type LogGroupRef, type LogsOptions } from './add.js';
+import { filterView, isFunctionArn, listLogGroups, logGroupArn, logGroupNameOfArn, readGroupFilters } from './inventory.js';
+import { planLogsRemoval } from './removal.js';
+
+// The CloudWatch Logs trigger type: a subscription filter on a log group that sends to the function, and the
+// function's permission for the log group.
+
+const push: PushTraits = {
+  principal: LOGS_PRINCIPAL,
+  noun: 'log group',
+  // Older docs and many tools grant logs.<region>.amazonaws.com; the current docs use logs.amazonaws.com.
+  matchesPrincipal: (p) => {
+    const lower = p.toLowerCase();
+    return lower === LOGS_PRINCIPAL || /^logs\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/.test(lower);
+  },
+  nameOf: (arn) => logGroupNameOfArn(arn) ?? arn,
+  exactSource: logGroupOfGrant,
+};
+
+/** The one log group a grant names: a single log group ARN whose only `*` is the trailing `:*` of the format. */
+export function logGroupOfGrant(grant: Grant): string | undefined {
+  const [only, ...rest] = grant.sourceArns;
+  if (only === undefined || rest.length > 0) return undefined;
+  return /^arn:[^:*?]+:logs:[^:*?]+:\d{12}:log-group:[.\-_/#A-Za-z0-9]+(:\*)?$/.test(only) ? only : undefined;
+}
+
+async function discover(scan: ListScan): Promise<Discovery> {
+  const { aws, fn, target } = scan;
+  const sources = new Map<string, SourceStatus>();
+  const findings: Finding[] = [];
+  let triggers: TriggerView[];
+  if (fn && target) {
+    // With a function: one read per log group its policy names (there is no lookup of filters by destination).
+    const grants = (await scan.grants()) ?? [];
+    const arns = [...new Set(grants.filter((g) => g.type === 'logs').map(logGroupOfGrant).filter((s): s is string => s !== undefined))];
+    const lists = await scan.each(arns, async (arn): Promise<TriggerView[]> => {
+      const name = logGroupNameOfArn(arn) as string;
+      const parsed = parseArn(arn);
+      const read = await readGroupFilters(aws, name, parsed?.region || undefined);
+      if (read.status === 'unreadable') {
+        findings.push({ code: 'unreadable-source', message: `could not read the subscription filters of log group ${name}: ${read.error}`, functionArn: fn.arn, sourceArn: arn });
+        return [];
+      }
+      sources.set(arn, read.status);
+      if (read.status !== 'exists') return [];
+      const starred = logGroupArn(parsed?.region ?? scan.region, parsed?.account ?? '', name);
+      return read.filters.filter((f) => belongsTo(f.destinationArn ?? '', target)).map((f) => filterView(f, starred));
+    });
+    triggers = lists.flat();
+  } else {
+    // Region-wide: every log group, then its filters (bounded), keeping those that send to a function.
+    const groups = await listLogGroups(aws);
+    const lists = await scan.each(groups, async (group): Promise<TriggerView[]> => {
+      const name = group.logGroupName;
+      if (!name) return [];
+      const arn = group.arn ?? (group.logGroupArn ? `${group.logGroupArn}:*` : undefined);
+      const read = await readGroupFilters(aws, name);
+      if (read.status !== 'exists') return [];
+      if (arn) sources.set(arn, 'exists');
+      const groupArn = arn ?? logGroupArn(scan.region, '', name);
+      return read.filters.filter((f) => isFunctionArn(f.destinationArn)).map((f) => filterView(f, groupArn));
+    });
+    triggers = lists.flat();
+  }
+  return { triggers, findings, sources };
+}
+
+/** The parsed source of `remove logs`. */
+export interface LogsRemoveSource {
+  group: LogGroupRef;
+  filterName?: string;
+}
+
+function parseRemove(source: string, raw: Record<string, unknown>): LogsRemoveSource {
+  const parsed: LogsRemoveSource = { group: parseLogGroupRef(source) };
+  if (raw.filterName !== undefined) parsed.filterName = parseFilterName(String(raw.filterName));
+  return parsed;
+}
+
+async function planRemove(ctx: AdapterContext, request: RemoveRequest<LogsRemoveSource>): Promise<RemovalPlan> {
+  const { group, filterName } = request.source;
+  checkSameAccountRegion(group, { region: request.fn.region, account: request.fn.account });
+  const region = group.kind === 'arn' ? group.region : (request.fn.region ?? (await ctx.aws.region()));
+  const [fnSide, readSide] = await Promise.allSettled([
+    resolveFunction(ctx.aws, request.fn).then(async (fn) => {
+      checkSameAccountRegion(group, fn);
+      return { fn, grants: await functionGrants(ctx.aws, fn, 'logs', push) };
+    }),
+    readGroupFilters(ctx.aws, group.name, region),
+  ]);
+  if (fnSide.status === 'rejected') throw fnSide.reason;
+  if (readSide.status === 'rejected') throw readSide.reason;
+  const { fn, grants } = fnSide.value;
+  const read = readSide.value;
+  if (read.status === 'unreadable') {
+    throw new AwsFailure(`cannot read the subscription filters of log group ${group.name}: ${read.error}`, { hint: 'the caller needs logs:DescribeSubscriptionFilters' });
+  }
+  const input: Parameters<typeof planLogsRemoval>[0] = {
+    groupName: group.name,
+    groupArn: logGroupArn(region, fn.account, group.name),
+    region,
+    functionArn: fn.arn,
+    grants,
+  };
+  if (read.status === 'exists') input.filters = read.filters;
+  if (filterName !== undefined) input.filterName = filterName;
+  const plan = planLogsRemoval(input);
+  for (const action of plan.actions) action.region ??= fn.region;
+  return plan;
+}
+
+/** The CloudWatch Logs trigger type. */
+export const logsType: TriggerType<LogsOptions, LogsRemoveSource> = {
+  spec: logsSpec,
+  parseAddOptions: parseLogsOptions,
+  planAdd: planLogsAdd,
+  ownsSourceArn: (arn) => {
+    const parsed = parseArn(arn);
+    return parsed?.service === 'logs' && parsed.resource.startsWith('log-group:');
+  },
+  push,
+  discover,
+  parseRemove,
+  planRemove,
+};
