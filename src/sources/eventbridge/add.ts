@@ -70,7 +70,7 @@ export const eventbridgeSpec: SourceSpec = {
   examples: [
     'evsrc add eventbridge nightly --function report --schedule "cron(0 2 * * ? *)"',
     'evsrc add eventbridge uploads --function thumbs --pattern \'{"source":["aws.s3"],"detail-type":["Object Created"]}\'',
-    'evsrc add eventbridge orders-created --event-bus orders --function notify --input-path $.detail --retry-attempts 3 --dlq orders-dlq',
+    "evsrc add eventbridge orders-created --event-bus orders --function notify --input-path '$.detail' --retry-attempts 3 --dlq orders-dlq",
   ],
   removeOptions: [{ flags: '--event-bus <name|arn>', description: 'eventbridge: the event bus of the rule (default: the default bus)' }],
 };

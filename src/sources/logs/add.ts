@@ -53,7 +53,7 @@ export const logsSpec: SourceSpec = {
   examples: [
     'evsrc add logs /aws/lambda/orders --function ship-logs',
     'evsrc add logs /app/api --function alerts --filter-pattern \'{ $.level = "ERROR" }\'',
-    'evsrc add logs arn:aws:logs:eu-west-1:123456789012:log-group:/app/api:* --function audit --filter-name audit',
+    "evsrc add logs 'arn:aws:logs:eu-west-1:123456789012:log-group:/app/api:*' --function audit --filter-name audit",
   ],
   removeOptions: [{ flags: '--filter-name <name>', description: "remove only this subscription filter (default: every filter of the group that sends to the function)" }],
 };
