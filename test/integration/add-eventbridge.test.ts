@@ -135,6 +135,29 @@ describe('evsrc add eventbridge against moto', () => {
     expect(await policyStatementsOf(moto.endpoint, 'report')).toEqual([]);
   });
 
+  it('a rule with five targets gets no sixth (moto would take it; AWS refuses): exit 3 naming the rule, nothing written', async () => {
+    await putTargets(moto.endpoint, 'nightly', [1, 2, 3, 4, 5].map((n) => ({ Id: `t${n}`, Arn: otherArn })));
+    const r = await add('nightly', '--function', 'report');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/nightly/);
+    expect(r.stderr).toMatch(/5 targets/);
+    expect((await targetsOf(moto.endpoint, 'nightly')).map((t) => t.Id).sort()).toEqual(['t1', 't2', 't3', 't4', 't5']);
+    expect(await policyStatementsOf(moto.endpoint, 'report')).toEqual([]);
+    // The function's own target among the five is updated in place, not refused.
+    await putTargets(moto.endpoint, 'nightly', [{ Id: 't5', Arn: fnArn }]);
+    const again = await add('nightly', '--function', 'report', '--retry-attempts', '2', '--json');
+    expect(again.code).toBe(0);
+    expect((await targetsOf(moto.endpoint, 'nightly')).find((t) => t.Id === 't5')).toMatchObject({ Arn: fnArn, RetryPolicy: { MaximumRetryAttempts: 2 } });
+  });
+
+  it('list --type eventbridge shows only EventBridge triggers; --type sqs none of them', async () => {
+    expect((await add('nightly', '--function', 'report')).code).toBe(0);
+    const only = await cli('list', '--function', 'report', '--type', 'eventbridge', '--json');
+    expect(only.json().triggers.map((t: { type: string; sourceName: string }) => `${t.type}:${t.sourceName}`)).toEqual(['eventbridge:nightly']);
+    const none = await cli('list', '--function', 'report', '--type', 'sqs', '--json');
+    expect(none.json().triggers).toEqual([]);
+  });
+
   it('--dry-run shows the plan and writes nothing', async () => {
     const r = await add('fresh', '--function', 'report', '--schedule', 'rate(5 minutes)', '--dry-run');
     expect(r.code).toBe(0);
