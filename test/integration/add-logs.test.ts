@@ -57,6 +57,19 @@ describe('evsrc add logs against moto', () => {
     expect(await policyStatementsOf(moto.endpoint, 'ship')).toHaveLength(1);
   });
 
+  it('a re-run without --filter-pattern keeps the pattern; a hand-made filter to the function is converged, not doubled', async () => {
+    await putFilter(moto.endpoint, GROUP, 'by-hand', fnArn, 'ERROR');
+    const r = await add(GROUP, '--function', 'ship', '--json');
+    expect(r.code).toBe(0);
+    const doc = r.json<Json>();
+    // Only the permission was missing: the filter made by hand is kept as it is, not duplicated.
+    expect(doc.actions.map((a: Json) => a.api)).toEqual(['lambda:AddPermission']);
+    expect(doc.warnings.join('\n')).toMatch(/through filter by-hand/);
+    expect(await filtersOf(moto.endpoint, GROUP)).toEqual([{ filterName: 'by-hand', filterPattern: 'ERROR', destinationArn: fnArn }]);
+    const again = await add(GROUP, '--function', 'ship', '--json');
+    expect(again.json<Json>()).toMatchObject({ changed: false, actions: [] });
+  });
+
   it('keeps a foreign filter beside its own', async () => {
     await putFilter(moto.endpoint, GROUP, 'someone-else', otherArn, 'x');
     const r = await add(GROUP, '--function', 'ship', '--filter-name', 'mine');

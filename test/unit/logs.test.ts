@@ -69,7 +69,7 @@ describe('logs: validation (pure, before any AWS call)', () => {
   });
 
   it('checks --filter-pattern length and --filter-name characters', () => {
-    expect(parseLogsOptions({})).toEqual({ filterPattern: '' });
+    expect(parseLogsOptions({})).toEqual({});
     expect(parseLogsOptions({ filterPattern: 'x'.repeat(1024), filterName: 'ok name' })).toEqual({ filterPattern: 'x'.repeat(1024), filterName: 'ok name' });
     expect(usageMessage(() => parseLogsOptions({ filterPattern: 'x'.repeat(1025) }))).toMatch(/^--filter-pattern: the pattern is 1025 characters; .* at most 1024/);
     expect(usageMessage(() => parseLogsOptions({ filterName: 'a:b' }))).toMatch(/^--filter-name: "a:b" is not a subscription filter name \(1-512 characters, no ':' or '\*'\)/);
@@ -132,6 +132,31 @@ describe('logs: planLogs', () => {
       input: { logGroupName: GROUP, filterName: 'mine', filterPattern: 'ERROR', destinationArn: FN, applyOnTransformedLogs: true },
     });
     expect(planned.existing?.filterName).toBe('mine');
+  });
+
+  it('a re-run without --filter-pattern keeps the existing pattern; a new filter without one takes every event', () => {
+    const policy = policyWith('logs.amazonaws.com', GROUP_ARN, 'x', ACCOUNT);
+    const filters: SubscriptionFilter[] = [{ filterName: defaultFilterName(FN), filterPattern: 'ERROR', destinationArn: FN }];
+    const kept = planLogs(input({ filters, options: {}, policy }));
+    expect(kept.actions).toEqual([]);
+    expect(kept.pattern).toBe('ERROR');
+    const created = planLogs(input({ options: {}, policy }));
+    expect(created.actions[0]?.input).toMatchObject({ filterPattern: '' });
+  });
+
+  it('without --filter-name, a filter already sending to the function under another name is converged, not doubled', () => {
+    const policy = policyWith('logs.amazonaws.com', GROUP_ARN, 'x', ACCOUNT);
+    const filters: SubscriptionFilter[] = [{ filterName: 'by-hand', filterPattern: 'ERROR', destinationArn: FN }];
+    const same = planLogs(input({ filters, options: { filterPattern: 'ERROR' }, policy }));
+    expect(same.actions).toEqual([]);
+    expect(same.filterName).toBe('by-hand');
+    expect(same.warnings.join('\n')).toMatch(/already sends to .* through filter by-hand; evsrc manages that one/);
+    const changed = planLogs(input({ filters, options: { filterPattern: 'WARN' }, policy }));
+    expect(changed.actions.map((a) => [a.api, a.input.filterName])).toEqual([['logs:PutSubscriptionFilter', 'by-hand']]);
+    // Named explicitly, a second filter to the same function is made, with a warning about double delivery.
+    const second = planLogs(input({ filters, options: { filterName: 'second', filterPattern: 'WARN' }, policy }));
+    expect(second.actions.map((a) => [a.api, a.input.filterName])).toEqual([['logs:PutSubscriptionFilter', 'second']]);
+    expect(second.warnings.join('\n')).toMatch(/by-hand .* already sends to .*delivered twice/);
   });
 
   it('refuses our filter name on a filter that sends elsewhere (exit 3)', () => {

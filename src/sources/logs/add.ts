@@ -12,8 +12,8 @@ import { describeFilters, filterView, logGroupArn, type SubscriptionFilter } fro
 
 /** Validated options of `evsrc add logs`. */
 export interface LogsOptions {
-  /** The filter pattern; '' matches every log event. */
-  filterPattern: string;
+  /** The filter pattern; '' matches every log event. Not given: '' for a new filter, an existing filter's kept. */
+  filterPattern?: string;
   /** The subscription filter's name; default: defaultFilterName(function). */
   filterName?: string;
 }
@@ -47,8 +47,8 @@ export const logsSpec: SourceSpec = {
   argumentDescription: "log group name (in the function's region) or log group ARN",
   summary: 'Send a CloudWatch Logs log group to a Lambda function (subscription filter + invoke permission)',
   options: [
-    { flags: '--filter-pattern <pattern>', description: `CloudWatch Logs filter pattern (default: empty, every log event; at most ${FILTER_PATTERN_MAX} characters)` },
-    { flags: '--filter-name <name>', description: 'subscription filter name (default: evsrc-<function>-<hash>, found again on a re-run)' },
+    { flags: '--filter-pattern <pattern>', description: `CloudWatch Logs filter pattern, at most ${FILTER_PATTERN_MAX} characters (default: a new filter takes every log event, an existing one keeps its pattern)` },
+    { flags: '--filter-name <name>', description: 'subscription filter name (default: the filter that already sends to the function, else evsrc-<function>-<hash>)' },
   ],
   examples: [
     'evsrc add logs /aws/lambda/orders --function ship-logs',
@@ -68,7 +68,7 @@ export function parseFilterName(value: string, flag = '--filter-name'): string {
 
 /** Validates the raw flags of `add logs` (pure: no AWS). */
 export function parseLogsOptions(raw: Record<string, unknown>): LogsOptions {
-  const options: LogsOptions = { filterPattern: '' };
+  const options: LogsOptions = {};
   if (raw.filterPattern !== undefined) {
     const pattern = String(raw.filterPattern);
     if (pattern.length > FILTER_PATTERN_MAX) {
@@ -189,6 +189,8 @@ export interface LogsPlanned {
   actions: Action[];
   warnings: string[];
   filterName: string;
+  /** The pattern the filter has once the actions ran. */
+  pattern: string;
   statementId: string;
   existing?: SubscriptionFilter;
 }
@@ -209,8 +211,21 @@ function keptFields(filter: SubscriptionFilter): Record<string, unknown> {
  */
 export function planLogs(input: LogsPlanInput): LogsPlanned {
   const { groupName, groupArn, region, fn, filters, options } = input;
-  const filterName = options.filterName ?? defaultFilterName(fn.arn);
+  const warnings: string[] = [];
+  // Without --filter-name, a filter that already sends to the function (made by hand, another tool, or evsrc
+  // with --filter-name) is the one to converge: a second one would deliver every event twice.
+  const ownDefault = filters.find((f) => f.filterName === defaultFilterName(fn.arn));
+  const toFunction = filters.filter((f) => f.destinationArn === fn.arn);
+  let filterName = options.filterName ?? defaultFilterName(fn.arn);
+  if (options.filterName === undefined && !ownDefault && toFunction.length > 0) {
+    filterName = toFunction[0]?.filterName ?? filterName;
+    warnings.push(`log group ${groupName} already sends to ${fn.arn} through filter ${filterName}; evsrc manages that one (give --filter-name to add another)`);
+  }
   const existing = filters.find((f) => f.filterName === filterName);
+  const duplicates = toFunction.filter((f) => f.filterName !== filterName);
+  if (duplicates.length > 0 && options.filterName !== undefined) {
+    warnings.push(`filter ${describeFilterList(duplicates)} on log group ${groupName} already sends to ${fn.arn}: events matching both filters are delivered twice`);
+  }
   if (existing && existing.destinationArn !== fn.arn) {
     throw new PreconditionError(
       `log group ${groupName} already has a subscription filter ${filterName} that sends to ${existing.destinationArn ?? 'another destination'}, not to ${fn.arn}; evsrc does not replace it`,
@@ -220,7 +235,7 @@ export function planLogs(input: LogsPlanInput): LogsPlanned {
   if (!existing && filters.length >= MAX_FILTERS_PER_GROUP) throw limitError(groupName, filters);
 
   const permission = planPermission({ service: 'logs', principal: LOGS_PRINCIPAL, functionArn: fn.arn, sourceArn: groupArn, sourceAccount: fn.account }, input.policy, input.call);
-  const warnings = [...permission.warnings];
+  warnings.push(...permission.warnings);
   let statementId = permission.reusedStatementId ?? permission.statementId;
   const actions: Action[] = [];
   if (permission.action) {
@@ -233,21 +248,23 @@ export function planLogs(input: LogsPlanInput): LogsPlanned {
     else actions.push(permission.action);
   }
 
-  if (existing && (existing.filterPattern ?? '') === options.filterPattern) return { actions, warnings, filterName, statementId, existing };
+  // A pattern not given keeps the existing filter's; a new filter without one takes every event.
+  const pattern = options.filterPattern ?? existing?.filterPattern ?? '';
+  if (existing && (existing.filterPattern ?? '') === pattern) return { actions, warnings, filterName, pattern, statementId, existing };
 
   const put: Action = {
     api: 'logs:PutSubscriptionFilter',
     summary: existing
       ? `change the pattern of subscription filter ${filterName} on log group ${groupName}`
       : `subscribe ${fn.arn} to log group ${groupName} (filter ${filterName})`,
-    input: { logGroupName: groupName, filterName, filterPattern: options.filterPattern, destinationArn: fn.arn, ...(existing ? keptFields(existing) : {}) },
+    input: { logGroupName: groupName, filterName, filterPattern: pattern, destinationArn: fn.arn, ...(existing ? keptFields(existing) : {}) },
     region,
     retry: [PERMISSION_PROPAGATION_RETRY, OPERATION_ABORTED_RETRY],
     mapError: (error) => (isAwsError(error, 'LimitExceededException') ? limitError(groupName, filters, error) : undefined),
   };
   if (existing) {
     const before = existing.filterPattern ?? '';
-    put.changes = [{ field: 'filterPattern', from: before, to: options.filterPattern }];
+    put.changes = [{ field: 'filterPattern', from: before, to: pattern }];
     put.undo = () => ({
       api: 'logs:PutSubscriptionFilter',
       summary: `restore the pattern of subscription filter ${filterName} on log group ${groupName}`,
@@ -271,11 +288,11 @@ export function planLogs(input: LogsPlanInput): LogsPlanned {
       if (!isUnknownOutcome(error)) return undefined;
       const out = (await call('logs:DescribeSubscriptionFilters', { logGroupName: groupName, filterNamePrefix: filterName }, region)) as { subscriptionFilters?: SubscriptionFilter[] };
       const made = (out.subscriptionFilters ?? []).find((f) => f.filterName === filterName);
-      return made && made.destinationArn === fn.arn && (made.filterPattern ?? '') === options.filterPattern ? {} : undefined;
+      return made && made.destinationArn === fn.arn && (made.filterPattern ?? '') === pattern ? {} : undefined;
     };
   }
   actions.push(put);
-  const planned: LogsPlanned = { actions, warnings, filterName, statementId };
+  const planned: LogsPlanned = { actions, warnings, filterName, pattern, statementId };
   if (existing) planned.existing = existing;
   return planned;
 }
@@ -337,7 +354,7 @@ export async function planLogsAdd(ctx: AdapterContext, request: AddRequest<LogsO
     actions: planned.actions,
     warnings: planned.warnings,
     async finish() {
-      return view(groupArn, ref.name, fn.arn, planned.filterName, request.options.filterPattern, planned.statementId);
+      return view(groupArn, ref.name, fn.arn, planned.filterName, planned.pattern, planned.statementId);
     },
   };
   if (planned.existing) plan.current = view(groupArn, ref.name, fn.arn, planned.filterName, planned.existing.filterPattern ?? '', planned.statementId);
