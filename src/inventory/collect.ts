@@ -96,6 +96,7 @@ export async function listForFunction(ctx: ListContext, ref: FunctionRef, option
     fn,
     target,
     functions: async () => [fn.unqualifiedArn],
+    aliases,
     account: async () => fn.account,
     mappings,
     grants,
@@ -134,6 +135,7 @@ export async function listRegion(ctx: ListContext, options: ListOptions = {}): P
   const scan: ListScan = {
     ...scanBase(ctx, region),
     functions,
+    aliases: async () => [],
     account: once(async () => {
       const first = (await functions())[0] ?? (mappingsAsked ? (await mappings())[0]?.FunctionArn : undefined);
       return parseArn(first ?? '')?.account || undefined;

@@ -104,6 +104,8 @@ export interface ListScan {
   target?: FunctionTarget;
   /** Region-wide: the unqualified ARNs of every function in the region. With --function: that one. */
   functions(): Promise<string[]>;
+  /** With --function (no qualifier named): the ARNs of the function's aliases. Region-wide: none. */
+  aliases(): Promise<string[]>;
   /** The account of the functions looked at (undefined when the region has none); sources elsewhere are not judged. */
   account(): Promise<string | undefined>;
   /** The function's (and its aliases') mappings, or every mapping of the region; encrypted filters revealed. */

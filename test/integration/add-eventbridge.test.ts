@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { createBus, createRule, describeRule, putTargets, ruleTagsOf, targetsOf } from '../helpers/events-fixtures.js';
-import { addPermission, createFunction, createQueue, policyStatementsOf, queuePolicyOf } from '../helpers/fixtures.js';
+import { CreateAliasCommand, LambdaClient, PublishVersionCommand } from '@aws-sdk/client-lambda';
+import { addPermission, clientConfig, createFunction, createQueue, policyStatementsOf, queuePolicyOf } from '../helpers/fixtures.js';
 import { useFaultProxy } from '../helpers/fault-proxy.js';
 import { useMoto } from '../helpers/moto.js';
 
@@ -184,6 +185,26 @@ describe('evsrc list with EventBridge', () => {
     await putTargets(moto.endpoint, 'manual', [{ Id: 'other', Arn: otherArn }]);
     const all = (await cli('list', '--json')).json();
     expect(all.triggers.filter((t: { type: string }) => t.type === 'eventbridge').map((t: { id: string }) => t.id).sort()).toEqual(['by-hand', eb.find((t: { sourceName: string }) => t.sourceName === 'nightly').id, 'other'].sort());
+  });
+
+  it('list --function finds a target on an alias that has no permission (the silent failure)', async () => {
+    const lambda = new LambdaClient(clientConfig(moto.endpoint));
+    const version = await lambda.send(new PublishVersionCommand({ FunctionName: 'report' }));
+    const alias = await lambda.send(new CreateAliasCommand({ FunctionName: 'report', Name: 'live', FunctionVersion: version.Version ?? '1' }));
+    await putTargets(moto.endpoint, 'nightly', [{ Id: 'to-alias', Arn: alias.AliasArn ?? '' }]);
+    const doc = (await cli('list', '--function', 'report', '--json')).json();
+    expect(doc.triggers).toEqual([expect.objectContaining({ type: 'eventbridge', id: 'to-alias', functionArn: alias.AliasArn })]);
+    expect(doc.warnings).toEqual([expect.objectContaining({ code: 'missing-permission', triggerId: 'to-alias' })]);
+  });
+
+  it('a rule ARN of another account is refused (exit 2) before any write', async () => {
+    const r = await add('arn:aws:events:us-east-1:999999999999:rule/nightly', '--function', 'report', '--pattern', '{"source":["x"]}');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/account 999999999999/);
+    expect(await targetsOf(moto.endpoint, 'nightly')).toEqual([]);
+    expect(await policyStatementsOf(moto.endpoint, 'report')).toEqual([]);
+    const removal = await cli('remove', 'eventbridge', 'arn:aws:events:us-east-1:999999999999:rule/nightly', '--function', 'report', '--yes');
+    expect(removal.code).toBe(2);
   });
 
   it('a permission for a rule that is gone is an orphan', async () => {

@@ -15,7 +15,7 @@ import {
 import { eventbridgeType } from '../../src/sources/eventbridge/index.js';
 import type { EbTarget } from '../../src/sources/eventbridge/inventory.js';
 import { planEventBridgeRemoval } from '../../src/sources/eventbridge/removal.js';
-import { parseBusRef, parseRuleRef, parseSchedule, ruleArn } from '../../src/sources/eventbridge/rule.js';
+import { checkRuleAccount, parseBusRef, parseRuleRef, parseSchedule, ruleArn } from '../../src/sources/eventbridge/rule.js';
 import { sourceTypeOfArn } from '../../src/sources/registry.js';
 
 const FN = 'arn:aws:lambda:us-east-1:123456789012:function:report';
@@ -258,6 +258,18 @@ describe('planEventBridgeRemoval', () => {
     const shared = planEventBridgeRemoval({ ...base, targets: [{ Id: ID, Arn: FN }, { Id: 'x', Arn: OTHER }], tags: { 'evsrc:managed': 'true' } });
     expect(shared.actions.map((a) => a.api)).toEqual(['events:RemoveTargets', 'lambda:RemovePermission']);
     expect(shared.notes.join('\n')).toMatch(/is kept: 1 other target left/);
+  });
+
+  it('an empty evsrc-made rule the named function never targeted is not deleted, only named', () => {
+    const empty = planEventBridgeRemoval({ ...base, grants: [], targets: [], tags: { 'evsrc:managed': 'true' } });
+    expect(empty.actions).toEqual([]);
+    expect(empty.notes.join('\n')).toMatch(/rule nightly \(created by evsrc\) has no targets; delete it with aws events delete-rule --name nightly/);
+  });
+
+  it('a rule ARN of another account is refused before any write, naming both accounts', () => {
+    const ref = parseRuleRef('arn:aws:events:us-east-1:999999999999:rule/nightly');
+    expect(() => checkRuleAccount(ref, { account: '123456789012', arn: FN })).toThrow(/account 999999999999, but .* is in account 123456789012/);
+    expect(() => checkRuleAccount(parseRuleRef('nightly'), { account: '123456789012', arn: FN })).not.toThrow();
   });
 
   it('a missing rule still loses its permission; nothing to do says so', () => {

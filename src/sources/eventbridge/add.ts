@@ -13,6 +13,7 @@ import { canonicalJson, parseIntFlag } from '../options.js';
 import { resolveQueue, type ResolvedQueue } from '../sqs.js';
 import { ebTrigger, listTargets, type EbTarget, type RuleState } from './inventory.js';
 import {
+  checkRuleAccount,
   DEFAULT_BUS,
   busInput,
   parseBusRef,
@@ -486,6 +487,7 @@ export async function planEventBridgeAdd(ctx: AdapterContext, request: AddReques
       })
     : Promise.resolve(undefined);
   const [fn, existing, targets, policy, dlq] = await Promise.all([fnP, existingP, targetsP, policyP, dlqP]);
+  checkRuleAccount(ref, fn);
   const arn = existing?.Arn ?? ruleArn(region, ref.account ?? fn.account, ref.bus, ref.name, ref.partition);
   const rule: RuleTarget = { ...target, arn };
   const input: EventBridgePlanInput = { rule, targets, fn, policy, options, call };

@@ -9,7 +9,7 @@ import type { AdapterContext, PushTraits, RemovalPlan, RemoveRequest, TriggerTyp
 import { describeRuleWith, eventbridgeSpec, parseEventBridgeOptions, planEventBridgeAdd, type EventBridgeOptions } from './add.js';
 import { discoverEventBridge, listTargets, type EbTarget } from './inventory.js';
 import { planEventBridgeRemoval } from './removal.js';
-import { parseBusRef, parseRuleRef, ruleArn, ruleDisplayName, ruleOfArn, type RuleRef } from './rule.js';
+import { checkRuleAccount, parseBusRef, parseRuleRef, ruleArn, ruleDisplayName, ruleOfArn, type RuleRef } from './rule.js';
 
 // The EventBridge trigger type: a rule's target naming the function, the function's permission for the
 // rule, and (when evsrc created it) the rule itself.
@@ -63,6 +63,7 @@ async function planRemove(ctx: AdapterContext, request: RemoveRequest<RuleRef>):
     throw error;
   }
   const { fn, grants } = fnSide.value;
+  checkRuleAccount(ref, fn);
   const read = ruleSide.value;
   const arn = read.state?.Arn ?? ruleArn(region, ref.account ?? fn.account, ref.bus, ref.name, ref.partition);
   return planEventBridgeRemoval({

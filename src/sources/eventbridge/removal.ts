@@ -59,10 +59,14 @@ export function planEventBridgeRemoval(input: EventBridgeRemovalInput): RemovalP
   plan.actions.push(...permissions);
   if (input.state && !input.state.ManagedBy) {
     const left = input.targets.length - mine.length;
-    if (createdByEvsrc(input.tags) && left === 0) {
+    // Only a removal that takes this function's last target off an evsrc-made rule deletes the rule: an
+    // empty rule the named function never targeted is not this command's to delete.
+    if (createdByEvsrc(input.tags) && left === 0 && mine.length > 0) {
       plan.actions.push(at({ api: 'events:DeleteRule', summary: `delete rule ${rule.shown} (created by evsrc, no target left)`, input: { Name: rule.name, ...busInput(rule.bus) }, retry: [EVENTS_RETRY], undo: CANNOT_UNDO }));
     } else if (createdByEvsrc(input.tags) && mine.length > 0) {
       plan.notes.push(`rule ${rule.shown} is kept: ${left} other target${left === 1 ? '' : 's'} left`);
+    } else if (createdByEvsrc(input.tags) && input.targets.length === 0) {
+      plan.notes.push(`rule ${rule.shown} (created by evsrc) has no targets; delete it with aws events delete-rule --name ${rule.name}${rule.bus === 'default' ? '' : ` --event-bus-name ${rule.bus}`}`);
     }
   }
   if (mine.length === 0 && permissions.length === 0 && input.state) {

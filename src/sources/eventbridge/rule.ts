@@ -80,12 +80,12 @@ export function ruleArn(region: string, account: string, bus: string, name: stri
 }
 
 /** Bus and name of a rule ARN, or undefined when it is not one. */
-export function ruleOfArn(arn: string): { bus: string; name: string; region: string } | undefined {
+export function ruleOfArn(arn: string): { bus: string; name: string; region: string; account: string } | undefined {
   const parsed = parseArn(arn);
   if (!parsed || parsed.service !== 'events' || !parsed.resource.startsWith('rule/')) return undefined;
   const path = parsed.resource.slice('rule/'.length);
   const cut = path.lastIndexOf('/');
-  return { bus: cut >= 0 ? path.slice(0, cut) : DEFAULT_BUS, name: cut >= 0 ? path.slice(cut + 1) : path, region: parsed.region };
+  return { bus: cut >= 0 ? path.slice(0, cut) : DEFAULT_BUS, name: cut >= 0 ? path.slice(cut + 1) : path, region: parsed.region, account: parsed.account };
 }
 
 /** How a rule is shown: its name on the default bus, `bus/name` elsewhere. */
@@ -164,4 +164,17 @@ export function parseSchedule(raw: string, flag = '--schedule'): string {
     return `cron(${fields.join(' ')})`;
   }
   throw invalidFlag(flag, raw, allowed);
+}
+
+/**
+ * EventBridge calls evsrc makes name a rule by its name and bus in the caller's account, and a rule delivers
+ * to a Lambda function of its own account. A rule or bus ARN of another account is refused (exit 2) before
+ * any write rather than silently acting on a same-named rule of the function's account.
+ */
+export function checkRuleAccount(ref: RuleRef, fn: { account: string; arn: string }): void {
+  if (ref.account !== undefined && ref.account !== fn.account) {
+    throw new UsageError(
+      `<rule>: rule ${ruleDisplayName(ref.bus, ref.name)} is in account ${ref.account}, but ${fn.arn} is in account ${fn.account}; evsrc wires rules of the function's own account (send events across accounts to an event bus of that account)`,
+    );
+  }
 }
