@@ -49,9 +49,20 @@ function wantedTypes(options: ListOptions): TriggerType[] {
   return TRIGGER_TYPES.filter((t) => !options.types || options.types.has(t.spec.type));
 }
 
+/** The finding with the type it is about, named right after its code. */
+function withType(finding: Finding, type: SourceType): Finding {
+  const { code, ...rest } = finding;
+  return { code, type: finding.type ?? type, ...rest };
+}
+
 /** Runs every wanted type's discovery at once and gathers what they found. */
 async function discoverAll(types: readonly TriggerType[], scan: ListScan): Promise<{ triggers: TriggerView[]; findings: Finding[]; sources: Map<string, SourceStatus> }> {
-  const found: Discovery[] = await Promise.all(types.map((t) => t.discover(scan)));
+  const found: Discovery[] = await Promise.all(
+    types.map(async (t) => {
+      const d = await t.discover(scan);
+      return { ...d, findings: d.findings.map((f) => withType(f, t.spec.type)) };
+    }),
+  );
   const sources = new Map<string, SourceStatus>();
   for (const d of found) for (const [arn, status] of d.sources ?? []) sources.set(arn, status);
   return { triggers: found.flatMap((d) => d.triggers), findings: found.flatMap((d) => d.findings), sources };
@@ -160,6 +171,7 @@ export async function listRegion(ctx: ListContext, options: ListOptions = {}): P
     if (account && parseArn(fnArn)?.account === account && !known.has(fnArn)) {
       findings.push({
         code: 'function-missing',
+        type: t.type,
         message: `${push.get(t.type)?.noun ?? t.type} ${t.sourceName} sends to ${t.functionArn}, which does not exist`,
         functionArn: t.functionArn,
         sourceArn: t.sourceArn,

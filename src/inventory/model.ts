@@ -31,6 +31,8 @@ export type FindingCode =
 /** One problem `list` flags; `triggerId` or `statementId` says what it is about. */
 export interface Finding {
   code: FindingCode;
+  /** The trigger type the finding is about (`list --type` filters on it). */
+  type?: string;
   message: string;
   functionArn: string;
   sourceArn?: string;

@@ -157,6 +157,11 @@ describe('evsrc add eventbridge against moto', () => {
     expect(only.json().triggers.map((t: { type: string; sourceName: string }) => `${t.type}:${t.sourceName}`)).toEqual(['eventbridge:nightly']);
     const none = await cli('list', '--function', 'report', '--type', 'sqs', '--json');
     expect(none.json().triggers).toEqual([]);
+    // Findings are filtered by the type they are about: an unscoped S3 grant is not an EventBridge problem.
+    await addPermission(moto.endpoint, 'report', 's3any', 's3.amazonaws.com');
+    expect((await cli('list', '--function', 'report', '--type', 'eventbridge', '--json')).json().warnings).toEqual([]);
+    const s3 = (await cli('list', '--function', 'report', '--type', 's3', '--json')).json().warnings;
+    expect(s3).toEqual([expect.objectContaining({ code: 'unscoped-permission', type: 's3', statementId: 's3any' })]);
   });
 
   it('--dry-run shows the plan and writes nothing', async () => {

@@ -114,6 +114,7 @@ export function checkPermissions(input: PermissionCheckInput): Finding[] {
     if (grant.sourceArns.length === 0) {
       findings.push({
         code: 'unscoped-permission',
+        type: grant.type,
         message: `statement ${sid} lets any ${what} (${grant.principal}, no SourceArn) invoke ${grant.functionArn}; scope it to one source`,
         functionArn: grant.functionArn,
         statementId: sid,
@@ -129,6 +130,7 @@ export function checkPermissions(input: PermissionCheckInput): Finding[] {
     if (status === 'missing') {
       findings.push({
         code: 'orphan-permission',
+        type: grant.type,
         message: `statement ${sid} lets ${what} ${name} invoke ${grant.functionArn}, but that ${what} does not exist`,
         functionArn: grant.functionArn,
         sourceArn: source,
@@ -137,6 +139,7 @@ export function checkPermissions(input: PermissionCheckInput): Finding[] {
     } else if (!used) {
       findings.push({
         code: 'orphan-permission',
+        type: grant.type,
         message: `statement ${sid} lets ${what} ${name} invoke ${grant.functionArn}, but nothing on that ${what} sends to it`,
         functionArn: grant.functionArn,
         sourceArn: source,
@@ -152,6 +155,7 @@ export function checkPermissions(input: PermissionCheckInput): Finding[] {
     const name = trigger.sourceName ?? nameOf(trigger.type, trigger.sourceArn);
     findings.push({
       code: 'missing-permission',
+      type: trigger.type,
       message: `${traits.noun} ${name} sends to ${trigger.functionArn} (${trigger.id || 'no id'}), but the function's policy does not let ${traits.principal} invoke it from there: deliveries fail${traits.silent ? ' silently' : ''}`,
       functionArn: trigger.functionArn,
       sourceArn: trigger.sourceArn,
