@@ -64,8 +64,17 @@ export function checkProfile(files: SharedFiles, name: string, source: string): 
   );
 }
 
-/** The endpoint a profile sets for S3: its `endpoint_url`, or `endpoint_url` under s3 in its services section. */
-export function profileS3Endpoint(files: SharedFiles, profile: Record<string, string>): string | undefined {
+/**
+ * The endpoint the environment or the profile sets for one service, in the SDK's order:
+ * AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's services section, its endpoint_url;
+ * none when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS or the profile's ignore_configured_endpoint_urls is true.
+ * `service` is the SDK's service id in lower case with "_" for spaces (lambda, sqs, s3, dynamodb...).
+ */
+export function configuredEndpoint(files: SharedFiles, profile: Record<string, string>, service: string, env: NodeJS.ProcessEnv): string | undefined {
+  const ignore = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? profile.ignore_configured_endpoint_urls;
+  if (ignore?.toLowerCase() === 'true') return undefined;
+  const fromEnv = env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`] || env.AWS_ENDPOINT_URL;
+  if (fromEnv) return fromEnv;
   const services = profile.services ? files.config[`services.${profile.services}`] : undefined;
-  return services?.['s3.endpoint_url'] || profile.endpoint_url || undefined;
+  return services?.[`${service}.endpoint_url`] || profile.endpoint_url || undefined;
 }

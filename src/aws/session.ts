@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../core/errors.js';
 import { proxyEnv } from './network.js';
-import { checkProfile, profileS3Endpoint, profileSettings, readSharedFiles, type SharedFiles } from './profile.js';
+import { checkProfile, configuredEndpoint, profileSettings, readSharedFiles, type SharedFiles } from './profile.js';
 
 /** The AWS services evsrc talks to. */
 export type ServiceName = 'lambda' | 'sqs' | 's3' | 'sns' | 'dynamodb' | 'kinesis';
@@ -190,9 +190,7 @@ export class AwsSession {
       const files = await readSharedFiles(env);
       if (profileName) checkProfile(files, profileName, this.settings.profile ? '--profile' : 'AWS_PROFILE');
       const profile = profileSettings(files, profileName ?? 'default');
-      const customS3Endpoint = Boolean(
-        this.settings.endpointUrl || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_S3 || profileS3Endpoint(files, profile),
-      );
+      const customS3Endpoint = Boolean(this.settings.endpointUrl || configuredEndpoint(files, profile, 's3', env));
       const ca = await readCaBundle(env, profile, profileName ?? 'default');
       const proxies = proxyEnv(env);
       let httpAgent: { destroy(): void } | undefined;
@@ -290,7 +288,11 @@ export class AwsSession {
     const chosenRegion = region ?? this.settings.region;
     if (chosenRegion) config.region = chosenRegion;
     if (this.settings.profile) config.profile = this.settings.profile;
-    const endpoint = this.settings.endpointUrl;
+    // The SDK reads endpoint_url from AWS_PROFILE's profile only, not from the `profile` a client is
+    // given: with --profile evsrc passes the profile's endpoint itself. (The service's key is its
+    // ServiceName, which is the SDK's service id in lower case for the services evsrc uses.)
+    const endpoint =
+      this.settings.endpointUrl ?? (this.settings.profile && setup.files ? configuredEndpoint(setup.files, setup.profile, service, this.env) : undefined);
     if (endpoint) config.endpoint = endpoint;
     // Emulators answer on one host: S3 must use path-style addressing whenever its endpoint is custom.
     if (service === 's3' && setup.customS3Endpoint) config.forcePathStyle = true;
@@ -328,21 +330,24 @@ export class AwsSession {
     client.middlewareStack.add(
       // Inside the deserializer: sees the raw answer. An HTML page (a proxy's or a web server's error
       // page, a wrong --endpoint-url) is not an AWS response, whatever the status; the XML parsers
-      // would otherwise read a 200 page as an empty answer.
+      // would otherwise read a 200 page as an empty answer. Some emulators label JSON as text/html,
+      // so the body decides: it is read (only for text/html answers) and handed on unchanged.
       (next) => async (args) => {
-        const out = (await next(args)) as { response?: { statusCode?: number; headers?: Record<string, string>; body?: { resume?: () => void } } };
+        const out = (await next(args)) as { response?: { statusCode?: number; headers?: Record<string, string>; body?: unknown } };
         const response = out.response;
-        const type = response?.headers?.['content-type'] ?? '';
-        if (response && /^text\/html/i.test(type)) {
-          response.body?.resume?.();
-          const status = response.statusCode ?? 0;
-          throw Object.assign(new Error(`the endpoint answered HTTP ${status} with an HTML page`), {
-            name: 'NotAnAwsResponse',
-            $fault: status >= 500 ? 'server' : 'client',
-            $metadata: { httpStatusCode: status },
-          });
+        if (!response || !/^text\/html/i.test(response.headers?.['content-type'] ?? '')) return out;
+        const body = await readAll(response.body);
+        if (!/^\s*(<!doctype html|<html|<head|<body)/i.test(body.subarray(0, 512).toString('utf8'))) {
+          const { Readable } = await import('node:stream');
+          response.body = Readable.from([body]);
+          return out;
         }
-        return out;
+        const status = response.statusCode ?? 0;
+        throw Object.assign(new Error(`the endpoint answered HTTP ${status} with an HTML page`), {
+          name: 'NotAnAwsResponse',
+          $fault: status >= 500 ? 'server' : 'client',
+          $metadata: { httpStatusCode: status },
+        });
       },
       { step: 'deserialize', name: 'evsrcRefuseHtml', priority: 'low' },
     );
@@ -388,4 +393,14 @@ async function readCaBundle(env: NodeJS.ProcessEnv, profile: Record<string, stri
     const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new UsageError(`${source}: cannot read the CA bundle ${file}: ${why}`);
   }
+}
+
+/** Reads a response body stream (or buffer, or string) into one buffer. */
+async function readAll(body: unknown): Promise<Buffer> {
+  if (body === undefined || body === null) return Buffer.alloc(0);
+  if (typeof body === 'string') return Buffer.from(body);
+  if (body instanceof Uint8Array) return Buffer.from(body);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Buffer | string>) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
 }
