@@ -49,7 +49,10 @@ export class EnvProxyAgent extends Agent {
       agent = this.secure ? new HttpsProxyAgent(proxy, { ...this.tlsOptions }) : new HttpProxyAgent(proxy);
       this.byProxy.set(proxy, agent);
     }
-    return agent.connect(req as never, { ...options, ...this.tlsOptions } as AgentConnectOpts) as Promise<Duplex>;
+    // https-proxy-agent drops the host of an IP-address target and would check the certificate
+    // against "localhost": check it against the address that was asked for.
+    const identity = net.isIP(host) ? { checkServerIdentity: (_name: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(host, cert) } : {};
+    return agent.connect(req as never, { ...options, ...this.tlsOptions, ...identity } as AgentConnectOpts) as Promise<Duplex>;
   }
 
   override destroy(): void {
