@@ -99,7 +99,7 @@ export class AwsSession {
   private credentials?: Promise<CredentialProvider>;
   private regionPromise?: Promise<string>;
   private setupPromise?: Promise<Setup>;
-  /** Agents evsrc made itself (proxy, CA bundle); the SDK does not close agents it was given. */
+  /** Agents evsrc made itself (proxy, CA bundle) and the credential provider's handler: closed by close(). */
   private readonly agents: { destroy(): void }[] = [];
 
   constructor(settings: AwsSettings) {
@@ -250,7 +250,9 @@ export class AwsSession {
       const quiet = { debug() {}, info() {}, warn() {}, error() {} };
       // The credential provider's own clients (STS for assume-role profiles, SSO) use the same
       // endpoint, timeouts and proxy as every other client.
-      const clientConfig: Record<string, unknown> = { requestHandler: await setup.requestHandler() };
+      const stsHandler = (await setup.requestHandler()) as { destroy(): void };
+      this.agents.push(stsHandler);
+      const clientConfig: Record<string, unknown> = { requestHandler: stsHandler };
       if (this.settings.endpointUrl) clientConfig.endpoint = this.settings.endpointUrl;
       const base = defaultProvider({
         ...(this.settings.profile ? { profile: this.settings.profile } : {}),
