@@ -7,6 +7,7 @@ import { processIo, useColor, type Io } from './render/io.js';
 import { ConsoleReporter, loadSpinner } from './render/reporter.js';
 import type { SourceType, TriggerType } from './sources/contract.js';
 import { collect } from './sources/options.js';
+import { parseTimeoutSeconds } from './aws/network.js';
 
 /** Test seams: a faster sleep for polls and retries. */
 export interface MainOptions {
@@ -28,7 +29,7 @@ function globalsOf(command: Command): GlobalOptions {
     yes: Boolean(o.yes),
     wait: o.wait !== false,
     color: o.color !== false,
-    verbose: Boolean(o.verbose),
+    verbose: Boolean(o.verbose || o.debug),
   };
   if (typeof o.region === 'string') {
     // Region names: two letters, one or more words, a number (us-east-1, us-gov-west-1, eu-isoe-west-1).
@@ -37,6 +38,8 @@ function globalsOf(command: Command): GlobalOptions {
   }
   if (typeof o.profile === 'string') globals.profile = o.profile;
   if (typeof o.endpointUrl === 'string') globals.endpointUrl = o.endpointUrl;
+  globals.connectTimeoutMs = parseTimeoutSeconds('--cli-connect-timeout', o.cliConnectTimeout as string | undefined);
+  globals.readTimeoutMs = parseTimeoutSeconds('--cli-read-timeout', o.cliReadTimeout as string | undefined);
   return globals;
 }
 
@@ -69,6 +72,10 @@ async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions)
         endpointUrl: globals.endpointUrl ?? (io.env.AWS_ENDPOINT_URL || undefined),
         verbose: globals.verbose,
         log: (line) => reporter.emit({ type: 'debug', message: line }),
+        note: (line) => reporter.emit({ type: 'info', message: line }),
+        connectTimeoutMs: globals.connectTimeoutMs,
+        readTimeoutMs: globals.readTimeoutMs,
+        env: io.env,
       });
       return session;
     },
@@ -105,7 +112,10 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
     .option('--yes', 'do not ask for confirmation')
     .option('--no-wait', 'do not wait for mappings to leave transitional states')
     .option('--no-color', 'plain output without colour')
+    .option('--cli-connect-timeout <s>', 'seconds to wait for a connection (0 = no limit)', '60')
+    .option('--cli-read-timeout <s>', 'seconds to wait for data on an open connection (0 = no limit)', '60')
     .option('--verbose', 'log each AWS call (service, operation, duration) and show stack traces')
+    .option('--debug', 'same as --verbose')
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()

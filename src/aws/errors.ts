@@ -1,4 +1,4 @@
-import { AwsFailure, EvsrcError, UsageError } from '../core/errors.js';
+import { AwsFailure, EvsrcError, UsageError, type ErrorDetails } from '../core/errors.js';
 import type { SdkError } from './session.js';
 
 /** The AWS error name of an SDK error (its `name`, or the `Code` of query/XML protocols). */
@@ -68,19 +68,8 @@ export function toEvsrcError(error: unknown): EvsrcError {
       hint: api ? `the caller needs IAM permission for ${api}; see "IAM permissions" in the README` : 'the caller lacks an IAM permission; see "IAM permissions" in the README',
     });
   }
-  const code = e.code ?? (e.cause as { code?: string } | undefined)?.code;
-  if (code === 'ENOTFOUND' || name === 'UnknownEndpoint' || /getaddrinfo/i.test(message)) {
-    return new AwsFailure(`cannot reach the AWS endpoint${where}: ${message}`, {
-      ...details,
-      hint: 'check --region (is it a real region?) and --endpoint-url',
-    });
-  }
-  if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) {
-    return new AwsFailure(`connection refused${where}: ${message}`, { ...details, hint: 'is the endpoint given with --endpoint-url running?' });
-  }
-  if (name === 'TimeoutError' || code === 'ETIMEDOUT') {
-    return new AwsFailure(`the AWS call timed out${where}`, details);
-  }
+  const network = networkFailure(e, name, message, where, details);
+  if (network) return network;
   const culprits = argumentPairs(error);
   if (culprits.length > 0) {
     // S3's "Unable to validate the following destination configurations" names each destination it
@@ -88,6 +77,69 @@ export function toEvsrcError(error: unknown): EvsrcError {
     return new AwsFailure(`${name}: ${message}${where}: ${culprits.map(([n, v]) => `${n}${v ? ` (${v})` : ''}`).join('; ')}`, details);
   }
   return new AwsFailure(`${name}: ${message}${where}`, details);
+}
+
+const ENDPOINT_HINT = 'check --endpoint-url (or AWS_ENDPOINT_URL, or the profile\'s endpoint_url) and the proxy variables HTTPS_PROXY / HTTP_PROXY / NO_PROXY';
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+/**
+ * Failures where no AWS answer arrived, each worded for what it was: no such host, nothing listening,
+ * a dropped connection, a timeout (naming the flag that sets it), or an answer that is not from AWS.
+ */
+function networkFailure(e: SdkError, name: string, message: string, where: string, details: ErrorDetails): EvsrcError | undefined {
+  const cause = e.cause as { code?: string; address?: string; port?: number } | undefined;
+  const code = e.code ?? cause?.code;
+  const endpoint = e.evsrcEndpoint;
+  const at = endpoint ?? 'the AWS endpoint';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || name === 'UnknownEndpoint' || /getaddrinfo/i.test(message)) {
+    return new AwsFailure(`cannot reach ${at}${where}: ${message}`, {
+      ...details,
+      hint: 'check --region (is it a real region?) and --endpoint-url',
+    });
+  }
+  if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) {
+    // The refusing address may be a proxy's rather than the endpoint's: name the one that refused.
+    const address = (e as { address?: string }).address ?? cause?.address;
+    const port = (e as { port?: number }).port ?? cause?.port;
+    const proxied = Boolean(endpoint && address && port && !endpoint.includes(`//${address}:${port}`));
+    const refuser = proxied ? `${address}:${port}` : at;
+    const via = proxied ? ` (on the way to ${endpoint})` : '';
+    return new AwsFailure(`connection refused: nothing listens at ${refuser}${via}${where}`, { ...details, hint: `is the endpoint running? ${ENDPOINT_HINT}` });
+  }
+  // node-http-handler names these TimeoutError too, but nothing timed out: the other side hung up.
+  if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up|ECONNRESET/i.test(message)) {
+    return new AwsFailure(`the connection to ${at} was closed before an answer${where}`, {
+      ...details,
+      hint: `the endpoint or a proxy dropped the connection; ${ENDPOINT_HINT}`,
+    });
+  }
+  if (name === 'TimeoutError' || code === 'ETIMEDOUT') {
+    const timeouts = e.evsrcTimeouts;
+    if (/establish a connection|connect ETIMEDOUT/i.test(message) || (code === 'ETIMEDOUT' && name !== 'TimeoutError')) {
+      const limit = timeouts ? ` within ${seconds(timeouts.connectMs)}` : '';
+      return new AwsFailure(`no connection to ${at}${limit}${where}`, {
+        ...details,
+        hint: `raise --cli-connect-timeout <seconds> (0 = no limit), or check the network: ${ENDPOINT_HINT}`,
+      });
+    }
+    const limit = timeouts ? ` within ${seconds(timeouts.readMs)}` : '';
+    return new AwsFailure(`${at} did not answer${limit}${where}`, {
+      ...details,
+      hint: `raise --cli-read-timeout <seconds> (0 = no limit), or check the endpoint: ${ENDPOINT_HINT}`,
+    });
+  }
+  const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  if (name === 'NotAnAwsResponse' || ((name === 'SyntaxError' || name === 'Unknown' || name === 'UnknownError') && status !== undefined)) {
+    const what = name === 'NotAnAwsResponse' ? 'an HTML page' : 'something';
+    return new AwsFailure(`${at} answered HTTP ${status ?? '?'} with ${what} that is not an AWS response${where}`, {
+      ...details,
+      hint: `something other than AWS answered: ${ENDPOINT_HINT}`,
+    });
+  }
+  return undefined;
 }
 
 /** The ArgumentNameN / ArgumentValueN pairs an S3 InvalidArgument error carries (the SDK copies extra XML fields onto the error). */

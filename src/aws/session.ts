@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { UsageError } from '../core/errors.js';
+import { proxyEnv } from './network.js';
+import { checkProfile, configuredEndpoint, profileSettings, readSharedFiles, type SharedFiles } from './profile.js';
 
 /** The AWS services evsrc talks to. */
 export type ServiceName = 'lambda' | 'sqs' | 's3' | 'sns' | 'dynamodb' | 'kinesis' | 'events' | 'logs';
@@ -11,6 +14,13 @@ export interface AwsSettings {
   verbose?: boolean;
   /** Receives one line per AWS call when verbose (service, operation, duration); never credentials. */
   log?: (line: string) => void;
+  /** Receives one-line notes worth showing without --verbose (which credentials are used). */
+  note?: (line: string) => void;
+  /** Connect and read (socket inactivity) timeouts in ms; 0 = none. Default: the AWS CLI's 60 s each. */
+  connectTimeoutMs?: number;
+  readTimeoutMs?: number;
+  /** The environment to read proxy, CA bundle, profile and endpoint variables from (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Options of one call. */
@@ -27,6 +37,11 @@ export interface SdkError extends Error {
   code?: string;
   /** The `service:Operation` evsrc was calling when it failed. */
   evsrcApi?: string;
+  /** The endpoint (scheme://host[:port]) the failed request went to. */
+  evsrcEndpoint?: string;
+  /** The request handler's timeouts in ms (to word a timeout). */
+  evsrcTimeouts?: { connectMs: number; readMs: number };
+  $response?: { statusCode?: number; headers?: Record<string, string>; body?: unknown };
 }
 
 type SdkModule = Record<string, unknown>;
@@ -34,7 +49,7 @@ type SdkClient = {
   send(command: unknown): Promise<unknown>;
   config: { region: () => Promise<string> };
   middlewareStack: {
-    add(mw: (next: (args: unknown) => Promise<unknown>, ctx: { commandName?: string }) => (args: unknown) => Promise<unknown>, opts: { step: string; name: string }): void;
+    add(mw: (next: (args: unknown) => Promise<unknown>, ctx: { commandName?: string }) => (args: unknown) => Promise<unknown>, opts: { step: string; name: string; priority?: string }): void;
   };
   destroy(): void;
 };
@@ -64,6 +79,17 @@ const CLIENT_CLASS: Record<ServiceName, string> = {
 
 type CredentialProvider = () => Promise<{ accessKeyId: string; secretAccessKey: string; expiration?: Date }>;
 
+/** What every client shares: the profile's settings and how to make a request handler. */
+interface Setup {
+  files?: SharedFiles;
+  profile: Record<string, string>;
+  /** True when S3 has a custom endpoint (flag, AWS_ENDPOINT_URL[_S3], the profile's endpoint_url). */
+  customS3Endpoint: boolean;
+  requestHandler(): Promise<unknown>;
+}
+
+const TIMEOUT_DEFAULT_MS = 60_000;
+
 /**
  * One session per command: settings, one shared credential provider, and SDK clients created on first use.
  * Every AWS call of evsrc goes through `call`, so verbose logging and call counting live here.
@@ -76,6 +102,9 @@ export class AwsSession {
   private readonly clients = new Map<string, Promise<SdkClient>>();
   private credentials?: Promise<CredentialProvider>;
   private regionPromise?: Promise<string>;
+  private setupPromise?: Promise<Setup>;
+  /** Agents evsrc made itself (proxy, CA bundle) and the credential provider's handler: closed by close(). */
+  private readonly agents: { destroy(): void }[] = [];
 
   constructor(settings: AwsSettings) {
     this.settings = settings;
@@ -147,6 +176,59 @@ export class AwsSession {
         // a client that failed to build has nothing to close
       }
     }
+    for (const agent of this.agents) agent.destroy();
+  }
+
+  private get env(): NodeJS.ProcessEnv {
+    return this.settings.env ?? process.env;
+  }
+
+  /**
+   * Reads what all clients share, once: the shared config files (a profile that does not exist is a
+   * usage error here, before any call), the CA bundle, and the proxy settings.
+   */
+  private setup(): Promise<Setup> {
+    this.setupPromise ??= (async () => {
+      const env = this.env;
+      const profileName = this.settings.profile ?? (env.AWS_PROFILE || undefined);
+      const files = await readSharedFiles(env);
+      if (profileName) checkProfile(files, profileName, this.settings.profile ? '--profile' : 'AWS_PROFILE');
+      const profile = profileSettings(files, profileName ?? 'default');
+      const customS3Endpoint = Boolean(this.settings.endpointUrl || configuredEndpoint(files, profile, 's3', env));
+      const ca = await readCaBundle(env, profile, profileName ?? 'default');
+      const proxies = proxyEnv(env);
+      let httpAgent: { destroy(): void } | undefined;
+      let httpsAgent: { destroy(): void } | undefined;
+      if (proxies) {
+        const { EnvProxyAgent } = await import('./proxy.js');
+        httpAgent = new EnvProxyAgent(proxies, false);
+        httpsAgent = new EnvProxyAgent(proxies, true, ca === undefined ? {} : { ca });
+      } else if (ca !== undefined) {
+        const https = await import('node:https');
+        httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 50, ca });
+      }
+      for (const agent of [httpAgent, httpsAgent]) if (agent) this.agents.push(agent);
+      const connectionTimeout = this.settings.connectTimeoutMs ?? TIMEOUT_DEFAULT_MS;
+      const socketTimeout = this.settings.readTimeoutMs ?? TIMEOUT_DEFAULT_MS;
+      return {
+        files,
+        profile,
+        customS3Endpoint,
+        requestHandler: async () => {
+          // Every client gets the plain HTTP/1.1 handler: it carries the timeouts and agents, and the
+          // Kinesis client's default HTTP/2 handler fails against plain-HTTP endpoints anyway.
+          // The read timeout is the socket's inactivity timeout, as the AWS CLI's read timeout is.
+          const { NodeHttpHandler } = await import('@smithy/node-http-handler');
+          return new NodeHttpHandler({
+            connectionTimeout,
+            socketTimeout,
+            ...(httpAgent ? { httpAgent: httpAgent as never } : {}),
+            ...(httpsAgent ? { httpsAgent: httpsAgent as never } : {}),
+          });
+        },
+      };
+    })();
+    return this.setupPromise;
   }
 
   private module(service: ServiceName): Promise<SdkModule> {
@@ -160,8 +242,27 @@ export class AwsSession {
 
   private credentialProvider(): Promise<CredentialProvider> {
     this.credentials ??= (async () => {
-      const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
-      const base = defaultProvider(this.settings.profile ? { profile: this.settings.profile } : {}) as CredentialProvider;
+      const [{ defaultProvider }, setup] = await Promise.all([import('@aws-sdk/credential-provider-node'), this.setup()]);
+      const env = this.env;
+      const profile = this.settings.profile ?? (env.AWS_PROFILE || undefined);
+      if (profile && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+        // The SDK's chain skips the environment's keys when a profile is named (and says so in a
+        // nine-line warning, shown only with --verbose); evsrc says it in one line.
+        const from = this.settings.profile ? `--profile ${profile}` : `AWS_PROFILE=${profile}`;
+        this.settings.note?.(`note: using profile ${profile} (${from}); AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment are ignored`);
+      }
+      const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+      // The credential provider's own clients (STS for assume-role profiles, SSO) use the same
+      // endpoint, timeouts and proxy as every other client.
+      const stsHandler = (await setup.requestHandler()) as { destroy(): void };
+      this.agents.push(stsHandler);
+      const clientConfig: Record<string, unknown> = { requestHandler: stsHandler };
+      if (this.settings.endpointUrl) clientConfig.endpoint = this.settings.endpointUrl;
+      const base = defaultProvider({
+        ...(this.settings.profile ? { profile: this.settings.profile } : {}),
+        ...(this.settings.verbose ? {} : { logger: quiet }),
+        clientConfig,
+      }) as CredentialProvider;
       // One provider for all clients: resolve once, again only when the credentials expire.
       let current: ReturnType<CredentialProvider> | undefined;
       return async () => {
@@ -187,26 +288,75 @@ export class AwsSession {
   }
 
   private async buildClient(service: ServiceName, region?: string): Promise<SdkClient> {
-    const [mod, credentials] = await Promise.all([this.module(service), this.credentialProvider()]);
+    const [mod, credentials, setup] = await Promise.all([this.module(service), this.credentialProvider(), this.setup()]);
     const Client = mod[CLIENT_CLASS[service]] as new (config: Record<string, unknown>) => SdkClient;
-    const config: Record<string, unknown> = { credentials };
+    const config: Record<string, unknown> = { credentials, requestHandler: await setup.requestHandler() };
     const chosenRegion = region ?? this.settings.region;
     if (chosenRegion) config.region = chosenRegion;
     if (this.settings.profile) config.profile = this.settings.profile;
-    const endpoint = this.settings.endpointUrl;
+    // The SDK reads endpoint_url from AWS_PROFILE's profile only, not from the `profile` a client is
+    // given: with --profile evsrc passes the profile's endpoint itself. (The service's key is its
+    // ServiceName, which is the SDK's service id in lower case for the services evsrc uses.)
+    const endpoint =
+      this.settings.endpointUrl ?? (this.settings.profile && setup.files ? configuredEndpoint(setup.files, setup.profile, service, this.env) : undefined);
     if (endpoint) config.endpoint = endpoint;
-    // Emulators answer on one host: S3 must use path-style addressing there.
-    if (service === 's3' && (endpoint || process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3)) {
-      config.forcePathStyle = true;
-    }
-    if (service === 'kinesis') {
-      // The Kinesis client defaults to an HTTP/2 handler, which fails against plain-HTTP endpoints.
-      const { NodeHttpHandler } = await import('@smithy/node-http-handler');
-      config.requestHandler = new NodeHttpHandler();
-    }
+    // Emulators answer on one host: S3 must use path-style addressing whenever its endpoint is custom.
+    if (service === 's3' && setup.customS3Endpoint) config.forcePathStyle = true;
     const instance = new Client(config);
+    this.tagFailures(instance);
     this.instrument(instance, service);
     return instance;
+  }
+
+  /** Marks a failed call's error with the endpoint it went to and the timeouts in force (for errors.ts). */
+  private tagFailures(client: SdkClient): void {
+    const timeouts = {
+      connectMs: this.settings.connectTimeoutMs ?? TIMEOUT_DEFAULT_MS,
+      readMs: this.settings.readTimeoutMs ?? TIMEOUT_DEFAULT_MS,
+    };
+    client.middlewareStack.add(
+      // The build step runs once per call, outside the retry loop: the error seen here is the last attempt's.
+      (next) => async (args) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          if (error && typeof error === 'object') {
+            const request = (args as { request?: { protocol?: string; hostname?: string; port?: number } }).request;
+            if (request?.hostname) {
+              const port = request.port ? `:${request.port}` : '';
+              (error as SdkError).evsrcEndpoint = `${request.protocol ?? 'https:'}//${request.hostname}${port}`;
+            }
+            (error as SdkError).evsrcTimeouts = timeouts;
+          }
+          throw error;
+        }
+      },
+      { step: 'build', name: 'evsrcTagFailures' },
+    );
+    client.middlewareStack.add(
+      // Inside the deserializer: sees the raw answer. An HTML page (a proxy's or a web server's error
+      // page, a wrong --endpoint-url) is not an AWS response, whatever the status; the XML parsers
+      // would otherwise read a 200 page as an empty answer. Some emulators label JSON as text/html,
+      // so the body decides: it is read (only for text/html answers) and handed on unchanged.
+      (next) => async (args) => {
+        const out = (await next(args)) as { response?: { statusCode?: number; headers?: Record<string, string>; body?: unknown } };
+        const response = out.response;
+        if (!response || !/^text\/html/i.test(response.headers?.['content-type'] ?? '')) return out;
+        const body = await readAll(response.body);
+        if (!/^\s*(<!doctype html|<html|<head|<body)/i.test(body.subarray(0, 512).toString('utf8'))) {
+          const { Readable } = await import('node:stream');
+          response.body = Readable.from([body]);
+          return out;
+        }
+        const status = response.statusCode ?? 0;
+        throw Object.assign(new Error(`the endpoint answered HTTP ${status} with an HTML page`), {
+          name: 'NotAnAwsResponse',
+          $fault: status >= 500 ? 'server' : 'client',
+          $metadata: { httpStatusCode: status },
+        });
+      },
+      { step: 'deserialize', name: 'evsrcRefuseHtml', priority: 'low' },
+    );
   }
 
   private instrument(client: SdkClient, service: ServiceName): void {
@@ -232,4 +382,31 @@ export class AwsSession {
       { step: 'initialize', name: 'evsrcCallLog' },
     );
   }
+}
+
+/**
+ * The CA bundle to trust instead of the default roots: AWS_CA_BUNDLE, else the profile's ca_bundle
+ * (the AWS CLI's order). A file that cannot be read is a usage error naming where it was set.
+ */
+async function readCaBundle(env: NodeJS.ProcessEnv, profile: Record<string, string>, profileName: string): Promise<string | undefined> {
+  const fromEnv = env.AWS_CA_BUNDLE || undefined;
+  const file = fromEnv ?? (profile.ca_bundle || undefined);
+  if (!file) return undefined;
+  const source = fromEnv ? 'AWS_CA_BUNDLE' : `ca_bundle of profile ${profileName}`;
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new UsageError(`${source}: cannot read the CA bundle ${file}: ${why}`);
+  }
+}
+
+/** Reads a response body stream (or buffer, or string) into one buffer. */
+async function readAll(body: unknown): Promise<Buffer> {
+  if (body === undefined || body === null) return Buffer.alloc(0);
+  if (typeof body === 'string') return Buffer.from(body);
+  if (body instanceof Uint8Array) return Buffer.from(body);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Buffer | string>) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
 }

@@ -15,6 +15,9 @@ export interface GlobalOptions {
   wait: boolean;
   color: boolean;
   verbose: boolean;
+  /** --cli-connect-timeout and --cli-read-timeout in ms (0 = none). */
+  connectTimeoutMs?: number;
+  readTimeoutMs?: number;
 }
 
 /** What a command runs with: its I/O, options, renderer pieces and a lazily-made AWS session. */
