@@ -127,10 +127,12 @@ export async function discoverEventBridge(scan: ListScan): Promise<Discovery> {
   const buses = await listBuses(aws, region);
   const eventsCall: CallApi = (api, input) => aws.call('events', api.split(':')[1] ?? '', input, { region });
   if (fn && target) {
-    // ListRuleNamesByTarget matches the exact target ARN: ask for the function's ARN and for every
-    // qualified ARN the function's policy grants EventBridge (its aliases and versions).
-    const grants = ((await scan.grants()) ?? []).filter((g) => g.type === 'eventbridge');
-    const arns = [...new Set([fn.arn, ...grants.map((g) => g.functionArn)])].filter((a) => belongsTo(a, target));
+    // ListRuleNamesByTarget matches the exact target ARN: ask for the function's ARN, its aliases (a
+    // target on an alias without a permission is the silent failure list exists to show) and every
+    // qualified ARN the function's policy grants EventBridge (versions too).
+    const [allGrants, aliases] = await Promise.all([scan.grants(), scan.aliases()]);
+    const grants = (allGrants ?? []).filter((g) => g.type === 'eventbridge');
+    const arns = [...new Set([fn.arn, ...aliases, ...grants.map((g) => g.functionArn)])].filter((a) => belongsTo(a, target));
     const pairs = buses.flatMap((bus) => arns.map((arn) => ({ bus, arn })));
     const found = await scan.each(pairs, async ({ bus, arn }) => {
       const names = await aws.paginate<string>('events', 'ListRuleNamesByTarget', { TargetArn: arn, ...busInput(bus) }, PAGE('RuleNames'), { region });
@@ -149,7 +151,10 @@ export async function discoverEventBridge(scan: ListScan): Promise<Discovery> {
       for (const t of targets) if (t.Arn && belongsTo(t.Arn, target)) triggers.push(ebTrigger(rule, bus, t));
     }
     // A grant for a rule not found above: does that rule still exist?
-    const named = [...new Set(grants.map(exactSource).filter((s): s is string => s !== undefined && ruleOfArn(s) !== undefined))].filter((s) => !sources.has(s));
+    // Only rules of the function's account and region can be read by name here; others are not judged.
+    const named = [...new Set(grants.map(exactSource).filter((s): s is string => s !== undefined && ruleOfArn(s) !== undefined))].filter(
+      (s) => !sources.has(s) && ruleOfArn(s)?.account === fn.account && ruleOfArn(s)?.region === region,
+    );
     const statuses = await scan.each(named, async (arn) => ({ arn, read: await ruleStatus(aws, arn) }));
     for (const { arn, read } of statuses) {
       if (read.status === 'unreadable') {
