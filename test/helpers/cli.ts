@@ -26,16 +26,21 @@ function result(code: number, stdout: string, stderr: string): CliResult {
   return { code, stdout, stderr, json: () => JSON.parse(stdout) };
 }
 
-/** Runs main(argv) in this process with an emulator endpoint and instant sleeps. */
-export async function runCli(argv: string[], endpoint?: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/** A terminal to pretend stdout and stderr are (isTTY, with this many columns). */
+export interface FakeTerminal {
+  columns: number;
+}
+
+/** Runs main(argv) in this process with an emulator endpoint and instant sleeps; off a terminal unless `tty` is given. */
+export async function runCli(argv: string[], endpoint?: string, extraEnv: NodeJS.ProcessEnv = {}, tty?: FakeTerminal): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const env = { ...TEST_ENV, ...extraEnv };
   // The SDK's credential chain reads process.env; keep it pointed at the fake keys.
   for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v;
   const io: Io = {
-    stdout: { write: (s: string) => ((stdout += s), true), isTTY: false },
-    stderr: { write: (s: string) => ((stderr += s), true), isTTY: false },
+    stdout: { write: (s: string) => ((stdout += s), true), isTTY: Boolean(tty), ...(tty ? { columns: tty.columns } : {}) },
+    stderr: { write: (s: string) => ((stderr += s), true), isTTY: Boolean(tty), ...(tty ? { columns: tty.columns } : {}) },
     env,
     interactive: false,
   };

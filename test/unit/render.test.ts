@@ -65,6 +65,11 @@ describe('useColor', () => {
     expect(useColor({ write: () => true, isTTY: true }, {}, false)).toBe(false);
     expect(useColor({ write: () => true, isTTY: false }, { FORCE_COLOR: '1' }, true)).toBe(true);
   });
+  it('gives TERM=dumb no colour, even on a TTY (FORCE_COLOR still wins)', () => {
+    expect(useColor({ write: () => true, isTTY: true }, { TERM: 'dumb' }, true)).toBe(false);
+    expect(useColor({ write: () => true, isTTY: true }, { TERM: 'xterm-256color' }, true)).toBe(true);
+    expect(useColor({ write: () => true, isTTY: true }, { TERM: 'dumb', FORCE_COLOR: '1' }, true)).toBe(true);
+  });
 });
 
 describe('ConsoleReporter', () => {
