@@ -108,10 +108,15 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
     .option('--verbose', 'log each AWS call (service, operation, duration) and show stack traces')
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run with --help for usage)')
+    // Every subcommand's --help also lists the global options above, which it honours.
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // Help wraps at the width of the terminal it goes to (commander would ask process.stdout).
+      getOutHelpWidth: () => (io.stdout.isTTY && io.stdout.columns) || 80,
+      getErrHelpWidth: () => (io.stderr.isTTY && io.stderr.columns) || 80,
     });
 
   const add = program
@@ -187,6 +192,20 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
     if (option.hidden) opt.hideHelp();
     remove.addOption(opt);
   }
+  // `evsrc help add sqs` is `evsrc add sqs --help` (commander's own help command takes one name only).
+  program
+    .command('help')
+    .description('show the help of a command: evsrc help add sqs')
+    .argument('[command...]', 'the command, e.g. add sqs')
+    .action((names: string[]) => {
+      let command = program;
+      for (const name of names) {
+        const sub = command.commands.find((c) => c.name() === name || c.aliases().includes(name));
+        if (!sub) command.error(`error: unknown command '${[...names.slice(0, names.indexOf(name)), name].join(' ')}'`, { code: 'commander.unknownCommand', exitCode: ExitCode.USAGE });
+        else command = sub;
+      }
+      command.help();
+    });
   return program;
 }
 
@@ -245,7 +264,9 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
     return await invocation.execute(ctx);
   } catch (error) {
     if (error instanceof CommanderError) {
+      // Help asked for (--help, `evsrc help …`) exits 0; help shown because a command was missing exits 2.
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.OK;
+      if (error.code === 'commander.help' && error.exitCode === 0) return ExitCode.OK;
       // commander has printed its message to stderr; a script asking for JSON still gets one document.
       if (wantsJson(argv)) {
         const message = error.message.replace(/^error: /, '');

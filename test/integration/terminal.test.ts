@@ -16,3 +16,45 @@ describe('on a terminal', () => {
     expect(xterm.stderr).toContain(ESC);
   });
 });
+
+describe('help', () => {
+  const GLOBALS = ['--dry-run', '--region <region>', '--profile <profile>', '--output <format>', '--json', '--yes', '--no-wait', '--no-color', '--verbose', '--endpoint-url <url>'];
+
+  it("every subcommand's --help lists the global options it honours", async () => {
+    for (const argv of [['add'], ['add', 'sqs'], ['add', 's3'], ['add', 'sns'], ['add', 'dynamodb'], ['add', 'kinesis'], ['list'], ['remove']]) {
+      const r = await runCli([...argv, '--help']);
+      expect(r.code, argv.join(' ')).toBe(0);
+      const globals = r.stdout.split(/\nGlobal Options:\n/)[1] ?? '';
+      for (const flag of GLOBALS) expect(globals, `${argv.join(' ')} --help: ${flag}`).toContain(flag);
+    }
+    expect((await runCli(['remove', '--help'])).stdout).toMatch(/--yes\s+do not ask for confirmation/);
+  });
+
+  it('evsrc help and evsrc help <command> exit 0; help add sqs is the help of add sqs', async () => {
+    const top = await runCli(['help']);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toBe((await runCli(['--help'])).stdout);
+    const remove = await runCli(['help', 'remove']);
+    expect(remove.code).toBe(0);
+    expect(remove.stdout).toBe((await runCli(['remove', '--help'])).stdout);
+    const sqs = await runCli(['help', 'add', 'sqs']);
+    expect(sqs.code).toBe(0);
+    expect(sqs.stdout).toMatch(/^Usage: evsrc add sqs \[options\] <queue>/);
+    expect(sqs.stdout).toBe((await runCli(['add', 'sqs', '--help'])).stdout);
+  });
+
+  it('help of an unknown command is a usage error (exit 2); a bare `add` still shows its help and exits 2', async () => {
+    const bogus = await runCli(['help', 'add', 'nope']);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toMatch(/unknown command 'add nope'/);
+    const bare = await runCli(['add']);
+    expect(bare.code).toBe(2);
+  });
+
+  it('wraps at the width of the terminal it prints to', async () => {
+    const wide = await runCli(['add', 'sqs', '--help'], undefined, {}, { columns: 200 });
+    expect(wide.stdout).toMatch(/--function <fn> +function name, ARN, partial ARN, or name:alias \/ name:version\n/);
+    const narrow = await runCli(['add', 'sqs', '--help'], undefined, {}, { columns: 80 });
+    for (const line of narrow.stdout.split('\n').filter((l) => !l.startsWith('  $ '))) expect(line.length, line).toBeLessThanOrEqual(80);
+  });
+});
