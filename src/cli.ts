@@ -11,6 +11,8 @@ import { collect } from './sources/options.js';
 /** Test seams: a faster sleep for polls and retries. */
 export interface MainOptions {
   sleep?: (ms: number) => Promise<void>;
+  /** Told when commander prints help or the version (the only things it writes to stdout). */
+  onHelp?: () => void;
 }
 
 const SDK_WARNING_ENV = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
@@ -88,7 +90,7 @@ interface Registry {
   removeFlags: { option: { flags: string; description: string; repeatable?: boolean; hidden?: boolean }; types: string[] }[];
 }
 
-function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocation) => void): Command {
+function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocation) => void, onHelp?: () => void): Command {
   const adapters = registry.types;
   const typeList = adapters.map((a) => a.spec.type).join(', ');
   const program = new Command('evsrc');
@@ -112,7 +114,10 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
     .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => io.stdout.write(s),
+      writeOut: (s) => {
+        onHelp?.();
+        return io.stdout.write(s);
+      },
       writeErr: (s) => io.stderr.write(s),
       // Help wraps at the width of the terminal it goes to (commander would ask process.stdout).
       getOutHelpWidth: () => (io.stdout.isTTY && io.stdout.columns) || 80,
@@ -251,9 +256,14 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
     registry.types = TRIGGER_TYPES;
     registry.removeFlags = removeFlags();
   }
-  const program = buildProgram(io, registry, (i) => {
-    invocation = i;
-  });
+  const program = buildProgram(
+    io,
+    registry,
+    (i) => {
+      invocation = i;
+    },
+    options.onHelp,
+  );
   let globals: GlobalOptions | undefined;
   let ctx: CommandContext | undefined;
   try {
@@ -283,9 +293,40 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
   }
 }
 
+/** The exit status of a process killed by SIGPIPE, as a shell reports it: 128 + 13. */
+const CLOSED_PIPE = 141;
+
+/**
+ * A reader that stops early (`evsrc add sqs --help | head -1`) closes the pipe: the next write fails
+ * with EPIPE, which would otherwise crash with a stack trace. evsrc ends quietly instead.
+ * - stdout closed: evsrc exits at once. Help and the version exit 0: their output was asked for and
+ *   the reader took what it wanted. Every other command exits 141, the status a shell shows for a
+ *   command killed by SIGPIPE (`seq 1000000 | head -1`): Node ignores SIGPIPE, so evsrc reports it
+ *   the usual way, and a script with `set -o pipefail` can tell that the output was cut short.
+ *   Results go to stdout last, after the AWS calls, so this cuts short the printing, never the work.
+ * - stderr closed (`2>&1 | head -1`): progress and warnings are dropped and the command carries on
+ *   to its end and its own exit code. Stopping there could leave a change half made.
+ */
+function endQuietlyOnClosedPipe(isHelp: () => boolean): void {
+  const closed = (error: NodeJS.ErrnoException) => error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED';
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (!closed(error)) throw error;
+    process.exit(isHelp() ? ExitCode.OK : CLOSED_PIPE);
+  });
+  process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+    if (!closed(error)) throw error;
+  });
+}
+
 /** Entry point of bin/evsrc.js. */
 export function run(): void {
-  main(process.argv.slice(2)).then(
+  let help = false;
+  endQuietlyOnClosedPipe(() => help);
+  main(process.argv.slice(2), processIo(), {
+    onHelp: () => {
+      help = true;
+    },
+  }).then(
     (code) => {
       process.exitCode = code;
     },

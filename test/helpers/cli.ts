@@ -51,8 +51,16 @@ export async function runCli(argv: string[], endpoint?: string, extraEnv: NodeJS
 
 const BIN = fileURLToPath(new URL('../../bin/evsrc.js', import.meta.url));
 
+/** How the reader of a spawned evsrc's stdout behaves. */
+export interface SpawnOptions {
+  /** Close stdout early, like `| head -1`: before evsrc writes anything, or after its first chunk. */
+  closeStdout?: 'at-once' | 'after-first-chunk';
+  /** Close stderr before evsrc writes anything (`2>&1 | head -1` once stdout has had its line). */
+  closeStderr?: boolean;
+}
+
 /** Runs bin/evsrc.js as a child process (needs a build in dist/). */
-export function spawnCli(argv: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+export function spawnCli(argv: string[], extraEnv: NodeJS.ProcessEnv = {}, options: SpawnOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...TEST_ENV, ...extraEnv };
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
@@ -62,7 +70,12 @@ export function spawnCli(argv: string[], extraEnv: NodeJS.ProcessEnv = {}): Prom
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (options.closeStdout === 'after-first-chunk') child.stdout.destroy();
+    });
+    if (options.closeStdout === 'at-once') child.stdout.destroy();
+    if (options.closeStderr) child.stderr.destroy();
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve(result(code ?? -1, stdout, stderr)));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
 
 // How evsrc behaves on a real terminal, with a fake Io that says it is one.
 
@@ -56,5 +56,28 @@ describe('help', () => {
     expect(wide.stdout).toMatch(/--function <fn> +function name, ARN, partial ARN, or name:alias \/ name:version\n/);
     const narrow = await runCli(['add', 'sqs', '--help'], undefined, {}, { columns: 80 });
     for (const line of narrow.stdout.split('\n').filter((l) => !l.startsWith('  $ '))) expect(line.length, line).toBeLessThanOrEqual(80);
+  });
+});
+
+describe('a reader that closes the pipe early (| head -1)', () => {
+  it('help and the version end quietly with exit 0', async () => {
+    for (const argv of [['add', 'sqs', '--help'], ['help', 'add', 'sqs'], ['--help'], ['remove', '--help'], ['--version']]) {
+      for (const closeStdout of ['at-once', 'after-first-chunk'] as const) {
+        const r = await spawnCli(argv, {}, { closeStdout });
+        expect({ argv, closeStdout, code: r.code, stderr: r.stderr }).toEqual({ argv, closeStdout, code: 0, stderr: '' });
+      }
+    }
+  });
+
+  it('another command ends quietly with 141, the status of a command killed by SIGPIPE', async () => {
+    // With --json a usage error still writes its document to stdout: the write that fails.
+    const r = await spawnCli(['--json', 'add', 'sqs', 'q', '--function', 'f', '--batch-size', '0'], {}, { closeStdout: 'at-once' });
+    expect(r.code).toBe(141);
+    expect(r.stderr).toBe('error: --batch-size: invalid value "0"; allowed: a whole number from 1 to 10000\n');
+  });
+
+  it('a closed stderr drops the diagnostics and keeps the exit code of the command', async () => {
+    const r = await spawnCli(['add', 'sqs', 'q', '--function', 'f', '--batch-size', '0'], {}, { closeStderr: true });
+    expect(r.code).toBe(2);
   });
 });
