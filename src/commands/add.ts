@@ -29,8 +29,12 @@ export async function runAdd(ctx: CommandContext, type: SourceType, source: stri
   const fn = parseFunctionRef(raw.function);
   const options = adapter.parseAddOptions(raw);
 
+  // Planning reads the source, the function and its triggers: seconds on a slow link. A spinner says
+  // so on a terminal; off a terminal the event shows nothing, so logs and pipes stay as they were.
+  ctx.reporter.emit({ type: 'progress', message: `reading ${type} ${source} and ${raw.function}`, transient: true });
   const actx = adapterContext(ctx);
   const plan = await adapter.planAdd(actx, { source, fn, options });
+  ctx.reporter.emit({ type: 'progress-end' });
   for (const warning of plan.warnings) ctx.reporter.emit({ type: 'warning', message: warning });
 
   const outcome: AddOutcome = {

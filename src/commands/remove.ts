@@ -19,7 +19,10 @@ const GONE: Record<string, string[]> = {
 export async function runRemove(ctx: CommandContext, first: string, source: string | undefined, raw: Record<string, unknown>): Promise<number> {
   const request = parseRemoveRequest(first, source, raw);
   const rctx = { aws: ctx.session(), reporter: ctx.reporter, wait: ctx.globals.wait, sleep: ctx.sleep };
+  // Reading what to remove can take seconds: a spinner on a terminal, nothing in a log or a pipe.
+  ctx.reporter.emit({ type: 'progress', message: source === undefined ? `reading mapping ${first}` : `reading ${first} ${source}`, transient: true });
   const plan = await planRemoval(rctx, request);
+  ctx.reporter.emit({ type: 'progress-end' });
   for (const warning of plan.warnings) ctx.reporter.emit({ type: 'warning', message: warning });
 
   const outcome: RemoveOutcome = {

@@ -1,6 +1,7 @@
 /** Events that core and sources emit; src/render decides how a person or a program sees them. */
 export type ReporterEvent =
-  | { type: 'progress'; message: string }
+  /** Something under way; `transient` ones are worth a spinner on a terminal, not a line in a log. */
+  | { type: 'progress'; message: string; transient?: boolean }
   | { type: 'progress-end'; message?: string; ok?: boolean }
   | { type: 'warning'; message: string }
   | { type: 'info'; message: string }

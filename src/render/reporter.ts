@@ -41,7 +41,7 @@ export class ConsoleReporter implements Reporter {
         if (this.options.spinner) {
           if (this.spinner) this.spinner.text = event.message;
           else this.spinner = this.options.spinner({ text: event.message, stream: stderr }).start();
-        } else {
+        } else if (!event.transient) {
           stderr.write(`${chalk.dim('…')} ${event.message}\n`);
         }
         return;

@@ -88,6 +88,40 @@ describe('ConsoleReporter', () => {
   });
 });
 
+describe('ConsoleReporter spinner', () => {
+  const fakeSpinner = (log: string[]) => (options: { text: string }) => {
+    const spinner = {
+      text: options.text,
+      start: (text?: string) => (log.push(`start ${text ?? spinner.text}`), spinner),
+      stop: () => (log.push('stop'), spinner),
+      succeed: (text?: string) => (log.push(`succeed ${text}`), spinner),
+      fail: (text?: string) => (log.push(`fail ${text}`), spinner),
+    };
+    return spinner;
+  };
+
+  it('spins for a transient progress event on a terminal and stops at its end', () => {
+    const log: string[] = [];
+    let out = '';
+    const stderr = { write: (s: string) => ((out += s), true), isTTY: true, columns: 80 };
+    const reporter = new ConsoleReporter({ stderr, chalk: plain, verbose: false, progress: true, spinner: fakeSpinner(log) });
+    reporter.emit({ type: 'progress', message: 'reading sqs orders and worker', transient: true });
+    reporter.emit({ type: 'progress-end' });
+    expect(log).toEqual(['start reading sqs orders and worker', 'stop']);
+    expect(out).toBe('');
+  });
+
+  it('off a terminal a transient progress event writes nothing; others still write their line', () => {
+    let out = '';
+    const stderr = { write: (s: string) => ((out += s), true), isTTY: false };
+    const reporter = new ConsoleReporter({ stderr, chalk: plain, verbose: false, progress: true });
+    reporter.emit({ type: 'progress', message: 'reading sqs orders and worker', transient: true });
+    reporter.emit({ type: 'progress-end' });
+    reporter.emit({ type: 'progress', message: 'creating' });
+    expect(out).toBe('… creating\n');
+  });
+});
+
 describe('loadSpinner', () => {
   it('spins only on a terminal that reports its width', async () => {
     const stream = (isTTY: boolean, columns?: number) => ({ write: () => true, isTTY, columns });
