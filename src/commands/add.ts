@@ -5,6 +5,7 @@ import { UsageError } from '../core/errors.js';
 import { applyPlan } from '../core/executor.js';
 import { viewAction, type ActionView } from '../core/plan.js';
 import { renderAddJson, renderAddText, type AddOutcome } from '../render/add.js';
+import { terminalWidth } from '../render/io.js';
 import { triggerType } from '../sources/registry.js';
 import type { SourceType } from '../sources/contract.js';
 import { adapterContext, type CommandContext } from './context.js';
@@ -71,6 +72,6 @@ export async function runAdd(ctx: CommandContext, type: SourceType, source: stri
   if (outcome.trigger?.sourceArn) outcome.source.arn = outcome.trigger.sourceArn;
   ctx.reporter.close();
   outcome.warnings = [...ctx.reporter.warnings];
-  ctx.io.stdout.write(ctx.globals.output === 'json' ? renderAddJson(outcome) : renderAddText(outcome, ctx.chalk));
+  ctx.io.stdout.write(ctx.globals.output === 'json' ? renderAddJson(outcome) : renderAddText(outcome, ctx.chalk, terminalWidth(ctx.io.stdout)));
   return 0;
 }

@@ -6,6 +6,7 @@ import { viewAction } from '../core/plan.js';
 import { describePartialRemoval } from '../removal/partial.js';
 import { finishRemoval, parseRemoveRequest, planRemoval } from '../removal/resolve.js';
 import { renderRemoveJson, renderRemovePlan, renderRemoveText, type RemoveOutcome } from '../render/remove.js';
+import { terminalWidth } from '../render/io.js';
 import type { CommandContext } from './context.js';
 
 // A removal whose target is already gone has reached its goal: these answers count as done.
@@ -48,7 +49,7 @@ export async function runRemove(ctx: CommandContext, first: string, source: stri
         });
       }
       ctx.reporter.close();
-      ctx.io.stderr.write(renderRemovePlan(outcome, ctx.chalk));
+      ctx.io.stderr.write(renderRemovePlan(outcome, ctx.chalk, terminalWidth(ctx.io.stderr)));
       if (!(await ctx.io.confirm('Remove it?'))) throw new EvsrcError('cancelled: nothing was removed', ExitCode.FAILURE);
     }
     const aws = rctx.aws;
@@ -81,6 +82,6 @@ export async function runRemove(ctx: CommandContext, first: string, source: stri
     outcome.warnings = [...outcome.warnings, ...later];
   }
   ctx.reporter.close();
-  ctx.io.stdout.write(ctx.globals.output === 'json' ? renderRemoveJson(outcome) : renderRemoveText(outcome, ctx.chalk));
+  ctx.io.stdout.write(ctx.globals.output === 'json' ? renderRemoveJson(outcome) : renderRemoveText(outcome, ctx.chalk, terminalWidth(ctx.io.stdout)));
   return 0;
 }

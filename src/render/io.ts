@@ -47,3 +47,8 @@ export function useColor(stream: OutStream, env: NodeJS.ProcessEnv, flag: boolea
   if (env.TERM === 'dumb') return false;
   return Boolean(stream.isTTY);
 }
+
+/** The width to fit text to: a terminal's columns. None for a pipe or a file, whose text is never re-flowed. */
+export function terminalWidth(stream: OutStream): number | undefined {
+  return stream.isTTY && stream.columns !== undefined && stream.columns > 0 ? stream.columns : undefined;
+}

@@ -38,9 +38,11 @@ export async function runCli(argv: string[], endpoint?: string, extraEnv: NodeJS
   const env = { ...TEST_ENV, ...extraEnv };
   // The SDK's credential chain reads process.env; keep it pointed at the fake keys.
   for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v;
+  // On a pretend terminal, what a spinner (ora) calls to redraw its line does nothing.
+  const terminal = tty ? { isTTY: true, columns: tty.columns, cursorTo: () => true, moveCursor: () => true, clearLine: () => true, once: () => {}, removeListener: () => {} } : { isTTY: false };
   const io: Io = {
-    stdout: { write: (s: string) => ((stdout += s), true), isTTY: Boolean(tty), ...(tty ? { columns: tty.columns } : {}) },
-    stderr: { write: (s: string) => ((stderr += s), true), isTTY: Boolean(tty), ...(tty ? { columns: tty.columns } : {}) },
+    stdout: { write: (s: string) => ((stdout += s), true), ...terminal },
+    stderr: { write: (s: string) => ((stderr += s), true), ...terminal },
     env,
     interactive: false,
   };
