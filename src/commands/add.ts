@@ -4,6 +4,7 @@ import { parseFunctionRef } from '../core/arn.js';
 import { UsageError } from '../core/errors.js';
 import { applyPlan } from '../core/executor.js';
 import { viewAction, type ActionView } from '../core/plan.js';
+import { toWarning, warn } from '../core/reporter.js';
 import { renderAddJson, renderAddText, type AddOutcome } from '../render/add.js';
 import { terminalWidth } from '../render/io.js';
 import { triggerType } from '../sources/registry.js';
@@ -36,7 +37,7 @@ export async function runAdd(ctx: CommandContext, type: SourceType, source: stri
   const actx = adapterContext(ctx);
   const plan = await adapter.planAdd(actx, { source, fn, options });
   ctx.reporter.emit({ type: 'progress-end' });
-  for (const warning of plan.warnings) ctx.reporter.emit({ type: 'warning', message: warning });
+  for (const warning of plan.warnings) warn(ctx.reporter, warning);
 
   const outcome: AddOutcome = {
     command: 'add',
@@ -47,7 +48,7 @@ export async function runAdd(ctx: CommandContext, type: SourceType, source: stri
     function: { arn: plan.functionArn },
     actions: plan.actions.map(viewAction),
     trigger: plan.current ?? null,
-    warnings: plan.warnings,
+    warnings: plan.warnings.map(toWarning),
   };
 
   if (!ctx.globals.dryRun && plan.actions.length > 0) {

@@ -3,6 +3,7 @@ import type { ServiceName } from '../aws/session.js';
 import { EvsrcError, ExitCode, UsageError } from '../core/errors.js';
 import { applyPlan } from '../core/executor.js';
 import { viewAction } from '../core/plan.js';
+import { toWarning, warn } from '../core/reporter.js';
 import { describePartialRemoval } from '../removal/partial.js';
 import { finishRemoval, parseRemoveRequest, planRemoval } from '../removal/resolve.js';
 import { renderRemoveJson, renderRemovePlan, renderRemoveText, type RemoveOutcome } from '../render/remove.js';
@@ -24,7 +25,7 @@ export async function runRemove(ctx: CommandContext, first: string, source: stri
   ctx.reporter.emit({ type: 'progress', message: source === undefined ? `reading mapping ${first}` : `reading ${first} ${source}`, transient: true });
   const plan = await planRemoval(rctx, request);
   ctx.reporter.emit({ type: 'progress-end' });
-  for (const warning of plan.warnings) ctx.reporter.emit({ type: 'warning', message: warning });
+  for (const warning of plan.warnings) warn(ctx.reporter, warning);
 
   const outcome: RemoveOutcome = {
     command: 'remove',
@@ -37,7 +38,7 @@ export async function runRemove(ctx: CommandContext, first: string, source: stri
     actions: plan.actions.map(viewAction),
     removed: plan.removed,
     notes: plan.notes,
-    warnings: plan.warnings,
+    warnings: plan.warnings.map(toWarning),
   };
 
   if (plan.actions.length > 0 && !ctx.globals.dryRun) {
@@ -78,8 +79,8 @@ export async function runRemove(ctx: CommandContext, first: string, source: stri
       throw describePartialRemoval(error, plan.actions, ran);
     }
     const later = await finishRemoval(rctx, plan);
-    for (const warning of later) ctx.reporter.emit({ type: 'warning', message: warning });
-    outcome.warnings = [...outcome.warnings, ...later];
+    for (const warning of later) warn(ctx.reporter, warning);
+    outcome.warnings = [...outcome.warnings, ...later.map(toWarning)];
   }
   ctx.reporter.close();
   ctx.io.stdout.write(ctx.globals.output === 'json' ? renderRemoveJson(outcome) : renderRemoveText(outcome, ctx.chalk, terminalWidth(ctx.io.stdout)));

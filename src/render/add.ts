@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { ActionView } from '../core/plan.js';
+import type { Warning } from '../core/reporter.js';
 import type { SourceType, TriggerView } from '../sources/contract.js';
 import { fitText } from './fit.js';
 
@@ -15,7 +16,7 @@ export interface AddOutcome {
   actions: ActionView[];
   /** The trigger after the run (real run), or as it is now (dry run); null when a dry run would create it. */
   trigger: TriggerView | null;
-  warnings: string[];
+  warnings: Warning[];
 }
 
 function formatValue(value: unknown): string {

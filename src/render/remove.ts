@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { ActionView } from '../core/plan.js';
+import type { Warning } from '../core/reporter.js';
 import type { SourceType, TriggerView } from '../sources/contract.js';
 import { renderActions } from './add.js';
 import { fitText } from './fit.js';
@@ -22,7 +23,7 @@ export interface RemoveOutcome {
   /** The triggers taken away (or that would be, in a dry run). */
   removed: TriggerView[];
   notes: string[];
-  warnings: string[];
+  warnings: Warning[];
 }
 
 function what(outcome: RemoveOutcome): string {

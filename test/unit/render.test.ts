@@ -81,7 +81,9 @@ describe('ConsoleReporter', () => {
     quiet.emit({ type: 'warning', message: 'careful' });
     quiet.emit({ type: 'debug', message: 'aws sqs GetQueueUrl 3ms ok' });
     expect(out).toBe('… creating\nwarning: careful\n');
-    expect(quiet.warnings).toEqual(['careful']);
+    expect(quiet.warnings).toEqual([{ code: 'warning', message: 'careful' }]);
+    quiet.emit({ type: 'warning', code: 'cross-region', message: 'far' });
+    expect(quiet.warnings[1]).toEqual({ code: 'cross-region', message: 'far' });
     const loud = new ConsoleReporter({ stderr, chalk: plain, verbose: true, progress: true });
     loud.emit({ type: 'debug', message: 'aws sqs GetQueueUrl 3ms ok' });
     expect(out).toContain('aws sqs GetQueueUrl 3ms ok\n');
@@ -161,5 +163,15 @@ describe('list --type', () => {
       expect(() => parseTypes(bad)).toThrow(/--type: invalid value ".*"; allowed: one or more of sqs, s3, sns, dynamodb, kinesis/);
     }
     expect(parseTypes(undefined)).toBeUndefined();
+  });
+});
+
+describe('JSON warnings', () => {
+  it('are objects with a code in add and remove, as in list; a plain plan warning gets the generic code', async () => {
+    const { toWarning } = await import('../../src/core/reporter.js');
+    expect(toWarning('careful')).toEqual({ code: 'warning', message: 'careful' });
+    expect(toWarning({ code: 'cross-region', message: 'far' })).toEqual({ code: 'cross-region', message: 'far' });
+    const doc = JSON.parse(renderAddJson({ ...base, warnings: [toWarning('careful')] }));
+    expect(doc.warnings).toEqual([{ code: 'warning', message: 'careful' }]);
   });
 });
