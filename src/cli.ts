@@ -12,6 +12,8 @@ import { parseTimeoutSeconds } from './aws/network.js';
 /** Test seams: a faster sleep for polls and retries. */
 export interface MainOptions {
   sleep?: (ms: number) => Promise<void>;
+  /** Told when commander prints help or the version (the only things it writes to stdout). */
+  onHelp?: () => void;
 }
 
 const SDK_WARNING_ENV = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
@@ -95,7 +97,7 @@ interface Registry {
   removeFlags: { option: { flags: string; description: string; repeatable?: boolean; hidden?: boolean }; types: string[] }[];
 }
 
-function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocation) => void): Command {
+function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocation) => void, onHelp?: () => void): Command {
   const adapters = registry.types;
   const typeList = adapters.map((a) => a.spec.type).join(', ');
   const program = new Command('evsrc');
@@ -118,10 +120,18 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
     .option('--debug', 'same as --verbose')
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run with --help for usage)')
+    // Every subcommand's --help also lists the global options above, which it honours.
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => io.stdout.write(s),
+      writeOut: (s) => {
+        onHelp?.();
+        return io.stdout.write(s);
+      },
       writeErr: (s) => io.stderr.write(s),
+      // Help wraps at the width of the terminal it goes to (commander would ask process.stdout).
+      getOutHelpWidth: () => (io.stdout.isTTY && io.stdout.columns) || 80,
+      getErrHelpWidth: () => (io.stderr.isTTY && io.stderr.columns) || 80,
     });
 
   const add = program
@@ -197,6 +207,20 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
     if (option.hidden) opt.hideHelp();
     remove.addOption(opt);
   }
+  // `evsrc help add sqs` is `evsrc add sqs --help` (commander's own help command takes one name only).
+  program
+    .command('help')
+    .description('show the help of a command: evsrc help add sqs')
+    .argument('[command...]', 'the command, e.g. add sqs')
+    .action((names: string[]) => {
+      let command = program;
+      for (const name of names) {
+        const sub = command.commands.find((c) => c.name() === name || c.aliases().includes(name));
+        if (!sub) command.error(`error: unknown command '${[...names.slice(0, names.indexOf(name)), name].join(' ')}'`, { code: 'commander.unknownCommand', exitCode: ExitCode.USAGE });
+        else command = sub;
+      }
+      command.help();
+    });
   return program;
 }
 
@@ -242,9 +266,14 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
     registry.types = TRIGGER_TYPES;
     registry.removeFlags = removeFlags();
   }
-  const program = buildProgram(io, registry, (i) => {
-    invocation = i;
-  });
+  const program = buildProgram(
+    io,
+    registry,
+    (i) => {
+      invocation = i;
+    },
+    options.onHelp,
+  );
   let globals: GlobalOptions | undefined;
   let ctx: CommandContext | undefined;
   try {
@@ -255,7 +284,9 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
     return await invocation.execute(ctx);
   } catch (error) {
     if (error instanceof CommanderError) {
+      // Help asked for (--help, `evsrc help …`) exits 0; help shown because a command was missing exits 2.
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.OK;
+      if (error.code === 'commander.help' && error.exitCode === 0) return ExitCode.OK;
       // commander has printed its message to stderr; a script asking for JSON still gets one document.
       if (wantsJson(argv)) {
         const message = error.message.replace(/^error: /, '');
@@ -272,9 +303,40 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
   }
 }
 
+/** The exit status of a process killed by SIGPIPE, as a shell reports it: 128 + 13. */
+const CLOSED_PIPE = 141;
+
+/**
+ * A reader that stops early (`evsrc add sqs --help | head -1`) closes the pipe: the next write fails
+ * with EPIPE, which would otherwise crash with a stack trace. evsrc ends quietly instead.
+ * - stdout closed: evsrc exits at once. Help and the version exit 0: their output was asked for and
+ *   the reader took what it wanted. Every other command exits 141, the status a shell shows for a
+ *   command killed by SIGPIPE (`seq 1000000 | head -1`): Node ignores SIGPIPE, so evsrc reports it
+ *   the usual way, and a script with `set -o pipefail` can tell that the output was cut short.
+ *   Results go to stdout last, after the AWS calls, so this cuts short the printing, never the work.
+ * - stderr closed (`2>&1 | head -1`): progress and warnings are dropped and the command carries on
+ *   to its end and its own exit code. Stopping there could leave a change half made.
+ */
+function endQuietlyOnClosedPipe(isHelp: () => boolean): void {
+  const closed = (error: NodeJS.ErrnoException) => error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED';
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (!closed(error)) throw error;
+    process.exit(isHelp() ? ExitCode.OK : CLOSED_PIPE);
+  });
+  process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+    if (!closed(error)) throw error;
+  });
+}
+
 /** Entry point of bin/evsrc.js. */
 export function run(): void {
-  main(process.argv.slice(2)).then(
+  let help = false;
+  endQuietlyOnClosedPipe(() => help);
+  main(process.argv.slice(2), processIo(), {
+    onHelp: () => {
+      help = true;
+    },
+  }).then(
     (code) => {
       process.exitCode = code;
     },

@@ -4,7 +4,9 @@ import { parseFunctionRef } from '../core/arn.js';
 import { UsageError } from '../core/errors.js';
 import { applyPlan } from '../core/executor.js';
 import { viewAction, type ActionView } from '../core/plan.js';
+import { toWarning, warn } from '../core/reporter.js';
 import { renderAddJson, renderAddText, type AddOutcome } from '../render/add.js';
+import { terminalWidth } from '../render/io.js';
 import { triggerType } from '../sources/registry.js';
 import type { SourceType } from '../sources/contract.js';
 import { adapterContext, type CommandContext } from './context.js';
@@ -29,9 +31,13 @@ export async function runAdd(ctx: CommandContext, type: SourceType, source: stri
   const fn = parseFunctionRef(raw.function);
   const options = adapter.parseAddOptions(raw);
 
+  // Planning reads the source, the function and its triggers: seconds on a slow link. A spinner says
+  // so on a terminal; off a terminal the event shows nothing, so logs and pipes stay as they were.
+  ctx.reporter.emit({ type: 'progress', message: `reading ${type} ${source} and ${raw.function}`, transient: true });
   const actx = adapterContext(ctx);
   const plan = await adapter.planAdd(actx, { source, fn, options });
-  for (const warning of plan.warnings) ctx.reporter.emit({ type: 'warning', message: warning });
+  ctx.reporter.emit({ type: 'progress-end' });
+  for (const warning of plan.warnings) warn(ctx.reporter, warning);
 
   const outcome: AddOutcome = {
     command: 'add',
@@ -42,7 +48,7 @@ export async function runAdd(ctx: CommandContext, type: SourceType, source: stri
     function: { arn: plan.functionArn },
     actions: plan.actions.map(viewAction),
     trigger: plan.current ?? null,
-    warnings: plan.warnings,
+    warnings: plan.warnings.map(toWarning),
   };
 
   if (!ctx.globals.dryRun && plan.actions.length > 0) {
@@ -67,6 +73,6 @@ export async function runAdd(ctx: CommandContext, type: SourceType, source: stri
   if (outcome.trigger?.sourceArn) outcome.source.arn = outcome.trigger.sourceArn;
   ctx.reporter.close();
   outcome.warnings = [...ctx.reporter.warnings];
-  ctx.io.stdout.write(ctx.globals.output === 'json' ? renderAddJson(outcome) : renderAddText(outcome, ctx.chalk));
+  ctx.io.stdout.write(ctx.globals.output === 'json' ? renderAddJson(outcome) : renderAddText(outcome, ctx.chalk, terminalWidth(ctx.io.stdout)));
   return 0;
 }

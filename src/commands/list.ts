@@ -1,6 +1,7 @@
 import { parseFunctionRef } from '../core/arn.js';
 import { invalidFlag } from '../core/errors.js';
 import { listForFunction, listRegion, type ListOptions } from '../inventory/collect.js';
+import { terminalWidth } from '../render/io.js';
 import { renderListJson, renderListText } from '../render/list.js';
 import type { SourceType } from '../sources/contract.js';
 import { typeNames } from '../sources/registry.js';
@@ -31,6 +32,6 @@ export async function runList(ctx: CommandContext, raw: Record<string, unknown>)
   const lctx = { aws: ctx.session(), reporter: ctx.reporter, sleep: ctx.sleep };
   const inventory = fn ? await listForFunction(lctx, fn, options) : await listRegion(lctx, options);
   ctx.reporter.close();
-  ctx.io.stdout.write(ctx.globals.output === 'json' ? renderListJson(inventory) : renderListText(inventory, ctx.chalk));
+  ctx.io.stdout.write(ctx.globals.output === 'json' ? renderListJson(inventory) : renderListText(inventory, ctx.chalk, terminalWidth(ctx.io.stdout)));
   return 0;
 }

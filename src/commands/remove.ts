@@ -3,9 +3,11 @@ import type { ServiceName } from '../aws/session.js';
 import { EvsrcError, ExitCode, UsageError } from '../core/errors.js';
 import { applyPlan } from '../core/executor.js';
 import { viewAction } from '../core/plan.js';
+import { toWarning, warn } from '../core/reporter.js';
 import { describePartialRemoval } from '../removal/partial.js';
 import { finishRemoval, parseRemoveRequest, planRemoval } from '../removal/resolve.js';
 import { renderRemoveJson, renderRemovePlan, renderRemoveText, type RemoveOutcome } from '../render/remove.js';
+import { terminalWidth } from '../render/io.js';
 import type { CommandContext } from './context.js';
 
 // A removal whose target is already gone has reached its goal: these answers count as done.
@@ -19,8 +21,11 @@ const GONE: Record<string, string[]> = {
 export async function runRemove(ctx: CommandContext, first: string, source: string | undefined, raw: Record<string, unknown>): Promise<number> {
   const request = parseRemoveRequest(first, source, raw);
   const rctx = { aws: ctx.session(), reporter: ctx.reporter, wait: ctx.globals.wait, sleep: ctx.sleep };
+  // Reading what to remove can take seconds: a spinner on a terminal, nothing in a log or a pipe.
+  ctx.reporter.emit({ type: 'progress', message: source === undefined ? `reading mapping ${first}` : `reading ${first} ${source}`, transient: true });
   const plan = await planRemoval(rctx, request);
-  for (const warning of plan.warnings) ctx.reporter.emit({ type: 'warning', message: warning });
+  ctx.reporter.emit({ type: 'progress-end' });
+  for (const warning of plan.warnings) warn(ctx.reporter, warning);
 
   const outcome: RemoveOutcome = {
     command: 'remove',
@@ -33,7 +38,7 @@ export async function runRemove(ctx: CommandContext, first: string, source: stri
     actions: plan.actions.map(viewAction),
     removed: plan.removed,
     notes: plan.notes,
-    warnings: plan.warnings,
+    warnings: plan.warnings.map(toWarning),
   };
 
   if (plan.actions.length > 0 && !ctx.globals.dryRun) {
@@ -45,7 +50,7 @@ export async function runRemove(ctx: CommandContext, first: string, source: stri
         });
       }
       ctx.reporter.close();
-      ctx.io.stderr.write(renderRemovePlan(outcome, ctx.chalk));
+      ctx.io.stderr.write(renderRemovePlan(outcome, ctx.chalk, terminalWidth(ctx.io.stderr)));
       if (!(await ctx.io.confirm('Remove it?'))) throw new EvsrcError('cancelled: nothing was removed', ExitCode.FAILURE);
     }
     const aws = rctx.aws;
@@ -74,10 +79,10 @@ export async function runRemove(ctx: CommandContext, first: string, source: stri
       throw describePartialRemoval(error, plan.actions, ran);
     }
     const later = await finishRemoval(rctx, plan);
-    for (const warning of later) ctx.reporter.emit({ type: 'warning', message: warning });
-    outcome.warnings = [...outcome.warnings, ...later];
+    for (const warning of later) warn(ctx.reporter, warning);
+    outcome.warnings = [...outcome.warnings, ...later.map(toWarning)];
   }
   ctx.reporter.close();
-  ctx.io.stdout.write(ctx.globals.output === 'json' ? renderRemoveJson(outcome) : renderRemoveText(outcome, ctx.chalk));
+  ctx.io.stdout.write(ctx.globals.output === 'json' ? renderRemoveJson(outcome) : renderRemoveText(outcome, ctx.chalk, terminalWidth(ctx.io.stdout)));
   return 0;
 }

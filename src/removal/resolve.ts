@@ -1,5 +1,6 @@
 import { parseFunctionRef } from '../core/arn.js';
 import { UsageError } from '../core/errors.js';
+import type { PlanWarning } from '../core/reporter.js';
 import { planUuidRemoval } from '../mechanisms/esm/lifecycle.js';
 import type { AdapterContext, OptionSpec, RemovalPlan, SourceType, TriggerType } from '../sources/contract.js';
 import { triggerType, TRIGGER_TYPES, typeNames } from '../sources/registry.js';
@@ -73,6 +74,6 @@ export async function planRemoval(ctx: RemoveContext, request: RemoveRequest): P
 }
 
 /** After the writes: what the plan checks (waiting for mappings to be gone, re-reading a bucket); returns warnings. */
-export async function finishRemoval(ctx: RemoveContext, plan: RemovalPlan): Promise<string[]> {
+export async function finishRemoval(ctx: RemoveContext, plan: RemovalPlan): Promise<PlanWarning[]> {
   return plan.finish ? plan.finish(ctx) : [];
 }

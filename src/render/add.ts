@@ -1,6 +1,8 @@
 import type { ChalkInstance } from 'chalk';
 import type { ActionView } from '../core/plan.js';
+import type { Warning } from '../core/reporter.js';
 import type { SourceType, TriggerView } from '../sources/contract.js';
+import { fitText } from './fit.js';
 
 /** The outcome of `evsrc add`, real or dry run: what the text and JSON renderers print. */
 export interface AddOutcome {
@@ -14,7 +16,7 @@ export interface AddOutcome {
   actions: ActionView[];
   /** The trigger after the run (real run), or as it is now (dry run); null when a dry run would create it. */
   trigger: TriggerView | null;
-  warnings: string[];
+  warnings: Warning[];
 }
 
 function formatValue(value: unknown): string {
@@ -54,8 +56,12 @@ export function renderTrigger(trigger: TriggerView, chalk: ChalkInstance): strin
   return lines.join('\n');
 }
 
-/** The human text of an add outcome. */
-export function renderAddText(outcome: AddOutcome, chalk: ChalkInstance): string {
+/** The human text of an add outcome; `width` (a terminal's) wraps its lines at words to fit. */
+export function renderAddText(outcome: AddOutcome, chalk: ChalkInstance, width?: number): string {
+  return fitText(addText(outcome, chalk), width);
+}
+
+function addText(outcome: AddOutcome, chalk: ChalkInstance): string {
   const what = `${outcome.type} ${outcome.source.name} → ${outcome.function.arn}`;
   const lines: string[] = [];
   if (outcome.dryRun) {

@@ -36,10 +36,19 @@ export function processIo(): Io {
   };
 }
 
-/** Whether to colour output: only on a TTY, never with NO_COLOR or --no-color. */
+/**
+ * Whether to colour output: only on a TTY that is not TERM=dumb, never with NO_COLOR or --no-color.
+ * FORCE_COLOR is asked for by name, so it wins over the terminal's type (as in chalk's own detection).
+ */
 export function useColor(stream: OutStream, env: NodeJS.ProcessEnv, flag: boolean): boolean {
   if (!flag) return false;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  if (env.TERM === 'dumb') return false;
   return Boolean(stream.isTTY);
+}
+
+/** The width to fit text to: a terminal's columns. None for a pipe or a file, whose text is never re-flowed. */
+export function terminalWidth(stream: OutStream): number | undefined {
+  return stream.isTTY && stream.columns !== undefined && stream.columns > 0 ? stream.columns : undefined;
 }

@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import { ellipsize, wrapWords } from './fit.js';
 import { functionNameOf, qualifierOf, unqualifiedFunctionArn } from '../core/arn.js';
 import type { Finding, Inventory } from '../inventory/model.js';
 import type { TriggerView } from '../sources/contract.js';
@@ -36,11 +37,64 @@ function pad(text: string, width: number): string {
   return text + ' '.repeat(Math.max(0, width - text.length));
 }
 
-function table(rows: string[][], colour: ((cells: string[], padded: string[]) => string[]) | undefined): string[] {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((row) => {
-    const padded = row.map((cell, i) => (i === row.length - 1 ? cell : pad(cell, widths[i] ?? 0)));
-    return (colour ? colour(row, padded) : padded).join('  ').trimEnd();
+type Colour = (text: string, column: number, row: number) => string;
+
+const sum = (widths: number[]) => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+
+/** Narrows columns, in the order given and each down to its minimum, until the widths fit `width` (if they can). */
+function shrink(natural: number[], width: number, steps: { column: number; min: number }[]): number[] {
+  const widths = [...natural];
+  for (const { column, min } of steps) {
+    const over = sum(widths) - width;
+    if (over <= 0) break;
+    const current = widths[column] ?? 0;
+    widths[column] = Math.max(Math.min(current, min), current - over);
+  }
+  return widths;
+}
+
+/**
+ * How the table fits a terminal `width` columns wide:
+ * - as it is, when it fits;
+ * - else with the settings (the last column) wrapped within their column, the source shortened;
+ * - else "stacked": the settings go on lines of their own under the source, and the source, the id
+ *   and the state are shortened with an ellipsis as far as needed. An id keeps the 36 characters of a
+ *   mapping UUID as long as the others can give way; longer ids (an SNS subscription ARN) are shortened.
+ */
+function layout(natural: number[], width: number | undefined): { widths: number[]; stacked: boolean } {
+  if (width === undefined || sum(natural) <= width) return { widths: natural, stacked: false };
+  const last = natural.length - 1;
+  const inline = shrink(natural, width, [
+    { column: last, min: 24 },
+    { column: 1, min: 20 },
+  ]);
+  if (sum(inline) <= width) return { widths: inline, stacked: false };
+  const columns = shrink(natural.slice(0, last), width, [
+    { column: 1, min: 16 },
+    { column: 2, min: 36 },
+    { column: 1, min: 10 },
+    { column: 3, min: 12 },
+    { column: 2, min: 16 },
+  ]);
+  return { widths: [...columns, Math.max(16, width - ((columns[0] ?? 0) + 2))], stacked: true };
+}
+
+/**
+ * Rows of cells as aligned lines, one or more a row. Without a width the lines are exactly as they
+ * always were (pipes and files); with one they fit it as `layout` says, words never split.
+ */
+function table(rows: string[][], colour: Colour, width?: number): string[][] {
+  const natural = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  const last = natural.length - 1;
+  const { widths, stacked } = layout(natural, width);
+  return rows.map((row, r) => {
+    const cells = row.map((cell, i) => (width !== undefined && i !== last ? ellipsize(cell, widths[i] ?? cell.length) : cell));
+    const settings = width === undefined ? [cells[last] ?? ''] : wrapWords(cells[last] ?? '', widths[last] ?? 0, 0);
+    const shown = stacked ? cells.slice(0, last) : [...cells.slice(0, last), settings.shift() ?? ''];
+    const first = shown.map((cell, i) => colour(i === shown.length - 1 ? cell : pad(cell, widths[i] ?? 0), i, r)).join('  ').trimEnd();
+    // Continuation lines of the settings start under their column (stacked: under the source).
+    const indent = ' '.repeat(stacked ? (widths[0] ?? 0) + 2 : sum(widths.slice(0, last)) + 2);
+    return [first, ...settings.filter((line) => line !== '').map((line) => indent + colour(line, last, r))];
   });
 }
 
@@ -50,9 +104,10 @@ function stateOf(trigger: TriggerView): string {
   return trigger.state;
 }
 
-/** The human text of `evsrc list`. */
-export function renderListText(inventory: Inventory, chalk: ChalkInstance): string {
+/** The human text of `evsrc list`; `width` (a terminal's) fits the tables and lines to it. */
+export function renderListText(inventory: Inventory, chalk: ChalkInstance, width?: number): string {
   const lines: string[] = [];
+  const tableLines = new Set<string>();
   const flagged = new Set(inventory.warnings.map((w) => w.triggerId).filter((id): id is string => Boolean(id)));
   const groups = new Map<string, TriggerView[]>();
   for (const t of inventory.triggers) groups.set(t.functionArn, [...(groups.get(t.functionArn) ?? []), t]);
@@ -74,16 +129,24 @@ export function renderListText(inventory: Inventory, chalk: ChalkInstance): stri
       rows.push([t.type, t.sourceName ?? t.sourceArn, t.id || '-', stateOf(t), settingsLine(t)]);
       marks.push(flagged.has(t.id) ? chalk.yellow('!') : ' ');
     }
-    const rendered = table(rows, (cells, padded) =>
-      cells === rows[0]
-        ? padded.map((c) => chalk.dim(c))
-        : padded.map((c, i) => {
-            if (i === 3 && cells[3]?.startsWith('Enabled')) return chalk.green(c);
-            if (i === 3 && (cells[3]?.startsWith('Disabled') || cells[3] === 'PendingConfirmation')) return chalk.yellow(c);
-            return c;
-          }),
+    const rendered = table(
+      rows,
+      (text, column, row) => {
+        const state = rows[row]?.[3];
+        if (row === 0) return chalk.dim(text);
+        if (column === 3 && state?.startsWith('Enabled')) return chalk.green(text);
+        if (column === 3 && (state?.startsWith('Disabled') || state === 'PendingConfirmation')) return chalk.yellow(text);
+        return text;
+      },
+      width === undefined ? undefined : width - 2,
     );
-    lines.push(...rendered.map((l, i) => `${marks[i] ?? ' '} ${l}`));
+    for (const [i, row] of rendered.entries()) {
+      for (const [j, l] of row.entries()) {
+        const line = `${j === 0 ? (marks[i] ?? ' ') : ' '} ${l}`;
+        tableLines.add(line);
+        lines.push(line);
+      }
+    }
   }
   if (inventory.warnings.length > 0) {
     lines.push('', chalk.yellow(`Problems (${inventory.warnings.length}):`));
@@ -98,7 +161,8 @@ export function renderListText(inventory: Inventory, chalk: ChalkInstance): stri
   if (!inventory.permissionsChecked && inventory.scope === 'region') {
     lines.push(chalk.dim('Permissions were not checked: run with --function <fn>, or add --check-permissions (reads every function policy, 15 a second).'));
   }
-  return `${lines.join('\n')}\n`;
+  // The tables are fitted above; the other lines wrap at words.
+  return `${lines.flatMap((line) => (width === undefined || tableLines.has(line) ? [line] : wrapWords(line, width))).join('\n')}\n`;
 }
 
 /** The JSON document of `evsrc list`: exactly one per run. */

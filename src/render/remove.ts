@@ -1,7 +1,9 @@
 import type { ChalkInstance } from 'chalk';
 import type { ActionView } from '../core/plan.js';
+import type { Warning } from '../core/reporter.js';
 import type { SourceType, TriggerView } from '../sources/contract.js';
 import { renderActions } from './add.js';
+import { fitText } from './fit.js';
 import { settingsLine } from './list.js';
 
 /** The outcome of `evsrc remove`, real or dry run. */
@@ -21,7 +23,7 @@ export interface RemoveOutcome {
   /** The triggers taken away (or that would be, in a dry run). */
   removed: TriggerView[];
   notes: string[];
-  warnings: string[];
+  warnings: Warning[];
 }
 
 function what(outcome: RemoveOutcome): string {
@@ -34,14 +36,18 @@ export function renderRemoved(removed: readonly TriggerView[], chalk: ChalkInsta
   return removed.map((t) => `  ${chalk.red('-')} ${t.type} ${t.sourceName ?? t.sourceArn}  ${t.id || '(no id)'}  ${chalk.dim(settingsLine(t))}`);
 }
 
-/** The plan shown before asking for confirmation (on stderr). */
-export function renderRemovePlan(outcome: RemoveOutcome, chalk: ChalkInstance): string {
+/** The plan shown before asking for confirmation (on stderr); `width` (a terminal's) wraps its lines to fit. */
+export function renderRemovePlan(outcome: RemoveOutcome, chalk: ChalkInstance, width?: number): string {
   const lines = [`About to remove ${what(outcome)}:`, ...renderRemoved(outcome.removed, chalk), renderActions(outcome.actions, chalk)];
-  return `${lines.join('\n')}\n`;
+  return fitText(`${lines.join('\n')}\n`, width);
 }
 
-/** The human text of a remove outcome. */
-export function renderRemoveText(outcome: RemoveOutcome, chalk: ChalkInstance): string {
+/** The human text of a remove outcome; `width` (a terminal's) wraps its lines at words to fit. */
+export function renderRemoveText(outcome: RemoveOutcome, chalk: ChalkInstance, width?: number): string {
+  return fitText(removeText(outcome, chalk), width);
+}
+
+function removeText(outcome: RemoveOutcome, chalk: ChalkInstance): string {
   const lines: string[] = [];
   if (outcome.actions.length === 0) {
     lines.push(`Nothing to remove: ${outcome.notes.join('; ') || 'no such trigger'}.`);

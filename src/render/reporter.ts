@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import type { Reporter, ReporterEvent } from '../core/reporter.js';
+import { GENERIC_WARNING, type Reporter, type ReporterEvent, type Warning } from '../core/reporter.js';
 import type { OutStream } from './io.js';
 
 type Spinner = { start(text?: string): Spinner; stop(): Spinner; succeed(text?: string): Spinner; fail(text?: string): Spinner; text: string };
@@ -29,7 +29,8 @@ export async function loadSpinner(stderr: OutStream, env: NodeJS.ProcessEnv = {}
 /** A reporter that writes progress, warnings and debug lines to stderr; spinners only on a TTY. */
 export class ConsoleReporter implements Reporter {
   private spinner?: Spinner;
-  readonly warnings: string[] = [];
+  /** Every warning emitted, in order, with its code (for the JSON output). */
+  readonly warnings: Warning[] = [];
 
   constructor(private readonly options: ConsoleReporterOptions) {}
 
@@ -41,7 +42,7 @@ export class ConsoleReporter implements Reporter {
         if (this.options.spinner) {
           if (this.spinner) this.spinner.text = event.message;
           else this.spinner = this.options.spinner({ text: event.message, stream: stderr }).start();
-        } else {
+        } else if (!event.transient) {
           stderr.write(`${chalk.dim('…')} ${event.message}\n`);
         }
         return;
@@ -54,7 +55,7 @@ export class ConsoleReporter implements Reporter {
         }
         return;
       case 'warning':
-        this.warnings.push(event.message);
+        this.warnings.push({ code: event.code ?? GENERIC_WARNING, message: event.message });
         this.pause(() => stderr.write(`${chalk.yellow('warning:')} ${event.message}\n`));
         return;
       case 'info':

@@ -3,7 +3,7 @@ import type { ResolvedFunction } from '../aws/lambda.js';
 import type { AwsSession } from '../aws/session.js';
 import type { FunctionRef } from '../core/arn.js';
 import type { Action } from '../core/plan.js';
-import type { Reporter } from '../core/reporter.js';
+import type { PlanWarning, Reporter } from '../core/reporter.js';
 import type { Finding, FunctionTarget } from '../inventory/model.js';
 import type { Grant, SourceStatus } from '../mechanisms/permission/grants.js';
 
@@ -78,7 +78,7 @@ export interface AddPlan {
   source: { arn: string; name: string };
   functionArn: string;
   actions: Action[];
-  warnings: string[];
+  warnings: PlanWarning[];
   /** The trigger as it is before the change, when one exists. */
   current?: TriggerView;
   /** Builds the final trigger view after the actions ran (waiting for a stable state when asked). */
@@ -164,9 +164,9 @@ export interface RemovalPlan {
   removed: TriggerView[];
   /** Facts worth telling (why nothing is removed, what is kept). */
   notes: string[];
-  warnings: string[];
+  warnings: PlanWarning[];
   /** What to check after the writes ran (wait for deletions, re-read a whole-configuration write); returns warnings. */
-  finish?(ctx: AdapterContext): Promise<string[]>;
+  finish?(ctx: AdapterContext): Promise<PlanWarning[]>;
 }
 
 /** A checked `remove <type> <source> --function <fn>` request; `source` is the type's own parse of it. */

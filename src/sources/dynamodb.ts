@@ -7,6 +7,7 @@ import { parseArn, partitionOf } from '../core/arn.js';
 import { NotFoundError, PreconditionError, UsageError } from '../core/errors.js';
 import { placeholder, type Action } from '../core/plan.js';
 import { pollUntil } from '../core/poll.js';
+import type { PlanWarning } from '../core/reporter.js';
 import { executionRoleRetry } from '../mechanisms/esm/settings.js';
 import { parseChoice } from './options.js';
 import {
@@ -164,12 +165,12 @@ export interface DynamodbPlanInput {
 const MAX_READERS = 2;
 
 /** Plans `add dynamodb` from what was read (pure): stream present or enabled, readers, converge. */
-export function planDynamodb(input: DynamodbPlanInput): { actions: Action[]; warnings: string[]; existing?: EventSourceMappingConfiguration; sourceArn: string } {
+export function planDynamodb(input: DynamodbPlanInput): { actions: Action[]; warnings: PlanWarning[]; existing?: EventSourceMappingConfiguration; sourceArn: string } {
   const { ref, table, fn, options } = input;
   if (fn.region && table.region && fn.region !== table.region) {
     throw new PreconditionError(`table ${table.arn} is in ${table.region} but function ${fn.arn} is in ${fn.region}; Lambda reads streams of its own region only`);
   }
-  const warnings: string[] = [];
+  const warnings: PlanWarning[] = [];
   const prepare: Action[] = [];
   if (ref.kind === 'stream-arn') {
     if (options.enableStream) throw new UsageError('--enable-stream: not valid with a stream ARN; name the table instead');
@@ -202,9 +203,10 @@ export function planDynamodb(input: DynamodbPlanInput): { actions: Action[]; war
     if (table.region) update.region = table.region;
     prepare.push(update);
   } else if (options.enableStream && table.viewType && table.viewType !== options.enableStream) {
-    warnings.push(
-      `table ${table.name} already has a stream (${table.viewType}); --enable-stream ${options.enableStream} is ignored (changing the view type means disabling and re-enabling the stream, which gives it a new ARN)`,
-    );
+    warnings.push({
+      code: 'enable-stream-ignored',
+      message: `table ${table.name} already has a stream (${table.viewType}); --enable-stream ${options.enableStream} is ignored (changing the view type means disabling and re-enabling the stream, which gives it a new ARN)`,
+    });
   }
 
   const streamArn = table.streamArn;
@@ -233,9 +235,10 @@ export function planDynamodb(input: DynamodbPlanInput): { actions: Action[]; war
   warnings.push(...planned.warnings);
   if (planned.others.length >= MAX_READERS) {
     const fns = [...new Set(planned.others.map((m) => m.FunctionArn))].join(', ');
-    warnings.push(
-      `${planned.others.length} mappings already read stream ${streamArn} (${fns}); DynamoDB Streams throttles more than ${MAX_READERS} readers per shard`,
-    );
+    warnings.push({
+      code: 'too-many-stream-readers',
+      message: `${planned.others.length} mappings already read stream ${streamArn} (${fns}); DynamoDB Streams throttles more than ${MAX_READERS} readers per shard`,
+    });
   }
   return { actions: planned.actions, warnings, ...(planned.existing ? { existing: planned.existing } : {}), sourceArn: streamArn ?? placeholderArn };
 }

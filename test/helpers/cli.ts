@@ -26,16 +26,23 @@ function result(code: number, stdout: string, stderr: string): CliResult {
   return { code, stdout, stderr, json: () => JSON.parse(stdout) };
 }
 
-/** Runs main(argv) in this process with an emulator endpoint and instant sleeps. */
-export async function runCli(argv: string[], endpoint?: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/** A terminal to pretend stdout and stderr are (isTTY, with this many columns). */
+export interface FakeTerminal {
+  columns: number;
+}
+
+/** Runs main(argv) in this process with an emulator endpoint and instant sleeps; off a terminal unless `tty` is given. */
+export async function runCli(argv: string[], endpoint?: string, extraEnv: NodeJS.ProcessEnv = {}, tty?: FakeTerminal): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const env = { ...TEST_ENV, ...extraEnv };
   // The SDK's credential chain reads process.env; keep it pointed at the fake keys.
   for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v;
+  // On a pretend terminal, what a spinner (ora) calls to redraw its line does nothing.
+  const terminal = tty ? { isTTY: true, columns: tty.columns, cursorTo: () => true, moveCursor: () => true, clearLine: () => true, once: () => {}, removeListener: () => {} } : { isTTY: false };
   const io: Io = {
-    stdout: { write: (s: string) => ((stdout += s), true), isTTY: false },
-    stderr: { write: (s: string) => ((stderr += s), true), isTTY: false },
+    stdout: { write: (s: string) => ((stdout += s), true), ...terminal },
+    stderr: { write: (s: string) => ((stderr += s), true), ...terminal },
     env,
     interactive: false,
   };
@@ -46,8 +53,16 @@ export async function runCli(argv: string[], endpoint?: string, extraEnv: NodeJS
 
 const BIN = fileURLToPath(new URL('../../bin/evsrc.js', import.meta.url));
 
+/** How the reader of a spawned evsrc's stdout behaves. */
+export interface SpawnOptions {
+  /** Close stdout early, like `| head -1`: before evsrc writes anything, or after its first chunk. */
+  closeStdout?: 'at-once' | 'after-first-chunk';
+  /** Close stderr before evsrc writes anything (`2>&1 | head -1` once stdout has had its line). */
+  closeStderr?: boolean;
+}
+
 /** Runs bin/evsrc.js as a child process (needs a build in dist/). */
-export function spawnCli(argv: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+export function spawnCli(argv: string[], extraEnv: NodeJS.ProcessEnv = {}, options: SpawnOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...TEST_ENV, ...extraEnv };
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
@@ -57,7 +72,12 @@ export function spawnCli(argv: string[], extraEnv: NodeJS.ProcessEnv = {}): Prom
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (options.closeStdout === 'after-first-chunk') child.stdout.destroy();
+    });
+    if (options.closeStdout === 'at-once') child.stdout.destroy();
+    if (options.closeStderr) child.stderr.destroy();
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve(result(code ?? -1, stdout, stderr)));

@@ -64,7 +64,7 @@ describe('evsrc add logs against moto', () => {
     const doc = r.json<Json>();
     // Only the permission was missing: the filter made by hand is kept as it is, not duplicated.
     expect(doc.actions.map((a: Json) => a.api)).toEqual(['lambda:AddPermission']);
-    expect(doc.warnings.join('\n')).toMatch(/through filter by-hand/);
+    expect(doc.warnings.map((w: Json) => w.message).join('\n')).toMatch(/through filter by-hand/);
     expect(await filtersOf(moto.endpoint, GROUP)).toEqual([{ filterName: 'by-hand', filterPattern: 'ERROR', destinationArn: fnArn }]);
     const again = await add(GROUP, '--function', 'ship', '--json');
     expect(again.json<Json>()).toMatchObject({ changed: false, actions: [] });

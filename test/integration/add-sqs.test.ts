@@ -171,6 +171,11 @@ describe('evsrc add sqs against moto', () => {
     expect(() => JSON.parse(r.stdout)).not.toThrow();
     expect(r.stderr).toMatch(/warning:/);
     expect(r.json().warnings.length).toBeGreaterThan(0);
+    // Each warning is an object with a code, as in list and remove; its message is the line on stderr.
+    for (const w of r.json().warnings) {
+      expect(w).toEqual({ code: expect.any(String), message: expect.any(String) });
+      expect(r.stderr).toContain(`warning: ${w.message}`);
+    }
   });
 
   it('global options work after the subcommand, and --verbose logs AWS calls without credentials', async () => {

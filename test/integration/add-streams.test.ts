@@ -185,7 +185,7 @@ describe('evsrc add dynamodb against moto', () => {
     const r = await ddb('busy', '--function', 'worker', '--starting-position', 'LATEST', '--json');
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/warning: 2 mappings already read stream .*DynamoDB Streams throttles more than 2 readers per shard/);
-    expect(r.json().warnings.join('\n')).toMatch(/throttles/);
+    expect(r.json().warnings).toContainEqual({ code: 'too-many-stream-readers', message: expect.stringMatching(/throttles/) });
     expect(await mappingsOf(moto.endpoint, table.streamArn ?? '')).toHaveLength(3);
   });
 

@@ -66,7 +66,7 @@ describe('planS3Removal', () => {
     expect(written).toEqual({ ...CONFIG, LambdaFunctionConfigurations: [CONFIG.LambdaFunctionConfigurations![1]] });
     expect(written.EventBridgeConfiguration).toEqual({});
     expect(plan.actions[1]?.input).toEqual({ FunctionName: FN, StatementId: 'mine' });
-    expect(plan.warnings).toEqual([expect.stringMatching(/statement shared also lets other sources invoke/)]);
+    expect(plan.warnings).toEqual([{ code: 'shared-permission-kept', message: expect.stringMatching(/statement shared also lets other sources invoke/) }]);
     expect(plan.removed.map((t) => t.id)).toEqual(['a', 'b']);
   });
 
@@ -142,7 +142,7 @@ describe('planSnsRemoval and planMappingRemoval', () => {
     });
     expect(plan.actions.map((a) => a.api)).toEqual(['sns:Unsubscribe']);
     expect(plan.notes).toEqual([expect.stringMatching(/its permission for the topic is kept while a subscription of .*worker to alerts is pending confirmation/)]);
-    expect(plan.warnings.join()).toMatch(/pending confirmation; SNS cannot unsubscribe it/);
+    expect(plan.warnings).toEqual([{ code: 'subscription-pending-confirmation', message: expect.stringMatching(/pending confirmation; SNS cannot unsubscribe it/) }]);
     // With only the pending one, nothing is removed, and the note does not claim there is no permission.
     const only = planSnsRemoval({ topicArn: TOPIC, topicName: 'alerts', functionArn: FN, subscriptions: [pending], grants });
     expect(only.actions).toEqual([]);

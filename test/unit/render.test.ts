@@ -65,6 +65,11 @@ describe('useColor', () => {
     expect(useColor({ write: () => true, isTTY: true }, {}, false)).toBe(false);
     expect(useColor({ write: () => true, isTTY: false }, { FORCE_COLOR: '1' }, true)).toBe(true);
   });
+  it('gives TERM=dumb no colour, even on a TTY (FORCE_COLOR still wins)', () => {
+    expect(useColor({ write: () => true, isTTY: true }, { TERM: 'dumb' }, true)).toBe(false);
+    expect(useColor({ write: () => true, isTTY: true }, { TERM: 'xterm-256color' }, true)).toBe(true);
+    expect(useColor({ write: () => true, isTTY: true }, { TERM: 'dumb', FORCE_COLOR: '1' }, true)).toBe(true);
+  });
 });
 
 describe('ConsoleReporter', () => {
@@ -76,10 +81,46 @@ describe('ConsoleReporter', () => {
     quiet.emit({ type: 'warning', message: 'careful' });
     quiet.emit({ type: 'debug', message: 'aws sqs GetQueueUrl 3ms ok' });
     expect(out).toBe('… creating\nwarning: careful\n');
-    expect(quiet.warnings).toEqual(['careful']);
+    expect(quiet.warnings).toEqual([{ code: 'warning', message: 'careful' }]);
+    quiet.emit({ type: 'warning', code: 'cross-region', message: 'far' });
+    expect(quiet.warnings[1]).toEqual({ code: 'cross-region', message: 'far' });
     const loud = new ConsoleReporter({ stderr, chalk: plain, verbose: true, progress: true });
     loud.emit({ type: 'debug', message: 'aws sqs GetQueueUrl 3ms ok' });
     expect(out).toContain('aws sqs GetQueueUrl 3ms ok\n');
+  });
+});
+
+describe('ConsoleReporter spinner', () => {
+  const fakeSpinner = (log: string[]) => (options: { text: string }) => {
+    const spinner = {
+      text: options.text,
+      start: (text?: string) => (log.push(`start ${text ?? spinner.text}`), spinner),
+      stop: () => (log.push('stop'), spinner),
+      succeed: (text?: string) => (log.push(`succeed ${text}`), spinner),
+      fail: (text?: string) => (log.push(`fail ${text}`), spinner),
+    };
+    return spinner;
+  };
+
+  it('spins for a transient progress event on a terminal and stops at its end', () => {
+    const log: string[] = [];
+    let out = '';
+    const stderr = { write: (s: string) => ((out += s), true), isTTY: true, columns: 80 };
+    const reporter = new ConsoleReporter({ stderr, chalk: plain, verbose: false, progress: true, spinner: fakeSpinner(log) });
+    reporter.emit({ type: 'progress', message: 'reading sqs orders and worker', transient: true });
+    reporter.emit({ type: 'progress-end' });
+    expect(log).toEqual(['start reading sqs orders and worker', 'stop']);
+    expect(out).toBe('');
+  });
+
+  it('off a terminal a transient progress event writes nothing; others still write their line', () => {
+    let out = '';
+    const stderr = { write: (s: string) => ((out += s), true), isTTY: false };
+    const reporter = new ConsoleReporter({ stderr, chalk: plain, verbose: false, progress: true });
+    reporter.emit({ type: 'progress', message: 'reading sqs orders and worker', transient: true });
+    reporter.emit({ type: 'progress-end' });
+    reporter.emit({ type: 'progress', message: 'creating' });
+    expect(out).toBe('… creating\n');
   });
 });
 
@@ -122,5 +163,15 @@ describe('list --type', () => {
       expect(() => parseTypes(bad)).toThrow(/--type: invalid value ".*"; allowed: one or more of sqs, s3, sns, dynamodb, kinesis/);
     }
     expect(parseTypes(undefined)).toBeUndefined();
+  });
+});
+
+describe('JSON warnings', () => {
+  it('are objects with a code in add and remove, as in list; a plain plan warning gets the generic code', async () => {
+    const { toWarning } = await import('../../src/core/reporter.js');
+    expect(toWarning('careful')).toEqual({ code: 'warning', message: 'careful' });
+    expect(toWarning({ code: 'cross-region', message: 'far' })).toEqual({ code: 'cross-region', message: 'far' });
+    const doc = JSON.parse(renderAddJson({ ...base, warnings: [toWarning('careful')] }));
+    expect(doc.warnings).toEqual([{ code: 'warning', message: 'careful' }]);
   });
 });

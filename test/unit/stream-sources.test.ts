@@ -1,6 +1,7 @@
 import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
 import type { ResolvedFunction } from '../../src/aws/lambda.js';
+import { warningMessage } from '../../src/core/reporter.js';
 import type { AwsSession } from '../../src/aws/session.js';
 import { EvsrcError, ExitCode, PreconditionError, UsageError } from '../../src/core/errors.js';
 import { MemoryReporter } from '../../src/core/reporter.js';
@@ -155,7 +156,7 @@ describe('planDynamodb', () => {
   it('--enable-stream on a table that has a stream: no UpdateTable; a different view type warns', () => {
     const plan = planDynamodb(ddbInput({}, { enableStream: 'KEYS_ONLY' }));
     expect(plan.actions.map((a) => a.api)).toEqual(['lambda:CreateEventSourceMapping']);
-    expect(plan.warnings.join('\n')).toMatch(/already has a stream \(NEW_IMAGE\); --enable-stream KEYS_ONLY is ignored/);
+    expect(plan.warnings).toContainEqual({ code: 'enable-stream-ignored', message: expect.stringMatching(/already has a stream \(NEW_IMAGE\); --enable-stream KEYS_ONLY is ignored/) });
     expect(planDynamodb(ddbInput({}, { enableStream: 'NEW_IMAGE' })).warnings).toEqual([]);
   });
 
@@ -172,7 +173,9 @@ describe('planDynamodb', () => {
   it('warns when two or more mappings already read the stream (DynamoDB Streams throttles over two readers per shard)', () => {
     const other = (n: number) => mapping({ UUID: `o-${n}`, FunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:f${n}` });
     expect(planDynamodb(ddbInput({ readers: [other(1)] })).warnings).toEqual([]);
-    const warned = planDynamodb(ddbInput({ readers: [other(1), other(2)] })).warnings.join('\n');
+    const warned = planDynamodb(ddbInput({ readers: [other(1), other(2)] }))
+      .warnings.map(warningMessage)
+      .join('\n');
     expect(warned).toMatch(/2 mappings already read stream .* DynamoDB Streams throttles more than 2 readers per shard/);
     expect(warned).toMatch(/function:f1, arn:aws:lambda:us-east-1:123456789012:function:f2/);
   });

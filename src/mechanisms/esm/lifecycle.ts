@@ -5,6 +5,7 @@ import { qualifierOf } from '../../core/arn.js';
 import { mapLimit, READ_CONCURRENCY } from '../../core/concurrency.js';
 import type { Action } from '../../core/plan.js';
 import { UsageError } from '../../core/errors.js';
+import type { PlanWarning } from '../../core/reporter.js';
 import { CANNOT_UNDO } from '../../removal/plan.js';
 import type { AdapterContext, Discovery, ListScan, RemovalPlan, RemoveRequest, SourceType, TriggerType } from '../../sources/contract.js';
 import { listAliasArns, listFunctionMappings, mappingFindings, mappingTrigger, type SourceCheck } from './inventory.js';
@@ -143,8 +144,8 @@ function unmanaged(uuid: string, sourceArn: string): never {
 }
 
 /** After DeleteEventSourceMapping: wait until the mappings are gone (unless --no-wait); a mapping stuck past 300 s is a warning. */
-async function waitForDeletions(ctx: AdapterContext, actions: readonly Action[]): Promise<string[]> {
-  const warnings: string[] = [];
+async function waitForDeletions(ctx: AdapterContext, actions: readonly Action[]): Promise<PlanWarning[]> {
+  const warnings: PlanWarning[] = [];
   if (actions.length === 0 || !ctx.wait) return warnings;
   // Delete returns 202; the mapping stays in Deleting for a few seconds. No SDK waiter exists: poll.
   for (const action of actions) {
@@ -154,7 +155,7 @@ async function waitForDeletions(ctx: AdapterContext, actions: readonly Action[])
     let current: EventSourceMappingConfiguration | undefined = await getMapping(ctx.aws, uuid, action.region);
     while (current) {
       if (Date.now() - started > 300_000) {
-        warnings.push(`mapping ${uuid} is still ${current.State} after 300s; not waiting longer`);
+        warnings.push({ code: 'mapping-still-transitional', message: `mapping ${uuid} is still ${current.State} after 300s; not waiting longer` });
         break;
       }
       ctx.reporter.emit({ type: 'progress', message: `waiting for mapping ${uuid} to be deleted (${current.State ?? 'Deleting'})` });

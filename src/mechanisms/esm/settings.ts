@@ -287,7 +287,7 @@ export async function waitForMapping(
   let delay = 1000;
   while (TRANSITIONAL_STATES.has(current.State ?? '')) {
     if (Date.now() - started > timeoutMs) {
-      ctx.reporter.emit({ type: 'warning', message: `mapping ${current.UUID} is still ${current.State} after ${timeoutMs / 1000}s; not waiting longer` });
+      ctx.reporter.emit({ type: 'warning', code: 'mapping-still-transitional', message: `mapping ${current.UUID} is still ${current.State} after ${timeoutMs / 1000}s; not waiting longer` });
       break;
     }
     ctx.reporter.emit({ type: 'progress', message: `waiting for mapping ${current.UUID} (${current.State})` });

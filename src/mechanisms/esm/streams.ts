@@ -10,6 +10,7 @@ import { parseArn, parseQueueRef, partitionOf, type QueueRef } from '../../core/
 import { NotFoundError, PreconditionError, UsageError, invalidFlag } from '../../core/errors.js';
 import type { Action, Change, RetryRule } from '../../core/plan.js';
 import { pollUntil } from '../../core/poll.js';
+import type { PlanWarning } from '../../core/reporter.js';
 import {
   ESM_FIELDS,
   RESOURCE_IN_USE_RETRY,
@@ -555,7 +556,7 @@ export function streamAddPlan(
   type: StreamType,
   name: string,
   functionArn: string,
-  planned: { actions: Action[]; warnings: string[]; existing?: EventSourceMappingConfiguration; sourceArn: string },
+  planned: { actions: Action[]; warnings: PlanWarning[]; existing?: EventSourceMappingConfiguration; sourceArn: string },
   region?: string,
 ): AddPlan {
   const stream: StreamPlan = { actions: planned.actions, warnings: [], others: [], ...(planned.existing ? { existing: planned.existing } : {}) };

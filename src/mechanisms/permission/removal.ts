@@ -2,6 +2,7 @@ import { resolveFunction, type ResolvedFunction } from '../../aws/lambda.js';
 import type { AwsSession } from '../../aws/session.js';
 import type { FunctionRef } from '../../core/arn.js';
 import type { Action } from '../../core/plan.js';
+import type { PlanWarning } from '../../core/reporter.js';
 import type { PushTraits } from '../../sources/contract.js';
 import { CANNOT_UNDO } from '../../removal/plan.js';
 import { grantsOf, type Grant, type PushType } from './grants.js';
@@ -26,14 +27,14 @@ export function permissionActions(
   functionArn: string,
   sourceArn: string,
   sourceName: string,
-  warnings: string[],
+  warnings: PlanWarning[],
 ): Action[] {
   const actions: Action[] = [];
   for (const g of grants) {
     if (g.type !== type || g.functionArn !== functionArn || !g.sourceArns.includes(sourceArn)) continue;
     if (!g.sid) continue;
     if (g.sourceArns.length > 1) {
-      warnings.push(`statement ${g.sid} also lets other sources invoke ${functionArn} (${g.sourceArns.join(', ')}); it was left in place`);
+      warnings.push({ code: 'shared-permission-kept', message: `statement ${g.sid} also lets other sources invoke ${functionArn} (${g.sourceArns.join(', ')}); it was left in place` });
       continue;
     }
     actions.push({

@@ -53,7 +53,7 @@ export const s3Spec: SourceSpec = {
   examples: [
     'evsrc add s3 uploads --function thumbnailer --suffix .jpg',
     'evsrc add s3 arn:aws:s3:::raw-data --function ingest --events s3:ObjectCreated:Put,s3:ObjectCreated:CompleteMultipartUpload --prefix incoming/',
-    'evsrc add s3 uploads --function audit --events s3:ObjectRemoved:* --dry-run',
+    "evsrc add s3 uploads --function audit --events 's3:ObjectRemoved:*' --dry-run",
   ],
 };
 

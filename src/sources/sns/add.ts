@@ -6,6 +6,7 @@ import { NotFoundError, PreconditionError, UsageError } from '../../core/errors.
 import type { CallApi } from '../../core/executor.js';
 import type { Action, Change, RetryRule } from '../../core/plan.js';
 import { mergeSendPolicy } from '../../mechanisms/queue-policy.js';
+import type { PlanWarning } from '../../core/reporter.js';
 import { checkPushQualifier, planPermission, readFunctionPolicy, sessionCall, type FunctionPolicy } from '../../mechanisms/permission/plan.js';
 import {
   parseFilterPolicy,
@@ -176,7 +177,7 @@ export interface SnsPlanInput {
 /** The plan of `add sns`. */
 export interface SnsPlanned {
   actions: Action[];
-  warnings: string[];
+  warnings: PlanWarning[];
   existing?: SubscriptionState;
   /** Index of the Subscribe action, when there is one. */
   subscribeIndex?: number;
@@ -191,8 +192,10 @@ export function planSns(input: SnsPlanInput): SnsPlanned {
   if (OPT_IN_REGIONS.has(fn.region) && !OPT_IN_REGIONS.has(topicRegion)) {
     throw new PreconditionError(`topic ${topicArn} is in ${topicRegion} and function ${fn.arn} in the opt-in region ${fn.region}; SNS does not deliver from a default region to Lambda in an opt-in region`);
   }
-  const warnings: string[] = [];
-  if (topicRegion !== fn.region) warnings.push(`topic region ${topicRegion} differs from the function region ${fn.region}: SNS delivers across regions, with added latency and data transfer cost`);
+  const warnings: PlanWarning[] = [];
+  if (topicRegion !== fn.region) {
+    warnings.push({ code: 'cross-region', message: `topic region ${topicRegion} differs from the function region ${fn.region}: SNS delivers across regions, with added latency and data transfer cost` });
+  }
   const topicFifo = topicArn.endsWith('.fifo');
   if (input.dlq) {
     const q = input.dlq.queue;
@@ -318,7 +321,10 @@ export function planSns(input: SnsPlanInput): SnsPlanned {
     }
     actions.push(...sets);
     if (have.PendingConfirmation === 'true') {
-      warnings.push(`subscription ${existing.arn} is pending confirmation (topic and function in different accounts); the topic owner must confirm it before messages flow`);
+      warnings.push({
+        code: 'subscription-pending-confirmation',
+        message: `subscription ${existing.arn} is pending confirmation (topic and function in different accounts); the topic owner must confirm it before messages flow`,
+      });
     }
   }
   const planned: SnsPlanned = { actions, warnings, statementId: permission.reusedStatementId ?? permission.statementId, attributes };

@@ -28,7 +28,10 @@ export function planSnsRemoval(input: SnsRemovalInput): RemovalPlan {
   for (const sub of mine) {
     if (!sub.SubscriptionArn || sub.SubscriptionArn === PENDING) {
       pending = true;
-      plan.warnings.push(`a subscription of ${functionArn} to ${topicName} is pending confirmation; SNS cannot unsubscribe it (it expires after three days unconfirmed)`);
+      plan.warnings.push({
+        code: 'subscription-pending-confirmation',
+        message: `a subscription of ${functionArn} to ${topicName} is pending confirmation; SNS cannot unsubscribe it (it expires after three days unconfirmed)`,
+      });
       continue;
     }
     const action: Action = { api: 'sns:Unsubscribe', summary: `unsubscribe ${functionArn} from topic ${topicName}`, input: { SubscriptionArn: sub.SubscriptionArn }, undo: CANNOT_UNDO };
