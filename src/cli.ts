@@ -189,7 +189,7 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
     .option('--function <fn>', 'the function whose trigger to remove (required with a source type)')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ evsrc remove sqs orders --function process-orders --yes\n  $ evsrc remove 6c9f2a1e-0d1b-4d0a-9a52-3f1b2c4d5e6f --yes\n  $ evsrc remove s3 uploads --function thumbnails --prefix images/ --dry-run\n  $ evsrc remove sns alerts --function notify\n',
+      `\nExamples:\n${['evsrc remove 6c9f2a1e-0d1b-4d0a-9a52-3f1b2c4d5e6f --yes', ...adapters.flatMap((a) => a.spec.removeExamples ?? [])].map((e) => `  $ ${e}`).join('\n')}\n`,
     )
     .action((first: string, source: string | undefined, _opts: unknown, command: Command) => {
       dispatch({
@@ -201,8 +201,8 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
       });
     });
   // Each type's own remove flags (s3's --events, …), described with the types that take them.
-  for (const { option } of registry.removeFlags) {
-    const opt = new Option(option.flags, option.description);
+  for (const { option, types } of registry.removeFlags) {
+    const opt = new Option(option.flags, `${types.join(', ')}: ${option.description}`);
     if (option.repeatable) opt.argParser(collect);
     if (option.hidden) opt.hideHelp();
     remove.addOption(opt);

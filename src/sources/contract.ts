@@ -37,6 +37,8 @@ export interface SourceSpec {
   examples: string[];
   /** Flags of `remove <type>` beyond --function (e.g. s3's --events); others' are refused for this type. */
   removeOptions?: OptionSpec[];
+  /** Examples of `remove <type>` for `remove --help`. */
+  removeExamples?: string[];
 }
 
 /** What a type gets to do its reads: AWS access, a reporter, and run-time switches. */

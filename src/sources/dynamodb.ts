@@ -57,6 +57,7 @@ export const dynamodbSpec: SourceSpec = {
     'evsrc add dynamodb orders --function audit-orders --starting-position TRIM_HORIZON --enable-stream NEW_AND_OLD_IMAGES --dry-run',
     'evsrc add dynamodb orders --function audit-orders --starting-position LATEST --batch-size 500 --batching-window 5 --on-failure audit-dlq --bisect-on-error --retry-attempts 3',
   ],
+  removeExamples: ['evsrc remove dynamodb users --function audit --yes'],
 };
 
 /** Validates the raw flags of `add dynamodb` (pure: no AWS). */

@@ -47,6 +47,7 @@ export const kinesisSpec: SourceSpec = {
     'evsrc add kinesis clicks --function count-clicks --starting-position AT_TIMESTAMP --starting-position-timestamp 2024-05-01T00:00:00Z',
     'evsrc add kinesis arn:aws:kinesis:eu-west-1:123456789012:stream/clicks --function count-clicks --starting-position TRIM_HORIZON --consumer count-clicks --parallelization 4 --on-failure sns:click-failures',
   ],
+  removeExamples: ['evsrc remove kinesis clicks --function count-clicks --dry-run'],
 };
 
 // Kinesis stream and consumer names: 1-128 letters, digits, underscores, hyphens and dots.

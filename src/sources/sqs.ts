@@ -47,6 +47,7 @@ export const sqsSpec: SourceSpec = {
     'evsrc add sqs https://sqs.eu-west-1.amazonaws.com/123456789012/orders --function process-orders:live --batch-size 50 --batching-window 5',
     'evsrc add sqs arn:aws:sqs:eu-west-1:123456789012:orders.fifo --function process-orders --report-batch-item-failures --dry-run',
   ],
+  removeExamples: ['evsrc remove sqs orders --function process-orders --yes'],
 };
 
 /** Validates the raw flags of `add sqs` (pure: no AWS). Rules that need the queue are checked in planSqs. */

@@ -77,6 +77,8 @@ describe('the registry of trigger types', () => {
       expect(type.spec.summary).toBeTruthy();
       expect(type.spec.examples.length).toBeGreaterThan(0);
       for (const example of type.spec.examples) expect(example).toMatch(new RegExp(`^evsrc add ${type.spec.type} `));
+      expect(type.spec.removeExamples?.length, `a remove example for ${type.spec.type}`).toBeGreaterThan(0);
+      for (const example of type.spec.removeExamples ?? []) expect(example).toMatch(new RegExp(`^evsrc remove ${type.spec.type} \\S+ --function `));
       for (const option of [...type.spec.options, ...(type.spec.removeOptions ?? [])]) expect(option.flags).toMatch(/^--[a-z][a-z0-9-]*( <[^>]+>)?$/);
     }
   });

@@ -73,7 +73,8 @@ export const eventbridgeSpec: SourceSpec = {
     'evsrc add eventbridge uploads --function thumbs --pattern \'{"source":["aws.s3"],"detail-type":["Object Created"]}\'',
     "evsrc add eventbridge orders-created --event-bus orders --function notify --input-path '$.detail' --retry-attempts 3 --dlq orders-dlq",
   ],
-  removeOptions: [{ flags: '--event-bus <name|arn>', description: 'eventbridge: the event bus of the rule (default: the default bus)' }],
+  removeOptions: [{ flags: '--event-bus <name|arn>', description: 'the event bus of the rule (default: the default bus)' }],
+  removeExamples: ['evsrc remove eventbridge nightly --function report --yes'],
 };
 
 // Target Input: at most 8192 characters of valid JSON; InputPath at most 256 (EventBridge API reference).

@@ -55,7 +55,8 @@ export const logsSpec: SourceSpec = {
     'evsrc add logs /app/api --function alerts --filter-pattern \'{ $.level = "ERROR" }\'',
     "evsrc add logs 'arn:aws:logs:eu-west-1:123456789012:log-group:/app/api:*' --function audit --filter-name audit",
   ],
-  removeOptions: [{ flags: '--filter-name <name>', description: "remove only this subscription filter (default: every filter of the group that sends to the function)" }],
+  removeOptions: [{ flags: '--filter-name <name>', description: 'remove only this subscription filter (default: every filter of the group that sends to the function)' }],
+  removeExamples: ['evsrc remove logs /app/api --function ship-logs --dry-run'],
 };
 
 /** Checks a --filter-name value (pure); throws a UsageError naming the flag. */

@@ -14,11 +14,12 @@ import { parseEventSelector, planS3Removal, type S3Selector } from './removal.js
 const spec: SourceSpec = {
   ...s3Spec,
   removeOptions: [
-    { flags: '--events <events>', description: 's3: only entries with exactly these event types (comma-separated or repeated)', repeatable: true },
-    { flags: '--prefix <prefix>', description: 's3: only entries with this key prefix filter' },
-    { flags: '--suffix <suffix>', description: 's3: only entries with this key suffix filter' },
-    { flags: '--id <id>', description: 's3: only the entry with this notification id' },
+    { flags: '--events <events>', description: 'only entries with exactly these event types (comma-separated or repeated)', repeatable: true },
+    { flags: '--prefix <prefix>', description: 'only entries with this key prefix filter' },
+    { flags: '--suffix <suffix>', description: 'only entries with this key suffix filter' },
+    { flags: '--id <id>', description: 'only the entry with this notification id' },
   ],
+  removeExamples: ['evsrc remove s3 uploads --function thumbnails --prefix images/ --dry-run'],
 };
 
 const push: PushTraits = { principal: 's3.amazonaws.com', noun: 'bucket', matchesPrincipal: (p) => p.toLowerCase() === 's3.amazonaws.com' };

@@ -46,6 +46,7 @@ export const snsSpec: SourceSpec = {
     'evsrc add sns arn:aws:sns:eu-west-1:123456789012:orders --function audit --filter-policy \'{"type":["refund"]}\'',
     'evsrc add sns orders --function process-orders --filter-policy @filter.json --filter-policy-scope MessageBody --dlq orders-dlq',
   ],
+  removeExamples: ['evsrc remove sns alerts --function notify'],
 };
 
 /** Validates the raw flags of `add sns` (pure: no AWS). */
