@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { createFunction, policyStatementsOf } from '../helpers/fixtures.js';
+import { addPermission, createFunction, policyStatementsOf } from '../helpers/fixtures.js';
 import { createLogGroup, deleteFilter, filtersOf, putFilter } from '../helpers/logs-fixtures.js';
 import { useMoto } from '../helpers/moto.js';
 
@@ -168,6 +168,23 @@ describe('evsrc list and remove with logs', () => {
     const orphans = after.warnings.filter((w: Json) => w.code === 'orphan-permission');
     expect(orphans).toHaveLength(1);
     expect(orphans[0].message).toMatch(/log group \/app\/api .*nothing on that log group sends to it/);
+  });
+
+  it('list --function finds filters behind a wildcard grant; a grant without the trailing :* is flagged once, as not letting Logs in', async () => {
+    await createLogGroup(moto.endpoint, '/aws/lambda/a');
+    await createLogGroup(moto.endpoint, '/aws/lambda/b');
+    await putFilter(moto.endpoint, '/aws/lambda/b', 'by-hand', fnArn);
+    await addPermission(moto.endpoint, 'ship', 'wide', 'logs.amazonaws.com', `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/*`);
+    const doc = (await cli('list', '--function', 'ship', '--json')).json<Json>();
+    expect(doc.triggers.map((t: Json) => `${t.sourceName}:${t.id}`)).toEqual(['/aws/lambda/b:by-hand']);
+    expect(doc.warnings.filter((w: Json) => w.code === 'missing-permission')).toEqual([]);
+
+    // A hand-made grant naming the group without ':*' does not match what CloudWatch Logs sends.
+    await putFilter(moto.endpoint, GROUP, 'plain', fnArn);
+    await addPermission(moto.endpoint, 'ship', 'no-star', 'logs.amazonaws.com', groupArn.replace(/:\*$/, ''));
+    const after = (await cli('list', '--function', 'ship', '--json')).json<Json>();
+    const problems = after.warnings.filter((w: Json) => w.sourceArn?.includes('/app/api')).map((w: Json) => w.code);
+    expect(problems).toEqual(['missing-permission']);
   });
 
   it('remove deletes the function\'s filter, then its permission; a foreign filter stays', async () => {

@@ -6,7 +6,7 @@ import { type Grant, type SourceStatus } from '../../mechanisms/permission/grant
 import { functionGrants } from '../../mechanisms/permission/removal.js';
 import type { AdapterContext, Discovery, ListScan, PushTraits, RemovalPlan, RemoveRequest, TriggerType, TriggerView } from '../contract.js';
 import { checkSameAccountRegion, LOGS_PRINCIPAL, logsSpec, parseFilterName, parseLogGroupRef, parseLogsOptions, planLogsAdd, type LogGroupRef, type LogsOptions } from './add.js';
-import { filterView, isFunctionArn, listLogGroups, logGroupArn, logGroupNameOfArn, readGroupFilters } from './inventory.js';
+import { filterView, isFunctionArn, listLogGroups, logGroupArn, logGroupNameOfArn, readGroupFilters, wildcardPrefix } from './inventory.js';
 import { planLogsRemoval } from './removal.js';
 
 // The CloudWatch Logs trigger type: a subscription filter on a log group that sends to the function, and the
@@ -38,8 +38,8 @@ async function discover(scan: ListScan): Promise<Discovery> {
   let triggers: TriggerView[];
   if (fn && target) {
     // With a function: one read per log group its policy names (there is no lookup of filters by destination).
-    const grants = (await scan.grants()) ?? [];
-    const arns = [...new Set(grants.filter((g) => g.type === 'logs').map(logGroupOfGrant).filter((s): s is string => s !== undefined))];
+    const grants = ((await scan.grants()) ?? []).filter((g) => g.type === 'logs');
+    const arns = [...new Set(grants.map(logGroupOfGrant).filter((s): s is string => s !== undefined))];
     const lists = await scan.each(arns, async (arn): Promise<TriggerView[]> => {
       const name = logGroupNameOfArn(arn) as string;
       const parsed = parseArn(arn);
@@ -48,12 +48,37 @@ async function discover(scan: ListScan): Promise<Discovery> {
         findings.push({ code: 'unreadable-source', message: `could not read the subscription filters of log group ${name}: ${read.error}`, functionArn: fn.arn, sourceArn: arn });
         return [];
       }
-      sources.set(arn, read.status);
-      if (read.status !== 'exists') return [];
       const starred = logGroupArn(parsed?.region ?? scan.region, parsed?.account ?? '', name);
+      // A grant without the trailing ':*' does not match what CloudWatch Logs sends: its filter is flagged as
+      // lacking a permission, and the grant is not called an orphan as well.
+      if (arn === starred) sources.set(arn, read.status);
+      if (read.status !== 'exists') return [];
       return read.filters.filter((f) => belongsTo(f.destinationArn ?? '', target)).map((f) => filterView(f, starred));
     });
-    triggers = lists.flat();
+    // Grants with a wildcard (log-group:/aws/lambda/*) or no SourceArn let many groups send: look for the
+    // function's filters in every group they cover (DescribeLogGroups by name prefix).
+    const prefixes = new Set<string>();
+    for (const g of grants) {
+      if (logGroupOfGrant(g) !== undefined) continue;
+      for (const sourceArn of g.sourceArns.length > 0 ? g.sourceArns : [undefined]) {
+        const prefix = wildcardPrefix(sourceArn, scan.region, fn.account);
+        if (prefix !== undefined) prefixes.add(prefix);
+      }
+    }
+    const read = new Set(arns.map((a) => logGroupNameOfArn(a)));
+    const covered = prefixes.has('') ? [''] : [...prefixes];
+    const groups = (await scan.each(covered, (prefix) => listLogGroups(aws, scan.region, prefix || undefined))).flat();
+    const wide = await scan.each(
+      [...new Map(groups.filter((g) => g.logGroupName && !read.has(g.logGroupName)).map((g) => [g.logGroupName as string, g])).values()],
+      async (group): Promise<TriggerView[]> => {
+        const name = group.logGroupName as string;
+        const filters = await readGroupFilters(aws, name, scan.region);
+        if (filters.status !== 'exists') return [];
+        const starred = logGroupArn(scan.region, fn.account, name);
+        return filters.filters.filter((f) => belongsTo(f.destinationArn ?? '', target)).map((f) => filterView(f, starred));
+      },
+    );
+    triggers = [...lists.flat(), ...wide.flat()];
   } else {
     // Region-wide: every log group, then its filters (bounded), keeping those that send to a function.
     const groups = await listLogGroups(aws);

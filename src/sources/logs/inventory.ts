@@ -82,9 +82,28 @@ export interface LogGroup {
   logGroupArn?: string;
 }
 
-/** Every log group of the region (DescribeLogGroups, 50 a page). */
-export function listLogGroups(aws: AwsSession, region?: string): Promise<LogGroup[]> {
-  return aws.paginate<LogGroup>('logs', 'DescribeLogGroups', { limit: PAGE_LIMIT }, GROUP_PAGE, { region });
+/** Every log group of the region (DescribeLogGroups, 50 a page), or those whose name starts with `prefix`. */
+export function listLogGroups(aws: AwsSession, region?: string, prefix?: string): Promise<LogGroup[]> {
+  const input: Record<string, unknown> = { limit: PAGE_LIMIT };
+  if (prefix) input.logGroupNamePrefix = prefix;
+  return aws.paginate<LogGroup>('logs', 'DescribeLogGroups', input, GROUP_PAGE, { region });
+}
+
+/**
+ * The log group name prefix a wildcard grant covers: `log-group:/aws/lambda/*` covers the groups whose name
+ * starts with `/aws/lambda/`; `log-group:*`, another pattern, or no SourceArn at all covers every group ('').
+ * Undefined when the grant names another account or region (those groups cannot send to the function).
+ */
+export function wildcardPrefix(sourceArn: string | undefined, region: string, account: string): string | undefined {
+  if (sourceArn === undefined) return '';
+  const parsed = parseArn(sourceArn);
+  if (!parsed || parsed.service !== 'logs') return undefined;
+  if (!/^[*?]*$/.test(parsed.region) && parsed.region !== region) return undefined;
+  if (!/^[*?]*$/.test(parsed.account) && parsed.account !== account) return undefined;
+  if (!parsed.resource.startsWith('log-group:')) return '';
+  const name = parsed.resource.slice('log-group:'.length);
+  const cut = name.search(/[*?]/);
+  return cut < 0 ? name.split(':')[0] ?? '' : name.slice(0, cut);
 }
 
 /** True when a destination ARN is a Lambda function (subscription filters also send to Kinesis, Firehose, OpenSearch, logical destinations). */
