@@ -187,6 +187,18 @@ describe('planEventBridge', () => {
     expect(() => planEventBridge(input({ existing: { ...existing, ManagedBy: 'guardduty.amazonaws.com' } }))).toThrow(/managed by guardduty/);
   });
 
+  it('--update-rule with the other kind of trigger replaces it: a schedule rule given a pattern loses its schedule', () => {
+    const scheduled = { Name: 'nightly', Arn: RULE, ScheduleExpression: 'cron(0 2 * * ? *)', State: 'ENABLED' };
+    const planned = planEventBridge(input({ existing: scheduled }, { pattern: '{"source":["b"]}', updateRule: true }));
+    const put = planned.actions.find((a) => a.api === 'events:PutRule');
+    expect(put?.input).toEqual({ Name: 'nightly', EventPattern: '{"source":["b"]}', State: 'ENABLED' });
+    expect(put?.changes).toEqual([
+      { field: 'EventPattern', from: null, to: { source: ['b'] } },
+      { field: 'ScheduleExpression', from: 'cron(0 2 * * ? *)', to: null },
+    ]);
+    expect(put?.undo?.({})).toMatchObject({ input: { ScheduleExpression: 'cron(0 2 * * ? *)' } });
+  });
+
   it('refuses a sixth target, naming the rule; an existing target of the function does not count as new', () => {
     const five: EbTarget[] = [1, 2, 3, 4, 5].map((i) => ({ Id: `t${i}`, Arn: `${OTHER}${i}` }));
     expect(() => planEventBridge(input({ targets: five }))).toThrow(/rule nightly already has 5 targets/);

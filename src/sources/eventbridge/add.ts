@@ -61,7 +61,7 @@ export const eventbridgeSpec: SourceSpec = {
     { flags: '--event-bus <name|arn>', description: 'the event bus of the rule (default: the default bus)' },
     { flags: '--pattern <json|@file>', description: 'event pattern; creates the rule when it does not exist, e.g. \'{"source":["aws.s3"]}\'' },
     { flags: '--schedule <expression>', description: 'rate(5 minutes) or cron(0 12 * * ? *); creates the rule when it does not exist (default bus only)' },
-    { flags: '--update-rule', description: "replace the pattern or schedule of an existing rule that differs (description, state and role kept)" },
+    { flags: '--update-rule', description: 'make an existing rule that differs trigger on the given --pattern and/or --schedule only (description, state and role kept)' },
     { flags: '--input <json>', description: 'constant JSON sent to the function instead of the event' },
     { flags: '--input-path <path>', description: 'JSONPath of the part of the event sent to the function, e.g. $.detail' },
     { flags: '--retry-attempts <n>', description: 'maximum retry attempts, 0-185 (EventBridge default 185)' },
@@ -344,6 +344,16 @@ export function planEventBridge(input: EventBridgePlanInput): EventBridgePlanned
       }
       if (options.pattern !== undefined) ruleAfter.EventPattern = options.pattern;
       if (options.schedule !== undefined) ruleAfter.ScheduleExpression = options.schedule;
+      // --update-rule makes the rule trigger on what was given: a schedule rule given only --pattern (or the
+      // reverse) loses the other trigger, rather than quietly firing on both.
+      if (options.pattern === undefined && existing.EventPattern) {
+        changes.push({ field: 'EventPattern', from: parseOr(existing.EventPattern), to: null });
+        delete ruleAfter.EventPattern;
+      }
+      if (options.schedule === undefined && existing.ScheduleExpression) {
+        changes.push({ field: 'ScheduleExpression', from: existing.ScheduleExpression, to: null });
+        delete ruleAfter.ScheduleExpression;
+      }
       ruleAction = {
         api: 'events:PutRule',
         summary: `update ${changes.map((c) => c.field).join(' and ')} of rule ${shown} (description, state and role kept)`,
