@@ -4,6 +4,8 @@ import type { SdkError } from './session.js';
 /** The AWS error name of an SDK error (its `name`, or the `Code` of query/XML protocols). */
 export function awsErrorName(error: unknown): string {
   if (!error || typeof error !== 'object') return 'Error';
+  // An error evsrc raised from an AWS answer (a failed entry of PutTargets) carries the AWS name it reported.
+  if (error instanceof EvsrcError && error.awsErrorName) return error.awsErrorName;
   const e = error as SdkError;
   return e.Code ?? e.name ?? e.code ?? 'Error';
 }

@@ -36,7 +36,9 @@ export async function runAction(action: Action, input: Record<string, unknown>, 
   const attemptsUsed = new Map<RetryRule, number>();
   for (;;) {
     try {
-      return await options.call(action.api, input, action.region);
+      const result = await options.call(action.api, input, action.region);
+      action.check?.(result);
+      return result;
     } catch (error) {
       const name = options.errorName(error);
       const message = error instanceof Error ? error.message : String(error);

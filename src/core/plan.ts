@@ -40,6 +40,11 @@ export interface Action {
    * `bind` builds the final input from their results. The planned `input` then shows placeholders.
    */
   bind?: (results: readonly unknown[], input: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * Raises the failure an answer reports without an error (PutTargets' FailedEntries): run inside the retry
+   * loop, so the action's retry rules apply to it as to a thrown AWS error.
+   */
+  check?: (result: unknown) => void;
   /** A read-only wait that must finish before the next action (e.g. table ACTIVE); runs after the call. */
   settle?: (result: unknown) => Promise<unknown>;
   /** How to take this action back if a later one fails; built from the action's result. */

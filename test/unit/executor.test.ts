@@ -114,3 +114,21 @@ describe('toEvsrcError', () => {
     expect(dns.hint).toMatch(/--region/);
   });
 });
+
+describe('check: failures an answer reports without an error', () => {
+  it('are retried by the action\'s rules, then raised with the AWS name they carry', async () => {
+    const failed = { FailedEntryCount: 1, FailedEntries: [{ TargetId: 't', ErrorCode: 'ConcurrentModificationException' }] };
+    const h = harness((_api, n) => (n < 3 ? failed : { FailedEntryCount: 0 }));
+    const check = (result: unknown) => {
+      if ((result as { FailedEntryCount?: number }).FailedEntryCount) throw new AwsFailure('entry failed', { awsErrorName: 'ConcurrentModificationException' });
+    };
+    const retry = [{ errorNames: ['ConcurrentModificationException'], attempts: 4, delayMs: 10, reason: 'busy' }];
+    await applyPlan([{ api: 'events:PutTargets', summary: 'put', input: {}, check, retry }], h.options);
+    expect(h.calls).toHaveLength(3);
+    expect(h.sleeps).toEqual([10, 20]);
+
+    const always = harness(() => failed);
+    await expect(applyPlan([{ api: 'events:PutTargets', summary: 'put', input: {}, check, retry }], always.options)).rejects.toMatchObject({ awsErrorName: 'ConcurrentModificationException' });
+    expect(always.calls).toHaveLength(4);
+  });
+});

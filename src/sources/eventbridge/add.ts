@@ -384,7 +384,7 @@ export function planEventBridge(input: EventBridgePlanInput): EventBridgePlanned
       input: { ...ruleInput, Targets: [target] },
       region: rule.region,
       retry: [EVENTS_RETRY],
-      settle: async (result) => checkFailedEntries(result, 'events:PutTargets', shown),
+      check: (result) => void checkFailedEntries(result, 'events:PutTargets', shown),
       undo: () => ({ api: 'events:RemoveTargets', summary: `remove target ${target.Id} from rule ${shown}`, input: { ...ruleInput, Ids: [target.Id] }, region: rule.region, retry: [EVENTS_RETRY] }),
     };
   } else {
@@ -398,7 +398,7 @@ export function planEventBridge(input: EventBridgePlanInput): EventBridgePlanned
         region: rule.region,
         changes,
         retry: [EVENTS_RETRY],
-        settle: async (result) => checkFailedEntries(result, 'events:PutTargets', shown),
+        check: (result) => void checkFailedEntries(result, 'events:PutTargets', shown),
         undo: () => ({ api: 'events:PutTargets', summary: `restore target ${current.Id} of rule ${shown}`, input: { ...ruleInput, Targets: [current] }, region: rule.region, retry: [EVENTS_RETRY] }),
       };
     }

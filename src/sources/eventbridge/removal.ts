@@ -45,7 +45,7 @@ export function planEventBridgeRemoval(input: EventBridgeRemovalInput): RemovalP
         summary: `remove target${mine.length > 1 ? 's' : ''} ${mine.map((t) => t.Id).join(', ')} (${functionArn}) from rule ${rule.shown}`,
         input: { ...ruleInput, Ids: mine.map((t) => t.Id as string) },
         retry: [EVENTS_RETRY],
-        settle: async (result) => checkFailedEntries(result, 'events:RemoveTargets', rule.shown),
+        check: (result) => void checkFailedEntries(result, 'events:RemoveTargets', rule.shown),
         undo: CANNOT_UNDO,
       }),
     );
