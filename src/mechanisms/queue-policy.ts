@@ -66,3 +66,22 @@ export function mergeSendPolicy(current: string | undefined, grant: SendGrant): 
   else statements.push(statement);
   return JSON.stringify({ ...doc, Statement: statements });
 }
+
+/**
+ * The queue policy without evsrc's statement `sid` (pure): every other statement and key kept. Undefined when
+ * there is no such statement (nothing to write); '' when it was the only one (SetQueueAttributes with an empty
+ * Policy removes the policy). A policy that is not JSON is left alone (undefined).
+ */
+export function removeSendStatement(current: string | undefined, sid: string): string | undefined {
+  if (current === undefined || current.trim() === '') return undefined;
+  let doc: Json;
+  try {
+    doc = JSON.parse(current) as Json;
+  } catch {
+    return undefined;
+  }
+  const statements: Json[] = Array.isArray(doc.Statement) ? (doc.Statement as Json[]) : doc.Statement ? [doc.Statement as Json] : [];
+  const kept = statements.filter((s) => s.Sid !== sid);
+  if (kept.length === statements.length) return undefined;
+  return kept.length === 0 ? '' : JSON.stringify({ ...doc, Statement: kept });
+}

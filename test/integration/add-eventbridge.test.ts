@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { createBus, createRule, describeRule, putTargets, ruleTagsOf, targetsOf } from '../helpers/events-fixtures.js';
 import { CreateAliasCommand, LambdaClient, PublishVersionCommand } from '@aws-sdk/client-lambda';
-import { addPermission, clientConfig, createFunction, createQueue, policyStatementsOf, queuePolicyOf } from '../helpers/fixtures.js';
+import { addPermission, clientConfig, createFunction, createQueue, createQueueWithPolicy, policyStatementsOf, queuePolicyOf } from '../helpers/fixtures.js';
 import { useFaultProxy } from '../helpers/fault-proxy.js';
 import { useMoto } from '../helpers/moto.js';
 
@@ -220,6 +220,18 @@ describe('evsrc list with EventBridge', () => {
 });
 
 describe('evsrc remove eventbridge', () => {
+  it('remove takes evsrc\'s dead-letter statement off the queue policy, keeping the queue\'s other statements', async () => {
+    const other = { Sid: 'theirs', Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:us-east-1:123456789012:report-dlq' };
+    const dlq = await createQueueWithPolicy(moto.endpoint, 'report-dlq', [other]);
+    expect((await add('nightly', '--function', 'report', '--dlq', 'report-dlq')).code).toBe(0);
+    expect((await queuePolicyOf(moto.endpoint, dlq.url))?.Statement).toHaveLength(2);
+    const r = await cli('remove', 'eventbridge', 'nightly', '--function', 'report', '--yes', '--json');
+    expect(r.code).toBe(0);
+    expect(r.json().actions.map((a: { api: string }) => a.api)).toEqual(['events:RemoveTargets', 'sqs:SetQueueAttributes', 'lambda:RemovePermission']);
+    expect((await queuePolicyOf(moto.endpoint, dlq.url))?.Statement).toEqual([other]);
+    expect(await targetsOf(moto.endpoint, 'nightly')).toEqual([]);
+  });
+
   it('removes the target, the permission and the rule evsrc created', async () => {
     await add('uploads', '--function', 'report', '--pattern', '{"source":["aws.s3"]}');
     const r = await cli('remove', 'eventbridge', 'uploads', '--function', 'report', '--yes', '--json');

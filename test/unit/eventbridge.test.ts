@@ -293,3 +293,15 @@ describe('planEventBridgeRemoval', () => {
     expect(none.notes.join('\n')).toMatch(/is not a target of rule nightly and has no permission for it/);
   });
 });
+
+describe('removeSendStatement', () => {
+  it('takes only the named statement, keeps the rest and the document, and says when there is nothing to do', async () => {
+    const { removeSendStatement } = await import('../../src/mechanisms/queue-policy.js');
+    const doc = { Version: '2012-10-17', Id: 'p', Statement: [{ Sid: 'mine' }, { Sid: 'theirs' }] };
+    expect(JSON.parse(removeSendStatement(JSON.stringify(doc), 'mine') ?? '')).toEqual({ Version: '2012-10-17', Id: 'p', Statement: [{ Sid: 'theirs' }] });
+    expect(removeSendStatement(JSON.stringify({ Statement: [{ Sid: 'mine' }] }), 'mine')).toBe('');
+    expect(removeSendStatement(JSON.stringify(doc), 'absent')).toBeUndefined();
+    expect(removeSendStatement(undefined, 'mine')).toBeUndefined();
+    expect(removeSendStatement('not json', 'mine')).toBeUndefined();
+  });
+});

@@ -8,7 +8,7 @@ import { sessionCall } from '../../mechanisms/permission/plan.js';
 import type { AdapterContext, PushTraits, RemovalPlan, RemoveRequest, TriggerType } from '../contract.js';
 import { describeRuleWith, eventbridgeSpec, parseEventBridgeOptions, planEventBridgeAdd, type EventBridgeOptions } from './add.js';
 import { discoverEventBridge, listTargets, type EbTarget } from './inventory.js';
-import { planEventBridgeRemoval } from './removal.js';
+import { planEventBridgeRemoval, type DlqPolicy } from './removal.js';
 import { checkRuleAccount, parseBusRef, parseRuleRef, ruleArn, ruleDisplayName, ruleOfArn, type RuleRef } from './rule.js';
 
 // The EventBridge trigger type: a rule's target naming the function, the function's permission for the
@@ -42,6 +42,25 @@ async function ruleTags(aws: AwsSession, arn: string, region: string): Promise<R
   }
 }
 
+/** A dead-letter queue's URL and access policy, read for `remove`; undefined when the queue is gone or unreadable. */
+async function readQueuePolicy(aws: AwsSession, queueArn: string): Promise<DlqPolicy | undefined> {
+  const arn = parseArn(queueArn);
+  if (!arn) return undefined;
+  const region = arn.region || undefined;
+  try {
+    const { QueueUrl } = await aws.call<{ QueueUrl?: string }>('sqs', 'GetQueueUrl', { QueueName: arn.resource, QueueOwnerAWSAccountId: arn.account }, { region });
+    if (!QueueUrl) return undefined;
+    const out = await aws.call<{ Attributes?: Record<string, string> }>('sqs', 'GetQueueAttributes', { QueueUrl, AttributeNames: ['Policy'] }, { region });
+    const dlq: DlqPolicy = { queueArn, url: QueueUrl };
+    if (arn.region) dlq.region = arn.region;
+    if (out.Attributes?.Policy) dlq.policy = out.Attributes.Policy;
+    return dlq;
+  } catch (error) {
+    if (isAwsError(error, 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'AccessDenied', 'AccessDeniedException')) return undefined;
+    throw error;
+  }
+}
+
 async function planRemove(ctx: AdapterContext, request: RemoveRequest<RuleRef>): Promise<RemovalPlan> {
   const ref = request.source;
   const aws = ctx.aws;
@@ -66,6 +85,11 @@ async function planRemove(ctx: AdapterContext, request: RemoveRequest<RuleRef>):
   checkRuleAccount(ref, fn);
   const read = ruleSide.value;
   const arn = read.state?.Arn ?? ruleArn(region, ref.account ?? fn.account, ref.bus, ref.name, ref.partition);
+  // The dead-letter queues only the function's targets use: evsrc's statement letting the rule send to them goes too.
+  const mine = read.targets.filter((t) => t.Arn === fn.arn);
+  const othersUse = new Set(read.targets.filter((t) => t.Arn !== fn.arn).map((t) => t.DeadLetterConfig?.Arn));
+  const queues = [...new Set(mine.map((t) => t.DeadLetterConfig?.Arn).filter((q): q is string => q !== undefined && !othersUse.has(q)))];
+  const dlqs = (await Promise.all(queues.map((queueArn) => readQueuePolicy(aws, queueArn)))).filter((d): d is DlqPolicy => d !== undefined);
   return planEventBridgeRemoval({
     rule: { name: ref.name, bus: ref.bus, arn, shown: ruleDisplayName(ref.bus, ref.name), region },
     ...(read.state ? { state: read.state } : {}),
@@ -73,6 +97,7 @@ async function planRemove(ctx: AdapterContext, request: RemoveRequest<RuleRef>):
     tags: read.tags,
     functionArn: fn.arn,
     grants,
+    dlqs,
   });
 }
 

@@ -3,7 +3,8 @@ import type { Grant } from '../../mechanisms/permission/grants.js';
 import { hasGrant, permissionActions } from '../../mechanisms/permission/removal.js';
 import { CANNOT_UNDO } from '../../removal/plan.js';
 import type { RemovalPlan } from '../contract.js';
-import { checkFailedEntries, EVENTS_RETRY } from './add.js';
+import { checkFailedEntries, dlqStatementId, EVENTS_RETRY } from './add.js';
+import { removeSendStatement } from '../../mechanisms/queue-policy.js';
 import { ebTrigger, type EbTarget, type RuleState } from './inventory.js';
 import { busInput } from './rule.js';
 
@@ -20,6 +21,16 @@ export interface EventBridgeRemovalInput {
   tags: Readonly<Record<string, string>>;
   functionArn: string;
   grants: readonly Grant[];
+  /** The dead-letter queues only the function's targets use, with their access policies. */
+  dlqs?: readonly DlqPolicy[];
+}
+
+/** A dead-letter queue as `remove` read it. */
+export interface DlqPolicy {
+  queueArn: string;
+  url: string;
+  region?: string;
+  policy?: string;
 }
 
 /** True when evsrc created the rule (its evsrc:managed tag). */
@@ -54,6 +65,22 @@ export function planEventBridgeRemoval(input: EventBridgeRemovalInput): RemovalP
   const others = input.targets.filter((t) => t.Arn !== functionArn && t.Arn?.startsWith(`${functionArn}:`));
   if (others.length > 0 && mine.length === 0) {
     plan.notes.push(`targets of other versions or aliases were left: ${others.map((t) => t.Arn).join(', ')}; name one with --function <fn>:<alias>`);
+  }
+  // evsrc's statement that let the rule send to a dead-letter queue of the removed targets (no other target uses it).
+  if (mine.length > 0) {
+    for (const dlq of input.dlqs ?? []) {
+      const sid = dlqStatementId(rule.arn, dlq.queueArn);
+      const policy = removeSendStatement(dlq.policy, sid);
+      if (policy === undefined) continue;
+      const action: Action = {
+        api: 'sqs:SetQueueAttributes',
+        summary: `remove statement ${sid} (rule ${rule.shown} may send) from the access policy of ${dlq.queueArn}, keeping the rest`,
+        input: { QueueUrl: dlq.url, Attributes: { Policy: policy } },
+        undo: CANNOT_UNDO,
+      };
+      if (dlq.region) action.region = dlq.region;
+      plan.actions.push(action);
+    }
   }
   const permissions = permissionActions('eventbridge', input.grants, functionArn, rule.arn, rule.shown, plan.warnings).map(at);
   plan.actions.push(...permissions);
