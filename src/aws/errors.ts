@@ -161,9 +161,28 @@ export function argumentPairs(error: unknown): [string, string][] {
 
 /**
  * True when a failed call may still have been carried out: no HTTP answer reached us (connection
- * dropped, timeout) or the service answered 5xx. A 4xx means the request was refused and changed nothing.
+ * dropped, timeout), the service answered 5xx, or the SDK retried (an earlier attempt may have been
+ * carried out and its answer lost; the retry then meets "already exists" or a conflict).
+ * A 4xx on the first attempt means the request was refused and changed nothing.
  */
 export function isUnknownOutcome(error: unknown): boolean {
-  const status = (error as SdkError | undefined)?.$metadata?.httpStatusCode;
-  return status === undefined || status >= 500;
+  const meta = (error as SdkError | undefined)?.$metadata;
+  const status = meta?.httpStatusCode;
+  if (status === undefined || status >= 500) return true;
+  return (meta?.attempts ?? 1) > 1;
+}
+
+/** True when AWS refused a create because what it would create exists already (409 / "already exists"). */
+export function isAlreadyExists(error: unknown): boolean {
+  if (!isAwsError(error, 'ResourceConflictException', 'ResourceAlreadyExistsException', 'ConflictException')) return false;
+  const message = error instanceof Error ? error.message : String((error as { message?: unknown } | undefined)?.message ?? '');
+  return /already exists/i.test(message);
+}
+
+/**
+ * The rule for writes: when the outcome is unknown (lost answer, timeout, 5xx, a conflict after a retry) or
+ * AWS says the thing already exists (someone, maybe this run, made it), read back and act on what is there.
+ */
+export function shouldReadBack(error: unknown): boolean {
+  return isUnknownOutcome(error) || isAlreadyExists(error);
 }

@@ -31,7 +31,7 @@ export interface CallOptions {
 
 /** An SDK error as it reaches evsrc: a name, a message, and metadata where AWS answered. */
 export interface SdkError extends Error {
-  $metadata?: { httpStatusCode?: number; requestId?: string };
+  $metadata?: { httpStatusCode?: number; requestId?: string; attempts?: number };
   $fault?: 'client' | 'server';
   Code?: string;
   code?: string;

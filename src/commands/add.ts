@@ -2,7 +2,8 @@ import { awsErrorName, toEvsrcError } from '../aws/errors.js';
 import type { ServiceName } from '../aws/session.js';
 import { parseFunctionRef } from '../core/arn.js';
 import { UsageError } from '../core/errors.js';
-import { applyPlan } from '../core/executor.js';
+import { applyPlan, type CallApi } from '../core/executor.js';
+import { withMappingReadBack } from '../mechanisms/esm/recover.js';
 import { viewAction, type ActionView } from '../core/plan.js';
 import { toWarning, warn } from '../core/reporter.js';
 import { renderAddJson, renderAddText, type AddOutcome } from '../render/add.js';
@@ -53,11 +54,13 @@ export async function runAdd(ctx: CommandContext, type: SourceType, source: stri
 
   if (!ctx.globals.dryRun && plan.actions.length > 0) {
     const aws = actx.aws;
+    const call: CallApi = (api, input, region) => {
+      const [service, operation] = api.split(':') as [ServiceName, string];
+      return aws.call(service, operation, input, { region });
+    };
+    withMappingReadBack(plan.actions, call);
     const { results, inputs } = await applyPlan(plan.actions, {
-      call: (api, input, region) => {
-        const [service, operation] = api.split(':') as [ServiceName, string];
-        return aws.call(service, operation, input, { region });
-      },
+      call,
       reporter: ctx.reporter,
       describeError: toEvsrcError,
       errorName: awsErrorName,

@@ -1,5 +1,5 @@
-import { awsErrorName, isAwsError, toEvsrcError } from '../aws/errors.js';
-import type { ServiceName } from '../aws/session.js';
+import { awsErrorName, isAwsError, isUnknownOutcome, toEvsrcError } from '../aws/errors.js';
+import type { AwsSession, ServiceName } from '../aws/session.js';
 import { EvsrcError, ExitCode, UsageError } from '../core/errors.js';
 import { applyPlan } from '../core/executor.js';
 import { viewAction } from '../core/plan.js';
@@ -15,7 +15,42 @@ const GONE: Record<string, string[]> = {
   'lambda:DeleteEventSourceMapping': ['ResourceNotFoundException'],
   'lambda:RemovePermission': ['ResourceNotFoundException'],
   'sns:Unsubscribe': ['NotFound', 'NotFoundException'],
+  'logs:DeleteSubscriptionFilter': ['ResourceNotFoundException'],
+  'events:DeleteRule': ['ResourceNotFoundException'],
 };
+
+// Removals that are safe to send again: deleting what is gone is done (GONE above), and the S3 PUT is read
+// back first. When one fails without a definite refusal (lost answer, 5xx, throttling that outlasted the
+// SDK's own retries), it is tried again this many times in all, after these delays, before giving up.
+const SAFE_TO_RETRY = new Set([
+  'lambda:DeleteEventSourceMapping',
+  'lambda:RemovePermission',
+  'sns:Unsubscribe',
+  's3:PutBucketNotificationConfiguration',
+  'logs:DeleteSubscriptionFilter',
+  'events:RemoveTargets',
+  'events:DeleteRule',
+]);
+const REMOVAL_ATTEMPTS = 4;
+const REMOVAL_DELAY_MS = 1000;
+
+/** True when a failed call may be worth sending again: no answer, 5xx, throttled, or retried by the SDK. */
+function worthRetrying(error: unknown): boolean {
+  return isUnknownOutcome(error) || /Throttl|TooManyRequests|SlowDown|RequestLimitExceeded/.test(awsErrorName(error));
+}
+
+/**
+ * A removal's S3 PUT whose outcome is unknown: read the configuration back. When no Lambda entry is left
+ * that the PUT meant to take out, the removal is done.
+ */
+async function notificationRemoved(aws: AwsSession, input: Record<string, unknown>, region?: string): Promise<boolean> {
+  const desired = (input.NotificationConfiguration ?? {}) as { LambdaFunctionConfigurations?: { Id?: string }[] };
+  const keep = new Set((desired.LambdaFunctionConfigurations ?? []).map((e) => e.Id));
+  const request: Record<string, unknown> = { Bucket: input.Bucket };
+  if (input.ExpectedBucketOwner !== undefined) request.ExpectedBucketOwner = input.ExpectedBucketOwner;
+  const now = await aws.call<{ LambdaFunctionConfigurations?: { Id?: string }[] }>('s3', 'GetBucketNotificationConfiguration', request, { region });
+  return (now.LambdaFunctionConfigurations ?? []).every((e) => keep.has(e.Id));
+}
 
 /** `evsrc remove <type> <source> --function <fn>` and `evsrc remove <mapping-uuid>`. */
 export async function runRemove(ctx: CommandContext, first: string, source: string | undefined, raw: Record<string, unknown>): Promise<number> {
@@ -61,11 +96,25 @@ export async function runRemove(ctx: CommandContext, first: string, source: stri
         call: async (api, input, region) => {
           const [service, operation] = api.split(':') as [ServiceName, string];
           let result: unknown;
-          try {
-            result = await aws.call(service, operation, input, { region });
-          } catch (error) {
-            if (!isAwsError(error, ...(GONE[api] ?? []))) throw error;
-            result = { alreadyGone: true };
+          for (let attempt = 1; ; attempt += 1) {
+            try {
+              result = await aws.call(service, operation, input, { region });
+              break;
+            } catch (error) {
+              if (isAwsError(error, ...(GONE[api] ?? []))) {
+                result = { alreadyGone: true };
+                break;
+              }
+              if (!SAFE_TO_RETRY.has(api) || !worthRetrying(error) || attempt >= REMOVAL_ATTEMPTS) throw error;
+              // The PUT may have been carried out: read back before sending it again.
+              if (api === 's3:PutBucketNotificationConfiguration' && (await notificationRemoved(aws, input, region).catch(() => false))) {
+                result = { readBack: true };
+                break;
+              }
+              const delay = REMOVAL_DELAY_MS * 2 ** (attempt - 1);
+              ctx.reporter.emit({ type: 'progress', message: `${api}: ${toEvsrcError(error).message}; trying again in ${(delay / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${REMOVAL_ATTEMPTS})` });
+              await ctx.sleep(delay);
+            }
           }
           ran.add(input);
           return result;
@@ -78,7 +127,11 @@ export async function runRemove(ctx: CommandContext, first: string, source: stri
     } catch (error) {
       throw describePartialRemoval(error, plan.actions, ran);
     }
-    const later = await finishRemoval(rctx, plan);
+    // What the plan checks after the writes (mappings gone, a bucket re-read) cannot undo them: when it
+    // fails, the removal has still been made, so that is a warning, not a failure.
+    const later = await finishRemoval(rctx, plan).catch((error: unknown) => [
+      { code: 'read-back-failed', message: `the removal was made, but checking it afterwards failed: ${toEvsrcError(error).message}; run evsrc list --function ${plan.functionArn ?? ''} to see what is there` },
+    ]);
     for (const warning of later) warn(ctx.reporter, warning);
     outcome.warnings = [...outcome.warnings, ...later.map(toWarning)];
   }

@@ -100,7 +100,7 @@ async function runOrRecover(action: Action, input: Record<string, unknown>, opti
     if (!action.recover) throw error;
     let recovered: unknown;
     try {
-      recovered = await action.recover(error);
+      recovered = await action.recover(error, input);
     } catch {
       // The read-back failed as well: report the original failure.
       throw error;

@@ -52,9 +52,10 @@ export interface Action {
   /**
    * When the call fails without a definite answer (connection lost, 5xx after the SDK's retries), the
    * write may still have happened. `recover` reads back (read-only) and returns a result when it did,
-   * so the action counts as done (and can be undone); undefined means it did not happen.
+   * so the action counts as done (and can be undone); undefined means it did not happen. `input` is the
+   * input really sent (after `bind`).
    */
-  recover?: (error: unknown) => Promise<unknown>;
+  recover?: (error: unknown, input?: Record<string, unknown>) => Promise<unknown>;
   /**
    * Turns this action's final failure (after retries and recover) into the error shown to the user, e.g. an
    * AWS limit named in the user's terms with a precondition exit code; undefined keeps the original error.

@@ -103,6 +103,12 @@ export interface FaultProxy {
   callsFor(operation: string): ProxyCall[];
   /** Stops listening and destroys open connections. */
   close(): Promise<void>;
+  /**
+   * Answers a repeated create the way AWS does: a second CreateEventSourceMapping for the same function and
+   * source, or a second AddPermission with the same statement id, gets 409 ResourceConflictException instead
+   * of being forwarded (moto would make a duplicate). Only creates seen through the proxy count; clear() forgets them.
+   */
+  setAwsConflicts(on: boolean): void;
 }
 
 interface RequestInfo {
@@ -447,6 +453,54 @@ function validateRule(rule: FaultRule): void {
   }
 }
 
+/** A function name as the proxy keys it: the part after `function:` of an ARN, or the name as sent. */
+function functionKey(raw: string): string {
+  const name = decodeURIComponent(raw);
+  const at = name.indexOf(':function:');
+  return at === -1 ? name : name.slice(at + ':function:'.length);
+}
+
+/**
+ * What an AWS-like conflict check needs of a request: the key of what it creates (create: true) or
+ * deletes (create: false; for DeleteEventSourceMapping the key is the mapping UUID), and AWS's message.
+ */
+function conflictKey(req: RequestInfo): { key: string; create: boolean; message: string } | undefined {
+  const json = (): Record<string, unknown> => {
+    try {
+      return JSON.parse(req.body.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  };
+  const segments = req.pathname.split('/');
+  switch (req.operation) {
+    case 'CreateEventSourceMapping': {
+      const body = json();
+      const fn = functionKey(String(body.FunctionName ?? ''));
+      const source = String(body.EventSourceArn ?? '');
+      return {
+        key: `esm|${fn}|${source}`,
+        create: true,
+        message: `The event source arn (${source}) and function (${fn}) provided mapping already exists. Please update or delete the existing mapping.`,
+      };
+    }
+    case 'AddPermission': {
+      const sid = String(json().StatementId ?? '');
+      return {
+        key: `sid|${functionKey(segments[3] ?? '')}|${sid}`,
+        create: true,
+        message: `The statement id (${sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`,
+      };
+    }
+    case 'RemovePermission':
+      return { key: `sid|${functionKey(segments[3] ?? '')}|${decodeURIComponent(segments[5] ?? '')}`, create: false, message: '' };
+    case 'DeleteEventSourceMapping':
+      return { key: decodeURIComponent(segments[3] ?? ''), create: false, message: '' };
+    default:
+      return undefined;
+  }
+}
+
 /**
  * Starts a proxy on a free 127.0.0.1 port that forwards to `target` (e.g. http://127.0.0.1:5000,
  * the moto endpoint) and injects the faults added with inject().
@@ -463,6 +517,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   // Pending delayMs waits, so close() can end them instead of leaving handlers suspended.
   const waits = new Map<NodeJS.Timeout, () => void>();
   let closed = false;
+  // AWS-like conflicts: what was created through the proxy, by key; mapping UUID -> key for deletes.
+  let awsConflicts = false;
+  const created = new Set<string>();
+  const mappingKeys = new Map<string, string>();
 
   const pickRule = (req: RequestInfo): ActiveRule | undefined => {
     // Every matching rule counts the request (so `after` means "after N matching requests",
@@ -530,6 +588,34 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       forwarded: false,
     };
     calls.push(call);
+    const conflict = awsConflicts ? conflictKey(info) : undefined;
+    if (conflict?.create && created.has(conflict.key)) {
+      call.status = 409;
+      sendFault(res, errorResponse(info, 409, 'ResourceConflictException', conflict.message, true));
+      return;
+    }
+    const remember = (status: number, body: Buffer): void => {
+      if (!conflict) return;
+      if (status < 200 || status >= 300) {
+        // The create was reserved when it was forwarded (so racing creates conflict); it did not happen.
+        if (conflict.create) created.delete(conflict.key);
+        return;
+      }
+      if (conflict.create) {
+        created.add(conflict.key);
+        if (info.operation === 'CreateEventSourceMapping') {
+          try {
+            const uuid = (JSON.parse(body.toString('utf8')) as { UUID?: string }).UUID;
+            if (uuid) mappingKeys.set(uuid, conflict.key);
+          } catch {
+            // not JSON: nothing to remember
+          }
+        }
+      } else {
+        const key = mappingKeys.get(conflict.key) ?? conflict.key;
+        created.delete(key);
+      }
+    };
     const active = pickRule(info);
     const rule = active?.rule;
     if (rule) call.injected = rule.fault;
@@ -552,10 +638,16 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     }
 
     call.forwarded = true;
+    if (conflict?.create) created.add(conflict.key);
     forward(
       info,
       (upRes) => {
         call.upstreamStatus = upRes.statusCode ?? 0;
+        const chunks: Buffer[] = [];
+        if (conflict) {
+          upRes.on('data', (c: Buffer) => chunks.push(c));
+          upRes.on('end', () => remember(call.upstreamStatus ?? 0, Buffer.concat(chunks)));
+        }
         if (rule) {
           // afterForward: let the target finish the write, then lose or replace its answer.
           upRes.resume();
@@ -651,9 +743,16 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       for (const r of rules) r.removed = true;
       rules.length = 0;
       calls.length = 0;
+      created.clear();
+      mappingKeys.clear();
     },
     callsFor(operation: string): ProxyCall[] {
       return calls.filter((c) => c.operation === operation);
+    },
+    setAwsConflicts(on: boolean): void {
+      awsConflicts = on;
+      created.clear();
+      mappingKeys.clear();
     },
     async close(): Promise<void> {
       if (closed) return;
@@ -698,5 +797,6 @@ export function useFaultProxy(moto: { readonly endpoint: string }): FaultProxy {
     clear: () => current().clear(),
     callsFor: (operation) => current().callsFor(operation),
     close: () => current().close(),
+    setAwsConflicts: (on) => current().setAwsConflicts(on),
   };
 }

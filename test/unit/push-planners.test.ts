@@ -11,6 +11,10 @@ import {
   regionOfLocation,
   settleNotification,
   QUIET_PERIOD_MS,
+  MERGE_BACKOFF_MS,
+  MERGE_BACKOFF_MAX_MS,
+  MAX_MERGE_ROUNDS,
+  mergeBackoff,
   type S3PlanInput,
 } from '../../src/sources/s3/add.js';
 import { buildLambdaEntry, type NotificationConfiguration } from '../../src/sources/s3/notifications.js';
@@ -210,8 +214,14 @@ describe('settleNotification (read back, merge again, bounded)', () => {
       if (sleeps.length === 1) config = structuredClone(foreign);
     };
     await settleNotification({ call, bucket: 'uploads', region: 'us-east-1', expectedOwner: '123456789012', entry, rule, sleep });
-    expect(sleeps).toEqual([QUIET_PERIOD_MS, QUIET_PERIOD_MS]);
+    // Quiet period, a jittered wait before merging again on a fresh read, then the quiet period again.
+    expect(sleeps).toHaveLength(3);
+    expect(sleeps[0]).toBe(QUIET_PERIOD_MS);
+    expect(sleeps[1]).toBeGreaterThanOrEqual(MERGE_BACKOFF_MS / 2);
+    expect(sleeps[1]).toBeLessThanOrEqual(MERGE_BACKOFF_MS);
+    expect(sleeps[2]).toBe(QUIET_PERIOD_MS);
     expect(log).toEqual([
+      's3:GetBucketNotificationConfiguration',
       's3:GetBucketNotificationConfiguration',
       's3:GetBucketNotificationConfiguration',
       's3:PutBucketNotificationConfiguration',
@@ -219,6 +229,21 @@ describe('settleNotification (read back, merge again, bounded)', () => {
       's3:GetBucketNotificationConfiguration',
     ]);
     expect(config).toEqual(mine);
+  });
+
+  it('jittered waits between re-merges grow, stay bounded, and a writer that never stops still loses cleanly', async () => {
+    expect(mergeBackoff(1, () => 0)).toBe(MERGE_BACKOFF_MS / 2);
+    expect(mergeBackoff(1, () => 1)).toBe(MERGE_BACKOFF_MS);
+    expect(mergeBackoff(20, () => 1)).toBe(MERGE_BACKOFF_MAX_MS);
+    // Another writer replaces the configuration after every PUT: evsrc gives up after MAX_MERGE_ROUNDS
+    // re-merges with an AwsFailure (the executor then rolls back its permission).
+    const bucket = fakeBucket(foreign, () => structuredClone(foreign));
+    const sleeps: number[] = [];
+    await expect(
+      settleNotification({ call: bucket.call, bucket: 'uploads', region: 'us-east-1', expectedOwner: '123456789012', entry, rule, sleep: async (ms) => void sleeps.push(ms) }),
+    ).rejects.toThrow(/another writer kept replacing/);
+    expect(bucket.log.filter((a) => a === 's3:PutBucketNotificationConfiguration')).toHaveLength(MAX_MERGE_ROUNDS);
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(30_000);
   });
 
   it('stops after one read when the entry is there', async () => {

@@ -1,4 +1,4 @@
-import { isAwsError, isUnknownOutcome } from '../../aws/errors.js';
+import { isAwsError, shouldReadBack } from '../../aws/errors.js';
 import type { AwsSession } from '../../aws/session.js';
 import { parseArn, qualifierOf, unqualifiedFunctionArn, type FunctionRef } from '../../core/arn.js';
 import { PreconditionError, UsageError } from '../../core/errors.js';
@@ -160,7 +160,7 @@ export function planPermission(input: PermissionPlanInput, policy: FunctionPolic
   if (call) {
     // The answer was lost: the statement is there if Lambda made it.
     action.recover = async (error) => {
-      if (!isUnknownOutcome(error)) return undefined;
+      if (!shouldReadBack(error)) return undefined;
       const after = await readFunctionPolicy(call, input.functionArn);
       const made = findStatementById(after.statements, sid);
       return made && findEquivalentStatement([made], request) ? { Statement: 'recovered' } : undefined;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { resolveFunction, type ResolvedFunction } from '../../aws/lambda.js';
-import { isAwsError, isUnknownOutcome } from '../../aws/errors.js';
+import { isAwsError, shouldReadBack } from '../../aws/errors.js';
 import type { AwsSession } from '../../aws/session.js';
 import { parseQueueRef } from '../../core/arn.js';
 import { AwsFailure, NotFoundError, PreconditionError, UsageError, invalidFlag } from '../../core/errors.js';
@@ -313,7 +313,7 @@ export function planEventBridge(input: EventBridgePlanInput): EventBridgePlanned
     };
     if (call) {
       create.recover = async (error) => {
-        if (!isUnknownOutcome(error)) return undefined;
+        if (!shouldReadBack(error)) return undefined;
         const found = await describeRuleWith(call, rule);
         return found ? { RuleArn: found.Arn } : undefined;
       };
@@ -405,7 +405,7 @@ export function planEventBridge(input: EventBridgePlanInput): EventBridgePlanned
   }
   if (targetAction && call) {
     targetAction.recover = async (error) => {
-      if (!isUnknownOutcome(error)) return undefined;
+      if (!shouldReadBack(error)) return undefined;
       const after = await listTargets(call, rule);
       const made = after.find((t) => t.Id === target.Id);
       return made && sameTarget(made, target) ? { FailedEntryCount: 0, FailedEntries: [] } : undefined;
@@ -431,7 +431,7 @@ export function planEventBridge(input: EventBridgePlanInput): EventBridgePlanned
       };
       if (call) {
         set.recover = async (error) => {
-          if (!isUnknownOutcome(error)) return undefined;
+          if (!shouldReadBack(error)) return undefined;
           const out = (await call('sqs:GetQueueAttributes', { QueueUrl: queue.url, AttributeNames: ['Policy'] }, queue.region)) as { Attributes?: Record<string, string> };
           return out.Attributes?.Policy === merged ? {} : undefined;
         };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { resolveFunction, type ResolvedFunction } from '../../aws/lambda.js';
-import { awsErrorName, isAwsError, isUnknownOutcome, requestIdOf } from '../../aws/errors.js';
+import { awsErrorName, isAwsError, shouldReadBack, requestIdOf } from '../../aws/errors.js';
 import { functionNameOf, parseArn, type FunctionRef } from '../../core/arn.js';
 import { NotFoundError, PreconditionError, UsageError } from '../../core/errors.js';
 import type { CallApi } from '../../core/executor.js';
@@ -286,7 +286,7 @@ export function planLogs(input: LogsPlanInput): LogsPlanned {
   if (call) {
     // The answer was lost: the filter is as asked if CloudWatch Logs wrote it.
     put.recover = async (error) => {
-      if (!isUnknownOutcome(error)) return undefined;
+      if (!shouldReadBack(error)) return undefined;
       const out = (await call('logs:DescribeSubscriptionFilters', { logGroupName: groupName, filterNamePrefix: filterName }, region)) as { subscriptionFilters?: SubscriptionFilter[] };
       const made = (out.subscriptionFilters ?? []).find((f) => f.filterName === filterName);
       return made && made.destinationArn === fn.arn && (made.filterPattern ?? '') === pattern ? {} : undefined;

@@ -1,5 +1,5 @@
 import { resolveFunction, type ResolvedFunction } from '../../aws/lambda.js';
-import { isAwsError, isUnknownOutcome } from '../../aws/errors.js';
+import { isAwsError, shouldReadBack } from '../../aws/errors.js';
 import { parseArn, partitionOf } from '../../core/arn.js';
 import { AwsFailure, NotFoundError, PreconditionError, UsageError, invalidFlag } from '../../core/errors.js';
 import type { CallApi } from '../../core/executor.js';
@@ -125,8 +125,21 @@ export const OPERATION_ABORTED_RETRY: RetryRule = {
   reason: 'another change to the bucket is in progress',
 };
 
-/** Rounds of read-back, re-merge and re-write when another writer changed the bucket meanwhile. */
-export const MAX_MERGE_ROUNDS = 3;
+/**
+ * Rounds of read-back, re-merge and re-write when another writer changed the bucket meanwhile. Several
+ * evsrc runs on one bucket at once each need a round or two; waits between rounds are jittered so they
+ * stop colliding (bounded: about 30 s in all at most).
+ */
+export const MAX_MERGE_ROUNDS = 8;
+/** First wait before a re-merge; doubles each round, capped at MERGE_BACKOFF_MAX_MS, with full jitter. */
+export const MERGE_BACKOFF_MS = 250;
+export const MERGE_BACKOFF_MAX_MS = 4000;
+
+/** The jittered wait before re-merge round `round` (1-based): uniform in [delay/2, delay]. */
+export function mergeBackoff(round: number, random: () => number = Math.random): number {
+  const delay = Math.min(MERGE_BACKOFF_MS * 2 ** (round - 1), MERGE_BACKOFF_MAX_MS);
+  return Math.round(delay / 2 + (random() * delay) / 2);
+}
 /** How long the read-back waits before looking a second time (covers another writer's read-merge-write). */
 export const QUIET_PERIOD_MS = 1000;
 
@@ -246,7 +259,7 @@ export function planS3(input: S3PlanInput): S3Planned {
       const verify = { call, bucket, region: input.bucketRegion, expectedOwner: sourceAccount, entry, rule, reporter: input.reporter, sleep: input.sleep };
       put.settle = () => settleNotification(verify);
       put.recover = async (error) => {
-        if (!isUnknownOutcome(error)) return undefined;
+        if (!shouldReadBack(error)) return undefined;
         const fresh = await getNotification(call, bucket, input.bucketRegion, sourceAccount);
         return configsEqual(fresh, mergeOwnEntry(fresh, entry, rule, bucket).config) ? {} : undefined;
       };
@@ -324,6 +337,15 @@ export async function settleNotification(v: NotificationVerify): Promise<{ confi
       );
     }
     v.reporter?.emit({ type: 'progress', message: `bucket ${v.bucket}: the configuration changed meanwhile (another writer); merging again (round ${round + 2})` });
+    if (v.sleep) {
+      // Another writer is at work: let it finish its read-merge-write, then read afresh and merge on that.
+      await v.sleep(mergeBackoff(round + 1));
+      fresh = await getNotification(v.call, v.bucket, v.region, v.expectedOwner);
+      const again = mergeOwnEntry(fresh, v.entry, v.rule, v.bucket).config;
+      if (configsEqual(fresh, again)) continue;
+      await v.call('s3:PutBucketNotificationConfiguration', putInput(v.bucket, again, v.expectedOwner), v.region);
+      continue;
+    }
     await v.call('s3:PutBucketNotificationConfiguration', putInput(v.bucket, desired, v.expectedOwner), v.region);
   }
 }

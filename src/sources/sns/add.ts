@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { resolveFunction, type ResolvedFunction } from '../../aws/lambda.js';
-import { isAwsError, isUnknownOutcome } from '../../aws/errors.js';
+import { isAwsError, shouldReadBack } from '../../aws/errors.js';
 import { parseArn, parseQueueRef, partitionOf } from '../../core/arn.js';
 import { NotFoundError, PreconditionError, UsageError } from '../../core/errors.js';
 import type { CallApi } from '../../core/executor.js';
@@ -227,7 +227,7 @@ export function planSns(input: SnsPlanInput): SnsPlanned {
       const call = input.call;
       if (call) {
         set.recover = async (error) => {
-          if (!isUnknownOutcome(error)) return undefined;
+          if (!shouldReadBack(error)) return undefined;
           const out = (await call('sqs:GetQueueAttributes', { QueueUrl: queue.url, AttributeNames: ['Policy'] }, queue.region)) as { Attributes?: Record<string, string> };
           return out.Attributes?.Policy === merged ? {} : undefined;
         };
@@ -262,7 +262,7 @@ export function planSns(input: SnsPlanInput): SnsPlanned {
     if (call) {
       // The answer was lost: the subscription exists if SNS made it; then it is ours to keep (or undo).
       subscribe.recover = async (error) => {
-        if (!isUnknownOutcome(error)) return undefined;
+        if (!shouldReadBack(error)) return undefined;
         const found = await listOwnSubscriptions(call, topicArn, topicRegion, fn.arn);
         return found[0] ? { SubscriptionArn: found[0] } : undefined;
       };

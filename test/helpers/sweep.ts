@@ -1,0 +1,261 @@
+/**
+ * The fault sweep: for a scenario (an add or a remove of one registered trigger type), record the AWS calls
+ * of a clean run through the fault proxy, then fault each call position in turn in every mode, once and
+ * repeated three times, and judge the end state against the state before and after the clean run.
+ */
+import { runCli, type CliResult } from './cli.js';
+import type { FaultProxy, FaultRule, ProxyCall } from './fault-proxy.js';
+import {
+  addPermission,
+  allMappings,
+  createBucket,
+  createFunction,
+  createMapping,
+  createQueue,
+  createStream,
+  createTableWithStream,
+  createTopic,
+  notificationOf,
+  policyStatementsOf,
+  subscribeFunction,
+  subscriptionsOf,
+} from './fixtures.js';
+import { createRule, putTargets, targetsOf } from './events-fixtures.js';
+import { createLogGroup, filtersOf, putFilter } from './logs-fixtures.js';
+
+/** One scenario's world: what it builds before the run, and the command it runs. */
+export interface Scenario {
+  type: string;
+  kind: 'add' | 'remove';
+  /** Builds the resources (and foreign entries) the command works on; for a remove, also wires the trigger. */
+  setup(endpoint: string): Promise<void>;
+  argv: string[];
+}
+
+const FN = 'worker';
+const OTHER = 'other';
+
+/** Builds the world of `add <type>`: the function, another function, the source and a foreign entry on it. */
+const ADD_WORLDS: Record<string, { setup(endpoint: string): Promise<void>; argv: string[] }> = {
+  sqs: {
+    async setup(e) {
+      const q = await createQueue(e, 'orders', { VisibilityTimeout: '60' });
+      await createMapping(e, OTHER, q.arn);
+    },
+    argv: ['sqs', 'orders', '--function', FN],
+  },
+  s3: {
+    async setup(e) {
+      const q = await createQueue(e, 'audit');
+      await createBucket(e, 'uploads', { notification: { QueueConfigurations: [{ Id: 'audit-q', QueueArn: q.arn, Events: ['s3:ObjectRemoved:*'] }] } });
+    },
+    argv: ['s3', 'uploads', '--function', FN],
+  },
+  sns: {
+    async setup(e) {
+      const topic = await createTopic(e, 'orders');
+      await subscribeFunction(e, topic, `arn:aws:lambda:us-east-1:123456789012:function:${OTHER}`);
+    },
+    argv: ['sns', 'orders', '--function', FN, '--filter-policy', '{"a":["b"]}'],
+  },
+  dynamodb: {
+    async setup(e) {
+      const { streamArn } = await createTableWithStream(e, 'accounts');
+      await createMapping(e, OTHER, streamArn, { StartingPosition: 'LATEST' });
+    },
+    argv: ['dynamodb', 'accounts', '--function', FN, '--starting-position', 'LATEST'],
+  },
+  kinesis: {
+    async setup(e) {
+      const arn = await createStream(e, 'clicks');
+      await createMapping(e, OTHER, arn, { StartingPosition: 'LATEST' });
+    },
+    argv: ['kinesis', 'clicks', '--function', FN, '--starting-position', 'LATEST'],
+  },
+  eventbridge: {
+    async setup(e) {
+      await createRule(e, 'nightly', { schedule: 'rate(1 day)' });
+      await putTargets(e, 'nightly', [{ Id: 'foreign', Arn: `arn:aws:lambda:us-east-1:123456789012:function:${OTHER}` }]);
+    },
+    argv: ['eventbridge', 'nightly', '--function', FN],
+  },
+  logs: {
+    async setup(e) {
+      await createLogGroup(e, '/app/api');
+      await putFilter(e, '/app/api', 'foreign', `arn:aws:lambda:us-east-1:123456789012:function:${OTHER}`);
+    },
+    argv: ['logs', '/app/api', '--function', FN, '--filter-pattern', 'ERROR'],
+  },
+};
+
+async function baseWorld(endpoint: string): Promise<void> {
+  await createFunction(endpoint, FN, { timeout: 10 });
+  await createFunction(endpoint, OTHER, { timeout: 10 });
+  // A statement evsrc did not make: it must survive every run.
+  await addPermission(endpoint, FN, 'foreign-statement', 'events.amazonaws.com', 'arn:aws:events:us-east-1:123456789012:rule/elsewhere');
+}
+
+/** The add and remove scenarios of a registered type; undefined when the sweep has no world for it yet. */
+export function scenariosFor(type: string): Scenario[] | undefined {
+  const world = ADD_WORLDS[type];
+  if (!world) return undefined;
+  return [
+    {
+      type,
+      kind: 'add',
+      async setup(e) {
+        await baseWorld(e);
+        await world.setup(e);
+      },
+      argv: ['add', ...world.argv, '--json'],
+    },
+    {
+      type,
+      kind: 'remove',
+      async setup(e) {
+        await baseWorld(e);
+        await world.setup(e);
+        const wired = await runCli(['add', ...world.argv], e);
+        if (wired.code !== 0) throw new Error(`sweep setup: add ${type} failed: ${wired.stderr}`);
+      },
+      argv: ['remove', world.argv[0] ?? type, world.argv[1] ?? '', '--function', FN, '--yes', '--json'],
+    },
+  ];
+}
+
+const tryRead = async <T>(read: () => Promise<T>): Promise<T | null> => {
+  try {
+    return await read();
+  } catch {
+    return null;
+  }
+};
+
+/** The emulator state a sweep compares: mappings, policies, notifications, subscriptions, targets, filters. */
+export async function snapshot(endpoint: string): Promise<string> {
+  const topic = 'arn:aws:sns:us-east-1:123456789012:orders';
+  const [mappings, fnPolicy, otherPolicy, notification, subs, targets, filters] = await Promise.all([
+    tryRead(async () =>
+      (await allMappings(endpoint))
+        // A DynamoDB stream's ARN ends in its creation time, new with every rebuilt table.
+        .map((m) => `${m.FunctionArn} ${(m.EventSourceArn ?? '').replace(/\/stream\/[^/]+$/, '/stream/*')} ${m.BatchSize ?? ''}`)
+        .sort(),
+    ),
+    tryRead(async () => (await policyStatementsOf(endpoint, FN)).map((s) => JSON.stringify(s)).sort()),
+    tryRead(async () => (await policyStatementsOf(endpoint, OTHER)).map((s) => JSON.stringify(s)).sort()),
+    tryRead(() => notificationOf(endpoint, 'uploads')),
+    tryRead(async () => (await subscriptionsOf(endpoint, topic)).map((s) => `${s.protocol} ${s.endpoint} ${s.attributes.FilterPolicy ?? ''}`).sort()),
+    tryRead(async () => (await targetsOf(endpoint, 'nightly')).map((t) => JSON.stringify(t)).sort()),
+    tryRead(() => filtersOf(endpoint, '/app/api')),
+  ]);
+  return JSON.stringify({ mappings, fnPolicy, otherPolicy, notification, subs, targets, filters });
+}
+
+/** A fault mode of the sweep. */
+export type SweepMode = 'throttle' | '500' | 'drop' | 'lost';
+export const SWEEP_MODES: readonly SweepMode[] = ['throttle', '500', 'drop', 'lost'];
+
+function ruleFor(mode: SweepMode): Omit<FaultRule, 'match'> {
+  switch (mode) {
+    case 'throttle':
+      return { fault: 'throttle' };
+    case '500':
+      return { fault: 'server-error' };
+    case 'drop':
+      return { fault: 'drop' };
+    case 'lost':
+      return { fault: 'drop', afterForward: true };
+  }
+}
+
+const READ_ONLY = /^(Get|List|Describe|Head)/;
+
+/** One faulted run: which call, how, how often. */
+export interface SweepCase {
+  position: number;
+  operation: string;
+  /** How many earlier calls of the same operation the clean run made before this one. */
+  after: number;
+  mode: SweepMode;
+  times: number;
+}
+
+/**
+ * The cases of a recorded clean run. Every write position in every mode repeated three times (outlasting
+ * the SDK's retries), and a single lost answer (the SDK's retry then meets what the first attempt made);
+ * a single throttle, 500 or drop is absorbed by the SDK's retries like the first of three, so it is not run
+ * again. Read-only calls change nothing, so they are faulted less: once per operation and side of the first
+ * write (before it, or after it as a read-back), as a 500 three times (a read that fails for good fails the
+ * same way whatever the fault).
+ */
+export function sweepCases(calls: readonly ProxyCall[]): SweepCase[] {
+  const cases: SweepCase[] = [];
+  const seen = new Map<string, number>();
+  const readsDone = new Set<string>();
+  let wrote = false;
+  calls.forEach((c, position) => {
+    const after = seen.get(c.operation) ?? 0;
+    seen.set(c.operation, after + 1);
+    const read = READ_ONLY.test(c.operation);
+    if (read) {
+      const key = `${c.operation}|${wrote}`;
+      if (readsDone.has(key)) return;
+      readsDone.add(key);
+    } else {
+      wrote = true;
+    }
+    for (const mode of SWEEP_MODES) {
+      if (read && mode !== '500') continue;
+      for (const times of mode === 'lost' ? [1, 3] : [3]) cases.push({ position, operation: c.operation, after, mode, times });
+    }
+  });
+  return cases;
+}
+
+/** How one faulted run ended. */
+export interface SweepOutcome {
+  case: SweepCase;
+  code: number;
+  state: 'done' | 'before' | 'other';
+  consistent: boolean;
+  stderr: string;
+}
+
+/** Runs one scenario's sweep and returns every outcome (the caller asserts). */
+export async function sweepScenario(
+  scenario: Scenario,
+  env: { endpoint: string; reset(): Promise<void>; proxy: FaultProxy },
+): Promise<{ calls: ProxyCall[]; outcomes: SweepOutcome[] }> {
+  const fresh = async (): Promise<string> => {
+    await env.reset();
+    env.proxy.clear();
+    await scenario.setup(env.endpoint);
+    env.proxy.clear();
+    return snapshot(env.endpoint);
+  };
+  const before = await fresh();
+  const clean = await runCli(scenario.argv, env.proxy.url);
+  if (clean.code !== 0) throw new Error(`clean run of ${scenario.kind} ${scenario.type} exited ${clean.code}: ${clean.stderr}`);
+  const calls = [...env.proxy.calls];
+  const done = await snapshot(env.endpoint);
+  const outcomes: SweepOutcome[] = [];
+  for (const c of sweepCases(calls)) {
+    const start = await fresh();
+    if (start !== before) throw new Error('sweep: the world did not rebuild the same');
+    env.proxy.inject({ match: { operation: c.operation }, after: c.after, times: c.times, ...ruleFor(c.mode) });
+    const r: CliResult = await runCli(scenario.argv, env.proxy.url);
+    const end = await snapshot(env.endpoint);
+    const state = end === done ? 'done' : end === before ? 'before' : 'other';
+    const consistent = (state === 'done' && r.code === 0) || (state === 'before' && r.code === 1);
+    outcomes.push({ case: c, code: r.code, state, consistent, stderr: r.stderr.split('\n').filter((l) => /error|hint/.test(l)).join(' | ') });
+  }
+  return { calls, outcomes };
+}
+
+/** Formats the inconsistent outcomes of a sweep for a failure message. */
+export function describeFailures(outcomes: readonly SweepOutcome[]): string {
+  return outcomes
+    .filter((o) => !o.consistent)
+    .map((o) => `#${o.case.position} ${o.case.operation} (${o.case.after + 1}.) ${o.case.mode} x${o.case.times}: exit ${o.code}, state ${o.state}: ${o.stderr}`)
+    .join('\n');
+}

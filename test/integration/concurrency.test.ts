@@ -1,0 +1,51 @@
+// Several evsrc runs at once on the same source: they converge, and every run exits 0.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { createBucket, createFunction, createQueue, mappingsOf, notificationOf, policyStatementsOf } from '../helpers/fixtures.js';
+import { useFaultProxy } from '../helpers/fault-proxy.js';
+import { useMoto } from '../helpers/moto.js';
+
+const moto = useMoto();
+const proxy = useFaultProxy(moto);
+
+beforeEach(async () => {
+  await moto.reset();
+  proxy.clear();
+  // As AWS does: a second CreateEventSourceMapping for the same function and queue gets 409.
+  proxy.setAwsConflicts(true);
+});
+
+describe('concurrent runs', () => {
+  it('five `add sqs` of the same queue and function at once: one mapping, every run exits 0', async () => {
+    await createFunction(moto.endpoint, 'worker', { timeout: 10 });
+    const queue = await createQueue(moto.endpoint, 'orders', { VisibilityTimeout: '60' });
+    for (let round = 0; round < 3; round += 1) {
+      const runs = await Promise.all(Array.from({ length: 5 }, () => runCli(['add', 'sqs', 'orders', '--function', 'worker', '--batch-size', String(5 + round), '--json'], proxy.url)));
+      expect(runs.map((r) => r.code), runs.map((r) => r.stderr).join('\n')).toEqual([0, 0, 0, 0, 0]);
+      const mappings = await mappingsOf(moto.endpoint, queue.arn);
+      expect(mappings).toHaveLength(1);
+      expect(mappings[0]?.BatchSize).toBe(5 + round);
+      // Every run reports the one mapping.
+      expect(new Set(runs.map((r) => r.json().trigger.id))).toEqual(new Set([mappings[0]?.UUID]));
+    }
+    // The losers were answered 409 and read back instead of failing.
+    expect(proxy.calls.filter((c) => c.operation === 'CreateEventSourceMapping' && c.status === 409).length).toBeGreaterThan(0);
+  });
+
+  it('five `add s3` of different functions on one bucket at once: every entry and permission is there, every run exits 0', async () => {
+    const names = ['f1', 'f2', 'f3', 'f4', 'f5'];
+    for (const name of names) await createFunction(moto.endpoint, name);
+    const audit = await createQueue(moto.endpoint, 'audit');
+    await createBucket(moto.endpoint, 'uploads', { notification: { QueueConfigurations: [{ Id: 'audit-q', QueueArn: audit.arn, Events: ['s3:ObjectRemoved:*'] }] } });
+    for (let round = 0; round < 2; round += 1) {
+      const suffix = `.r${round}`;
+      // Each function its own suffix: S3 refuses overlapping rules for the same event type.
+      const runs = await Promise.all(names.map((name) => runCli(['add', 's3', 'uploads', '--function', name, '--suffix', `.${name}${suffix}`, '--json'], proxy.url)));
+      expect(runs.map((r) => r.code), runs.map((r) => r.stderr).join('\n')).toEqual([0, 0, 0, 0, 0]);
+      const config = await notificationOf(moto.endpoint, 'uploads');
+      expect(config.QueueConfigurations).toHaveLength(1);
+      expect(config.LambdaFunctionConfigurations).toHaveLength(5 * (round + 1));
+    }
+    for (const name of names) expect(await policyStatementsOf(moto.endpoint, name)).toHaveLength(1);
+  });
+});
