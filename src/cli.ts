@@ -39,10 +39,23 @@ function globalsOf(command: Command): GlobalOptions {
     globals.region = o.region;
   }
   if (typeof o.profile === 'string') globals.profile = o.profile;
-  if (typeof o.endpointUrl === 'string') globals.endpointUrl = o.endpointUrl;
+  if (typeof o.endpointUrl === 'string') globals.endpointUrl = parseEndpointUrl('--endpoint-url', o.endpointUrl);
   globals.connectTimeoutMs = parseTimeoutSeconds('--cli-connect-timeout', o.cliConnectTimeout as string | undefined);
   globals.readTimeoutMs = parseTimeoutSeconds('--cli-read-timeout', o.cliReadTimeout as string | undefined);
   return globals;
+}
+
+/** Checks an endpoint URL (--endpoint-url, AWS_ENDPOINT_URL): an absolute http(s) URL with a host. */
+export function parseEndpointUrl(flag: string, value: string): string {
+  const allowed = 'allowed: an http:// or https:// URL such as http://localhost:4566';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalidFlag(flag, value, allowed);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) throw invalidFlag(flag, value, allowed);
+  return value;
 }
 
 async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions): Promise<CommandContext> {
@@ -59,6 +72,7 @@ async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions)
     progress: true,
     spinner: await loadSpinner(io.stderr, io.env),
   });
+  const envEndpoint = io.env.AWS_ENDPOINT_URL ? parseEndpointUrl('AWS_ENDPOINT_URL', io.env.AWS_ENDPOINT_URL) : undefined;
   const { AwsSession: Session } = await import('./aws/session.js');
   let session: AwsSession | undefined;
   return {
@@ -71,7 +85,7 @@ async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions)
       session ??= new Session({
         region: globals.region ?? (io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || undefined),
         profile: globals.profile,
-        endpointUrl: globals.endpointUrl ?? (io.env.AWS_ENDPOINT_URL || undefined),
+        endpointUrl: globals.endpointUrl ?? envEndpoint,
         verbose: globals.verbose,
         log: (line) => reporter.emit({ type: 'debug', message: line }),
         note: (line) => reporter.emit({ type: 'info', message: line }),
@@ -143,7 +157,9 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
       .command(spec.type)
       .description(spec.summary)
       .argument(spec.argument, spec.argumentDescription)
-      .requiredOption('--function <fn>', 'function name, ARN, partial ARN, or name:alias / name:version');
+      // Checked by `add` itself rather than as a commander required option: commander reports a missing
+      // required option before an unknown one, so a misspelt `--fucntion` would be blamed on --function.
+      .option('--function <fn>', 'function name, ARN, partial ARN, or name:alias / name:version');
     for (const option of spec.options) {
       const opt = new Option(option.flags, option.description);
       if (option.repeatable) opt.argParser(collect);
@@ -296,7 +312,9 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
     }
     ctx?.reporter.close();
     const { toEvsrcError } = await import('./aws/errors.js');
-    return await reportError(io, toEvsrcError(error), globals);
+    // A global option refused while reading the globals (--region, --endpoint-url) still gets its JSON document.
+    const shown = globals ?? (wantsJson(argv) ? { output: 'json' as const, dryRun: false, yes: false, wait: true, color: true, verbose: false } : undefined);
+    return await reportError(io, toEvsrcError(error), shown);
   } finally {
     ctx?.reporter.close();
     await ctx?.closeSession();

@@ -26,7 +26,7 @@ function boundView(view: ActionView, input: Record<string, unknown> | undefined)
 export async function runAdd(ctx: CommandContext, type: SourceType, source: string, raw: Record<string, unknown>): Promise<number> {
   const adapter = triggerType(type);
   if (!adapter) throw new UsageError(`add ${type}: not supported yet`);
-  if (typeof raw.function !== 'string') throw new UsageError('--function <fn> is required: the Lambda function to wire the source to');
+  if (typeof raw.function !== 'string') throw new UsageError(`required option '--function <fn>' not specified: the Lambda function to wire the ${type} source to`);
   // Everything that can be checked without AWS is checked before the first call.
   const fn = parseFunctionRef(raw.function);
   const options = adapter.parseAddOptions(raw);
