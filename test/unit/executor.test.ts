@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { awsErrorName, toEvsrcError } from '../../src/aws/errors.js';
 import { AwsFailure, ExitCode, PartialApplyError } from '../../src/core/errors.js';
 import { applyPlan, type CallApi } from '../../src/core/executor.js';
+import { InterruptController, InterruptedError } from '../../src/core/interrupt.js';
 import type { Action } from '../../src/core/plan.js';
 import { MemoryReporter } from '../../src/core/reporter.js';
 import { executionRoleRetry } from '../../src/mechanisms/esm/settings.js';
@@ -112,5 +113,70 @@ describe('toEvsrcError', () => {
     expect(region.exitCode).toBe(2);
     const dns = toEvsrcError(Object.assign(new Error('getaddrinfo ENOTFOUND lambda.mars-1.amazonaws.com'), { code: 'ENOTFOUND' }));
     expect(dns.hint).toMatch(/--region/);
+  });
+});
+
+describe('applyPlan under an interrupt', () => {
+  const plan = (): Action[] => [
+    { api: 'lambda:AddPermission', summary: 'add permission', input: { Sid: 's' }, undo: () => ({ api: 'lambda:RemovePermission', summary: 'remove permission', input: { Sid: 's' } }) },
+    { api: 's3:PutBucketNotificationConfiguration', summary: 'put notification', input: {}, undo: () => ({ api: 's3:PutBucketNotificationConfiguration', summary: 'restore notification', input: { old: true } }) },
+  ];
+
+  it('lets the call in flight complete, undoes what ran, says what was done and undone (exit 130)', async () => {
+    const interrupt = new InterruptController();
+    const h = harness((api) => {
+      if (api === 'lambda:AddPermission') interrupt.interrupt('SIGINT');
+      return {};
+    });
+    const failure = await applyPlan(plan(), { ...h.options, interrupt }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(InterruptedError);
+    const error = failure as InterruptedError;
+    expect(error.exitCode).toBe(130);
+    expect(h.calls.map((c) => c.api)).toEqual(['lambda:AddPermission', 'lambda:RemovePermission']);
+    expect(error.message).toMatch(/interrupted \(SIGINT\) after 1 of 2 steps; done: add permission; undone: add permission; not run: put notification; nothing of this run is left/);
+    expect(interrupt.changed).toEqual([]);
+  });
+
+  it('an interrupt during the last call undoes every step', async () => {
+    const interrupt = new InterruptController();
+    const h = harness((api) => {
+      if (api === 's3:PutBucketNotificationConfiguration' && h.calls.length === 2) interrupt.interrupt('SIGTERM');
+      return {};
+    });
+    const error = (await applyPlan(plan(), { ...h.options, interrupt }).catch((e: unknown) => e)) as InterruptedError;
+    expect(error.signal).toBe('SIGTERM');
+    expect(h.calls.map((c) => c.api)).toEqual(['lambda:AddPermission', 's3:PutBucketNotificationConfiguration', 's3:PutBucketNotificationConfiguration', 'lambda:RemovePermission']);
+    expect(error.undone).toEqual(['put notification', 'add permission']);
+  });
+
+  it('does not retry a failed step once interrupted, and an undo that fails gives exit 4 with what remains', async () => {
+    const interrupt = new InterruptController();
+    const h = harness((api) => {
+      if (api === 'lambda:AddPermission') {
+        interrupt.interrupt('SIGINT');
+        return {};
+      }
+      return awsError('ServiceException', 'boom');
+    });
+    const failure = await applyPlan(plan(), { ...h.options, interrupt }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(PartialApplyError);
+    expect((failure as PartialApplyError).remaining).toEqual([expect.stringMatching(/^add permission \(undo lambda:RemovePermission failed/)]);
+  });
+
+  it('a removal (no undo) stops between steps and lists what ran', async () => {
+    const interrupt = new InterruptController();
+    const h = harness(() => {
+      interrupt.interrupt('SIGINT');
+      return {};
+    });
+    const removal: Action[] = [
+      { api: 'sns:Unsubscribe', summary: 'unsubscribe', input: {} },
+      { api: 'lambda:RemovePermission', summary: 'remove permission', input: {} },
+    ];
+    const error = (await applyPlan(removal, { ...h.options, interrupt }).catch((e: unknown) => e)) as InterruptedError;
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect(h.calls.map((c) => c.api)).toEqual(['sns:Unsubscribe']);
+    expect(error.done).toEqual(['unsubscribe']);
+    expect(error.message).toMatch(/not run: remove permission$/);
   });
 });
