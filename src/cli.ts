@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { AwsSession } from './aws/session.js';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
 import { EvsrcError, ExitCode, PartialApplyError, invalidFlag } from './core/errors.js';
+import { InterruptController, InterruptedError } from './core/interrupt.js';
 import { processIo, useColor, type Io } from './render/io.js';
 import { ConsoleReporter, loadSpinner } from './render/reporter.js';
 import type { SourceType, TriggerType } from './sources/contract.js';
@@ -14,6 +15,11 @@ export interface MainOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Told when commander prints help or the version (the only things it writes to stdout). */
   onHelp?: () => void;
+  /**
+   * Installs what turns SIGINT/SIGTERM into the run's interrupt flag; called just before writes start,
+   * the returned function just after they end. run() installs signal handlers; in-process callers may not.
+   */
+  guardWrites?: (interrupt: InterruptController) => () => void;
 }
 
 const SDK_WARNING_ENV = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
@@ -75,6 +81,7 @@ async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions)
   const envEndpoint = io.env.AWS_ENDPOINT_URL ? parseEndpointUrl('AWS_ENDPOINT_URL', io.env.AWS_ENDPOINT_URL) : undefined;
   const { AwsSession: Session } = await import('./aws/session.js');
   let session: AwsSession | undefined;
+  const interrupt = new InterruptController();
   return {
     closeSession: async () => session?.close(),
     io,
@@ -96,6 +103,8 @@ async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions)
       return session;
     },
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    interrupt,
+    guardWrites: () => options.guardWrites?.(interrupt) ?? (() => {}),
   };
 }
 
@@ -261,6 +270,7 @@ async function reportError(io: Io, error: unknown, globals: GlobalOptions | unde
     if (known?.requestId) doc.requestId = known.requestId;
     if (known?.hint) doc.hint = known.hint;
     if (error instanceof PartialApplyError) doc.remaining = error.remaining;
+    if (error instanceof InterruptedError) doc.interrupted = { signal: error.signal, done: error.done, undone: error.undone };
     io.stdout.write(`${JSON.stringify({ error: doc }, null, 2)}\n`);
   }
   return exitCode;
@@ -346,6 +356,29 @@ function endQuietlyOnClosedPipe(isHelp: () => boolean): void {
   });
 }
 
+/**
+ * While writes run, SIGINT (Ctrl-C) and SIGTERM raise the interrupt flag instead of killing the process:
+ * the executor lets the call in flight complete, undoes what the run did and exits 130. A second signal
+ * exits at once (130), saying what may be left. Outside the writes the signals keep their default: reading
+ * and planning change nothing, so stopping there leaves nothing behind.
+ */
+function guardWritesWithSignals(interrupt: InterruptController): () => void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupt.interrupt(signal)) {
+      process.stderr.write(`\n${signal}: stopping after the call in flight and undoing this run's changes (interrupt again to exit at once)\n`);
+      return;
+    }
+    process.stderr.write(`\n${signal} again: exiting at once without undoing; ${interrupt.leftBehind()}\n`);
+    process.exit(ExitCode.INTERRUPTED);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
 /** Entry point of bin/evsrc.js. */
 export function run(): void {
   let help = false;
@@ -354,6 +387,7 @@ export function run(): void {
     onHelp: () => {
       help = true;
     },
+    guardWrites: guardWritesWithSignals,
   }).then(
     (code) => {
       process.exitCode = code;

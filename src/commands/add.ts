@@ -53,6 +53,8 @@ export async function runAdd(ctx: CommandContext, type: SourceType, source: stri
 
   if (!ctx.globals.dryRun && plan.actions.length > 0) {
     const aws = actx.aws;
+    // Ctrl-C or SIGTERM during the writes stops the plan after the call in flight and undoes it.
+    const release = ctx.guardWrites();
     const { results, inputs } = await applyPlan(plan.actions, {
       call: (api, input, region) => {
         const [service, operation] = api.split(':') as [ServiceName, string];
@@ -62,7 +64,8 @@ export async function runAdd(ctx: CommandContext, type: SourceType, source: stri
       describeError: toEvsrcError,
       errorName: awsErrorName,
       sleep: ctx.sleep,
-    });
+      interrupt: ctx.interrupt,
+    }).finally(release);
     // Report what was really sent: inputs bound at run time replace the plan's placeholders.
     outcome.actions = outcome.actions.map((view, i) => boundView(view, inputs[i]));
     outcome.trigger = (await plan.finish(actx, results)) ?? null;

@@ -120,6 +120,18 @@ export async function applyPlan(actions: readonly Action[], options: ExecuteOpti
 async function stopForInterrupt(actions: readonly Action[], results: readonly unknown[], options: ExecuteOptions, signal: string): Promise<never> {
   options.reporter.emit({ type: 'progress-end', ok: false });
   const done = actions.slice(0, results.length);
+  if (done.length === actions.length && done.length > 0) {
+    // The call in flight was the last one and it completed: the change is whole. Planners give the last
+    // step no undo (nothing follows it to fail), and undoing the earlier ones alone would leave it broken.
+    const summaries = done.map((a) => a.summary);
+    throw new InterruptedError(
+      `interrupted (${signal}) during the last step, which completed: the change is complete and was kept; done: ${summaries.join('; ')}`,
+      signal,
+      summaries,
+      [],
+      'nothing was undone; run the same command again to see its state, or remove it',
+    );
+  }
   const stop = new InterruptedError(`interrupted (${signal})`, signal);
   await rollBack(done, results, options, stop);
   const undone = done.filter((a, i) => a.undo?.(results[i]) !== undefined).map((a) => a.summary).reverse();

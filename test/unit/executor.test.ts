@@ -137,16 +137,17 @@ describe('applyPlan under an interrupt', () => {
     expect(interrupt.changed).toEqual([]);
   });
 
-  it('an interrupt during the last call undoes every step', async () => {
+  it('an interrupt during the last call lets it complete and keeps the whole change (no undo)', async () => {
     const interrupt = new InterruptController();
     const h = harness((api) => {
-      if (api === 's3:PutBucketNotificationConfiguration' && h.calls.length === 2) interrupt.interrupt('SIGTERM');
+      if (api === 's3:PutBucketNotificationConfiguration') interrupt.interrupt('SIGTERM');
       return {};
     });
     const error = (await applyPlan(plan(), { ...h.options, interrupt }).catch((e: unknown) => e)) as InterruptedError;
     expect(error.signal).toBe('SIGTERM');
-    expect(h.calls.map((c) => c.api)).toEqual(['lambda:AddPermission', 's3:PutBucketNotificationConfiguration', 's3:PutBucketNotificationConfiguration', 'lambda:RemovePermission']);
-    expect(error.undone).toEqual(['put notification', 'add permission']);
+    expect(h.calls.map((c) => c.api)).toEqual(['lambda:AddPermission', 's3:PutBucketNotificationConfiguration']);
+    expect(error.undone).toEqual([]);
+    expect(error.message).toMatch(/the change is complete and was kept/);
   });
 
   it('does not retry a failed step once interrupted, and an undo that fails gives exit 4 with what remains', async () => {
