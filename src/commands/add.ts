@@ -1,7 +1,8 @@
 import { awsErrorName, toEvsrcError } from '../aws/errors.js';
 import type { ServiceName } from '../aws/session.js';
 import { parseFunctionRef } from '../core/arn.js';
-import { UsageError } from '../core/errors.js';
+import { ExitCode, UsageError } from '../core/errors.js';
+import { InterruptedError } from '../core/interrupt.js';
 import { applyPlan } from '../core/executor.js';
 import { viewAction, type ActionView } from '../core/plan.js';
 import { toWarning, warn } from '../core/reporter.js';
@@ -51,31 +52,50 @@ export async function runAdd(ctx: CommandContext, type: SourceType, source: stri
     warnings: plan.warnings.map(toWarning),
   };
 
+  let interruptedWait: InterruptedError | undefined;
   if (!ctx.globals.dryRun && plan.actions.length > 0) {
     const aws = actx.aws;
     // Ctrl-C or SIGTERM during the writes stops the plan after the call in flight and undoes it.
     const release = ctx.guardWrites();
-    const { results, inputs } = await applyPlan(plan.actions, {
-      call: (api, input, region) => {
-        const [service, operation] = api.split(':') as [ServiceName, string];
-        return aws.call(service, operation, input, { region });
-      },
-      reporter: ctx.reporter,
-      describeError: toEvsrcError,
-      errorName: awsErrorName,
-      sleep: ctx.sleep,
-      interrupt: ctx.interrupt,
-    }).finally(release);
-    // Report what was really sent: inputs bound at run time replace the plan's placeholders.
-    outcome.actions = outcome.actions.map((view, i) => boundView(view, inputs[i]));
-    outcome.trigger = (await plan.finish(actx, results)) ?? null;
+    try {
+      const { results, inputs } = await applyPlan(plan.actions, {
+        call: (api, input, region) => {
+          const [service, operation] = api.split(':') as [ServiceName, string];
+          return aws.call(service, operation, input, { region });
+        },
+        reporter: ctx.reporter,
+        describeError: toEvsrcError,
+        errorName: awsErrorName,
+        sleep: ctx.sleep,
+        interrupt: ctx.interrupt,
+      });
+      // Report what was really sent: inputs bound at run time replace the plan's placeholders.
+      outcome.actions = outcome.actions.map((view, i) => boundView(view, inputs[i]));
+      try {
+        outcome.trigger = (await plan.finish(actx, results)) ?? null;
+      } catch (error) {
+        if (!(error instanceof InterruptedError)) throw error;
+        // Interrupted while waiting after the writes: the change is whole. Stop waiting, show it as it is now.
+        interruptedWait = error;
+        outcome.trigger = (await plan.finish({ ...actx, wait: false, interrupt: undefined }, results)) ?? null;
+      }
+    } finally {
+      release();
+    }
   } else if (!ctx.globals.dryRun) {
     outcome.trigger = (await plan.finish(actx, [])) ?? null;
   }
   // A source made by the plan (a stream enabled, a consumer registered) is only known now.
   if (outcome.trigger?.sourceArn) outcome.source.arn = outcome.trigger.sourceArn;
+  if (interruptedWait) {
+    ctx.reporter.emit({
+      type: 'warning',
+      code: 'interrupted',
+      message: `${interruptedWait.message}: the change is complete and kept; its state was not awaited (re-run the same command to wait for it)`,
+    });
+  }
   ctx.reporter.close();
   outcome.warnings = [...ctx.reporter.warnings];
   ctx.io.stdout.write(ctx.globals.output === 'json' ? renderAddJson(outcome) : renderAddText(outcome, ctx.chalk, terminalWidth(ctx.io.stdout)));
-  return 0;
+  return interruptedWait ? ExitCode.INTERRUPTED : ExitCode.OK;
 }

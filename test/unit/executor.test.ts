@@ -181,3 +181,16 @@ describe('applyPlan under an interrupt', () => {
     expect(error.message).toMatch(/not run: remove permission$/);
   });
 });
+
+describe('waits under an interrupt', () => {
+  it('waitForMapping stops with InterruptedError at its next poll; pollUntil too', async () => {
+    const { waitForMapping } = await import('../../src/mechanisms/esm/settings.js');
+    const { pollUntil } = await import('../../src/core/poll.js');
+    const interrupt = new InterruptController();
+    interrupt.interrupt('SIGINT');
+    const reporter = new MemoryReporter();
+    const ctx = { aws: {} as never, reporter, wait: true, sleep: async () => {}, interrupt };
+    await expect(waitForMapping(ctx, { UUID: 'u-1', State: 'Creating' })).rejects.toThrow(/interrupted \(SIGINT\) while waiting for mapping u-1 \(Creating\)/);
+    await expect(pollUntil(ctx, 'the table', async () => 'CREATING', (v) => v === 'ACTIVE', { initial: 'CREATING' })).rejects.toBeInstanceOf(InterruptedError);
+  });
+});
