@@ -66,8 +66,9 @@ function badValuesFor(option: OptionSpec): string[] {
     case 'json':
       return ['{', DEEP, VERY_DEEP];
     case 'queue':
-    case 'destination':
       return ['arn:aws:sqs:us-east-1:12345:dlq', 'https://example.com/dlq', 'bad queue!'];
+    case 'destination':
+      return ['arn:aws:sqs:us-east-1:12345:dlq', 'https://example.com/dlq', 'bad queue!', 'arn:aws:sns:us-east-1:12345:failures', 'arn:aws:s3:us-east-1:123456789012:failures', 'arn:aws:dynamodb:us-east-1:123456789012:table/t'];
     case 'position':
       return ['SOMETIMES'];
     case 'time':
