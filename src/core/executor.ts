@@ -63,6 +63,8 @@ export async function runAction(action: Action, input: Record<string, unknown>, 
       const delay = rule.delayMs * 2 ** (used - 1);
       options.reporter.emit({ type: 'progress', message: `${action.api}: ${rule.reason}; retrying in ${(delay / 1000).toFixed(1)}s (attempt ${used + 1} of ${rule.attempts})` });
       await sleep(delay);
+      // An interrupt during the wait before a retry: no new attempt; the step failed here.
+      if (options.interrupt?.reason !== undefined) throw error;
     }
   }
 }
@@ -91,7 +93,8 @@ export async function applyPlan(actions: readonly Action[], options: ExecuteOpti
     } catch (raw) {
       if (ledger) ledger.inFlight = undefined;
       if (raw instanceof InterruptedError && called) {
-        // Interrupted while waiting on a write that went through: it is undone with the others.
+        // Interrupted while waiting on a write that went through: it counts as done (undone with the others,
+        // or kept when it was the last step).
         results.push(result);
         ledger?.changed.push(action.summary);
         await stopForInterrupt(actions, results, options, raw.signal);
@@ -107,7 +110,7 @@ export async function applyPlan(actions: readonly Action[], options: ExecuteOpti
     }
     results.push(result);
   }
-  // After the last action: the interrupt came during the writes, so they are undone all the same.
+  // After the last action: the interrupt came during the writes; stopForInterrupt says the change is whole and kept.
   if (ledger?.reason !== undefined) await stopForInterrupt(actions, results, options, ledger.reason);
   options.reporter.emit({ type: 'progress-end', ok: true });
   return { results, inputs };

@@ -194,3 +194,15 @@ describe('waits under an interrupt', () => {
     await expect(pollUntil(ctx, 'the table', async () => 'CREATING', (v) => v === 'ACTIVE', { initial: 'CREATING' })).rejects.toBeInstanceOf(InterruptedError);
   });
 });
+
+describe('retries under an interrupt', () => {
+  it('an interrupt during the wait before a retry makes no new attempt', async () => {
+    const interrupt = new InterruptController();
+    const h = harness(() => awsError('InvalidParameterValueException', roleMessage));
+    const action: Action = { api: 'lambda:CreateEventSourceMapping', summary: 'create', input: {}, retry: [executionRoleRetry('needs sqs:ReceiveMessage')] };
+    const sleep = async () => void interrupt.interrupt('SIGINT');
+    const failure = await applyPlan([action], { ...h.options, sleep, interrupt }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(Error);
+    expect(h.calls).toHaveLength(1);
+  });
+});
