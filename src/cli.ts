@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { AwsSession } from './aws/session.js';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
 import { EvsrcError, ExitCode, PartialApplyError, invalidFlag } from './core/errors.js';
+import { InterruptController, InterruptedError } from './core/interrupt.js';
 import { processIo, useColor, type Io } from './render/io.js';
 import { ConsoleReporter, loadSpinner } from './render/reporter.js';
 import type { SourceType, TriggerType } from './sources/contract.js';
@@ -14,6 +15,11 @@ export interface MainOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Told when commander prints help or the version (the only things it writes to stdout). */
   onHelp?: () => void;
+  /**
+   * Installs what turns SIGINT/SIGTERM into the run's interrupt flag; called just before writes start,
+   * the returned function just after they end. run() installs signal handlers; in-process callers may not.
+   */
+  guardWrites?: (interrupt: InterruptController) => () => void;
 }
 
 const SDK_WARNING_ENV = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
@@ -39,10 +45,23 @@ function globalsOf(command: Command): GlobalOptions {
     globals.region = o.region;
   }
   if (typeof o.profile === 'string') globals.profile = o.profile;
-  if (typeof o.endpointUrl === 'string') globals.endpointUrl = o.endpointUrl;
+  if (typeof o.endpointUrl === 'string') globals.endpointUrl = parseEndpointUrl('--endpoint-url', o.endpointUrl);
   globals.connectTimeoutMs = parseTimeoutSeconds('--cli-connect-timeout', o.cliConnectTimeout as string | undefined);
   globals.readTimeoutMs = parseTimeoutSeconds('--cli-read-timeout', o.cliReadTimeout as string | undefined);
   return globals;
+}
+
+/** Checks an endpoint URL (--endpoint-url, AWS_ENDPOINT_URL): an absolute http(s) URL with a host. */
+export function parseEndpointUrl(flag: string, value: string): string {
+  const allowed = 'allowed: an http:// or https:// URL such as http://localhost:4566';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalidFlag(flag, value, allowed);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) throw invalidFlag(flag, value, allowed);
+  return value;
 }
 
 async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions): Promise<CommandContext> {
@@ -59,8 +78,10 @@ async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions)
     progress: true,
     spinner: await loadSpinner(io.stderr, io.env),
   });
+  const envEndpoint = io.env.AWS_ENDPOINT_URL ? parseEndpointUrl('AWS_ENDPOINT_URL', io.env.AWS_ENDPOINT_URL) : undefined;
   const { AwsSession: Session } = await import('./aws/session.js');
   let session: AwsSession | undefined;
+  const interrupt = new InterruptController();
   return {
     closeSession: async () => session?.close(),
     io,
@@ -71,7 +92,7 @@ async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions)
       session ??= new Session({
         region: globals.region ?? (io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || undefined),
         profile: globals.profile,
-        endpointUrl: globals.endpointUrl ?? (io.env.AWS_ENDPOINT_URL || undefined),
+        endpointUrl: globals.endpointUrl ?? envEndpoint,
         verbose: globals.verbose,
         log: (line) => reporter.emit({ type: 'debug', message: line }),
         note: (line) => reporter.emit({ type: 'info', message: line }),
@@ -82,6 +103,8 @@ async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions)
       return session;
     },
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    interrupt,
+    guardWrites: () => options.guardWrites?.(interrupt) ?? (() => {}),
   };
 }
 
@@ -143,7 +166,9 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
       .command(spec.type)
       .description(spec.summary)
       .argument(spec.argument, spec.argumentDescription)
-      .requiredOption('--function <fn>', 'function name, ARN, partial ARN, or name:alias / name:version');
+      // Checked by `add` itself rather than as a commander required option: commander reports a missing
+      // required option before an unknown one, so a misspelt `--fucntion` would be blamed on --function.
+      .option('--function <fn>', 'function name, ARN, partial ARN, or name:alias / name:version');
     for (const option of spec.options) {
       const opt = new Option(option.flags, option.description);
       if (option.repeatable) opt.argParser(collect);
@@ -245,6 +270,7 @@ async function reportError(io: Io, error: unknown, globals: GlobalOptions | unde
     if (known?.requestId) doc.requestId = known.requestId;
     if (known?.hint) doc.hint = known.hint;
     if (error instanceof PartialApplyError) doc.remaining = error.remaining;
+    if (error instanceof InterruptedError) doc.interrupted = { signal: error.signal, done: error.done, undone: error.undone };
     io.stdout.write(`${JSON.stringify({ error: doc }, null, 2)}\n`);
   }
   return exitCode;
@@ -296,7 +322,9 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
     }
     ctx?.reporter.close();
     const { toEvsrcError } = await import('./aws/errors.js');
-    return await reportError(io, toEvsrcError(error), globals);
+    // A global option refused while reading the globals (--region, --endpoint-url) still gets its JSON document.
+    const shown = globals ?? (wantsJson(argv) ? { output: 'json' as const, dryRun: false, yes: false, wait: true, color: true, verbose: false } : undefined);
+    return await reportError(io, toEvsrcError(error), shown);
   } finally {
     ctx?.reporter.close();
     await ctx?.closeSession();
@@ -328,6 +356,29 @@ function endQuietlyOnClosedPipe(isHelp: () => boolean): void {
   });
 }
 
+/**
+ * While writes run, SIGINT (Ctrl-C) and SIGTERM raise the interrupt flag instead of killing the process:
+ * the executor lets the call in flight complete, undoes what the run did and exits 130. A second signal
+ * exits at once (130), saying what may be left. Outside the writes the signals keep their default: reading
+ * and planning change nothing, so stopping there leaves nothing behind.
+ */
+function guardWritesWithSignals(interrupt: InterruptController): () => void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupt.interrupt(signal)) {
+      process.stderr.write(`\n${signal}: stopping after the call in flight and undoing this run's changes (interrupt again to exit at once)\n`);
+      return;
+    }
+    process.stderr.write(`\n${signal} again: exiting at once without undoing; ${interrupt.leftBehind()}\n`);
+    process.exit(ExitCode.INTERRUPTED);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
 /** Entry point of bin/evsrc.js. */
 export function run(): void {
   let help = false;
@@ -336,6 +387,7 @@ export function run(): void {
     onHelp: () => {
       help = true;
     },
+    guardWrites: guardWritesWithSignals,
   }).then(
     (code) => {
       process.exitCode = code;

@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { AwsSession } from '../aws/session.js';
+import type { InterruptController } from '../core/interrupt.js';
 import type { AdapterContext } from '../sources/contract.js';
 import type { Io } from '../render/io.js';
 import type { ConsoleReporter } from '../render/reporter.js';
@@ -30,9 +31,13 @@ export interface CommandContext {
   /** Closes the AWS clients' sockets, if any were opened. */
   closeSession(): Promise<void>;
   sleep: (ms: number) => Promise<void>;
+  /** The run's interrupt flag, raised by SIGINT/SIGTERM while writes run. */
+  interrupt: InterruptController;
+  /** Turns SIGINT/SIGTERM into the interrupt flag until the returned function is called (around writes only). */
+  guardWrites(): () => void;
 }
 
 /** The adapter context of a command. */
 export function adapterContext(ctx: CommandContext): AdapterContext {
-  return { aws: ctx.session(), reporter: ctx.reporter, wait: ctx.globals.wait, sleep: ctx.sleep };
+  return { aws: ctx.session(), reporter: ctx.reporter, wait: ctx.globals.wait, sleep: ctx.sleep, interrupt: ctx.interrupt };
 }

@@ -1,7 +1,9 @@
 import { awsErrorName, isAwsError, isUnknownOutcome, toEvsrcError } from '../aws/errors.js';
 import type { AwsSession, ServiceName } from '../aws/session.js';
-import { EvsrcError, ExitCode, UsageError } from '../core/errors.js';
+import { EvsrcError, ExitCode, PartialApplyError, UsageError } from '../core/errors.js';
 import { applyPlan } from '../core/executor.js';
+import { InterruptedError } from '../core/interrupt.js';
+import type { Action } from '../core/plan.js';
 import { viewAction } from '../core/plan.js';
 import { toWarning, warn } from '../core/reporter.js';
 import { describePartialRemoval } from '../removal/partial.js';
@@ -86,11 +88,20 @@ export async function runRemove(ctx: CommandContext, first: string, source: stri
       }
       ctx.reporter.close();
       ctx.io.stderr.write(renderRemovePlan(outcome, ctx.chalk, terminalWidth(ctx.io.stderr)));
-      if (!(await ctx.io.confirm('Remove it?'))) throw new EvsrcError('cancelled: nothing was removed', ExitCode.FAILURE);
+      let confirmed: boolean;
+      try {
+        confirmed = await ctx.io.confirm('Remove it?');
+      } catch (error) {
+        // Ctrl-C or Ctrl-D at the prompt: a clear "no", nothing was written yet.
+        const signal = error instanceof Error && /ctrl\+c/i.test(error.message) ? 'SIGINT' : 'end of input';
+        throw new InterruptedError(`cancelled at the prompt (${signal === 'SIGINT' ? 'Ctrl-C' : 'Ctrl-D, end of input'}): nothing was changed`, signal);
+      }
+      if (!confirmed) throw new EvsrcError('cancelled: nothing was removed', ExitCode.FAILURE);
     }
     const aws = rctx.aws;
     // The inputs of the steps that went through: if a later one fails, they are what was removed.
     const ran = new Set<Record<string, unknown>>();
+    const release = ctx.guardWrites();
     try {
       await applyPlan(plan.actions, {
         call: async (api, input, region) => {
@@ -123,9 +134,16 @@ export async function runRemove(ctx: CommandContext, first: string, source: stri
         describeError: toEvsrcError,
         errorName: awsErrorName,
         sleep: ctx.sleep,
+        interrupt: ctx.interrupt,
       });
     } catch (error) {
+      // Removal steps cannot be undone, so an interrupt after one ran reaches here as the executor's
+      // PartialApplyError caused by the interrupt: it is reworded as what was removed and what was not.
+      const interrupted = error instanceof InterruptedError ? error : error instanceof PartialApplyError && error.cause instanceof InterruptedError ? error.cause : undefined;
+      if (interrupted) throw describeInterruptedRemoval(interrupted, plan.actions, ran);
       throw describePartialRemoval(error, plan.actions, ran);
+    } finally {
+      release();
     }
     // What the plan checks after the writes (mappings gone, a bucket re-read) cannot undo them: when it
     // fails, the removal has still been made, so that is a warning, not a failure.
@@ -138,4 +156,13 @@ export async function runRemove(ctx: CommandContext, first: string, source: stri
   ctx.reporter.close();
   ctx.io.stdout.write(ctx.globals.output === 'json' ? renderRemoveJson(outcome) : renderRemoveText(outcome, ctx.chalk, terminalWidth(ctx.io.stdout)));
   return 0;
+}
+
+/** An interrupted removal (which cannot be undone): what was removed, and what a re-run will remove. */
+function describeInterruptedRemoval(error: InterruptedError, actions: readonly Action[], ran: ReadonlySet<Record<string, unknown>>): InterruptedError {
+  const removed = actions.filter((a) => ran.has(a.input)).map((a) => a.summary);
+  const notRemoved = actions.filter((a) => !ran.has(a.input)).map((a) => a.summary);
+  if (removed.length === 0) return new InterruptedError(`interrupted (${error.signal}) before the first step: nothing was removed`, error.signal);
+  const rest = notRemoved.length > 0 ? `; not removed: ${notRemoved.join('; ')}` : '; nothing is left to remove';
+  return new InterruptedError(`interrupted (${error.signal}); removed: ${removed.join('; ')}${rest}`, error.signal, removed, [], notRemoved.length > 0 ? 'run the same evsrc remove again: it removes only what is still there' : undefined);
 }

@@ -11,6 +11,9 @@ export interface Arn {
 
 const ARN_PARTS = 6;
 
+/** An AWS account id: exactly 12 digits. */
+export const ACCOUNT = /^\d{12}$/;
+
 /** Parses an ARN string, or returns undefined when it is not one. */
 export function parseArn(value: string): Arn | undefined {
   if (!value.startsWith('arn:')) return undefined;
@@ -48,7 +51,7 @@ const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
 export function parseQueueRef(value: string, label = '<queue>'): QueueRef {
   const arn = parseArn(value);
   if (arn) {
-    if (arn.service !== 'sqs' || !QUEUE_NAME.test(arn.resource) || !arn.region || !arn.account) {
+    if (arn.service !== 'sqs' || !QUEUE_NAME.test(arn.resource) || !arn.region || !ACCOUNT.test(arn.account)) {
       throw new UsageError(`${label}: ${JSON.stringify(value)} is not an SQS queue ARN (arn:aws:sqs:<region>:<account>:<queue-name>)`);
     }
     return { kind: 'arn', arn: value, name: arn.resource, region: arn.region, account: arn.account };
@@ -60,13 +63,14 @@ export function parseQueueRef(value: string, label = '<queue>'): QueueRef {
     } catch {
       throw new UsageError(`${label}: ${JSON.stringify(value)} is not a valid queue URL`);
     }
+    // A queue URL is <scheme>://<host>/<12-digit account>/<queue-name>, nothing before or after.
     const segments = url.pathname.split('/').filter(Boolean);
-    const name = segments.at(-1);
-    if (!name || !QUEUE_NAME.test(name)) {
-      throw new UsageError(`${label}: ${JSON.stringify(value)} is not a queue URL (https://sqs.<region>.amazonaws.com/<account>/<queue-name>)`);
+    const [account, name] = segments;
+    const shape = `(https://sqs.<region>.amazonaws.com/<account>/<queue-name>)`;
+    if (segments.length !== 2 || !account || !ACCOUNT.test(account) || !name || !QUEUE_NAME.test(name) || url.search || url.hash || url.username) {
+      throw new UsageError(`${label}: ${JSON.stringify(value)} is not a queue URL ${shape}`);
     }
-    const account = segments.length >= 2 ? segments.at(-2) : undefined;
-    const ref: QueueRef = { kind: 'url', url: value, name, account: account && /^\d{12}$/.test(account) ? account : undefined };
+    const ref: QueueRef = { kind: 'url', url: value, name, account };
     // sqs.<region>.amazonaws.com (and .com.cn), or the legacy <region>.queue.amazonaws.com.
     const host = url.hostname.toLowerCase();
     const region = /^sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(host)?.[1] ?? /^([a-z0-9-]+)\.queue\.amazonaws\.com(\.cn)?$/.exec(host)?.[1];
@@ -110,6 +114,8 @@ export function parseFunctionRef(value: string, flag = '--function'): FunctionRe
   const arn = parseArn(value);
   if (arn) {
     if (arn.service !== 'lambda' || !arn.resource.startsWith('function:')) throw bad('is not a Lambda function ARN');
+    if (!ACCOUNT.test(arn.account)) throw bad(`has a malformed account ${JSON.stringify(arn.account)} (accounts are 12 digits)`);
+    if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(arn.region)) throw bad(`has a malformed region ${JSON.stringify(arn.region)}`);
     region = arn.region;
     account = arn.account;
     rest = arn.resource.slice('function:'.length);

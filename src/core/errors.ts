@@ -5,6 +5,8 @@ export const ExitCode = {
   USAGE: 2,
   NOT_FOUND: 3,
   PARTIAL: 4,
+  /** Interrupted by SIGINT or SIGTERM (128 + 2, as a shell reports Ctrl-C). */
+  INTERRUPTED: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

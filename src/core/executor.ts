@@ -1,4 +1,5 @@
 import { EvsrcError, PartialApplyError } from './errors.js';
+import { InterruptedError, type Interrupt } from './interrupt.js';
 import type { Action, RetryRule } from './plan.js';
 import type { Reporter } from './reporter.js';
 
@@ -14,6 +15,8 @@ export interface ExecuteOptions {
   /** The AWS error name of a raw error, for retry rules. */
   errorName: (error: unknown) => string;
   sleep?: (ms: number) => Promise<void>;
+  /** Checked between and around actions: when raised, the plan stops and what it did is undone. */
+  interrupt?: Interrupt;
 }
 
 /** Outcome of each action, in order, and the inputs really sent (after `bind`). */
@@ -43,7 +46,8 @@ export async function runAction(action: Action, input: Record<string, unknown>, 
       const name = options.errorName(error);
       const message = error instanceof Error ? error.message : String(error);
       const rule = action.retry?.find((r) => matches(r, name, message));
-      if (!rule) throw error;
+      // Once interrupted, a failed forward step is not retried: it is the point where the run stops.
+      if (!rule || options.interrupt?.reason !== undefined) throw error;
       const used = attemptsUsed.get(rule) ?? 1;
       if (used >= rule.attempts) {
         if (rule.hint) {
@@ -61,6 +65,8 @@ export async function runAction(action: Action, input: Record<string, unknown>, 
       const delay = rule.delayMs * 2 ** (used - 1);
       options.reporter.emit({ type: 'progress', message: `${action.api}: ${rule.reason}; retrying in ${(delay / 1000).toFixed(1)}s (attempt ${used + 1} of ${rule.attempts})` });
       await sleep(delay);
+      // An interrupt during the wait before a retry: no new attempt; the step failed here.
+      if (options.interrupt?.reason !== undefined) throw error;
     }
   }
 }
@@ -72,24 +78,80 @@ export async function runAction(action: Action, input: Record<string, unknown>, 
 export async function applyPlan(actions: readonly Action[], options: ExecuteOptions): Promise<ExecuteResult> {
   const results: unknown[] = [];
   const inputs: Record<string, unknown>[] = [];
+  const ledger = options.interrupt;
   for (const action of actions) {
+    // Between actions: an interrupt asked for during the last call stops the plan here.
+    if (ledger?.reason !== undefined) await stopForInterrupt(actions, results, options, ledger.reason);
     const input = action.bind ? action.bind(results, action.input) : action.input;
     inputs.push(input);
     options.reporter.emit({ type: 'progress', message: action.summary });
     let result: unknown;
+    let called = false;
+    if (ledger) ledger.inFlight = action.summary;
     try {
       result = await runOrRecover(action, input, options);
+      called = true;
       if (action.settle) result = (await action.settle(result)) ?? result;
     } catch (raw) {
+      if (ledger) ledger.inFlight = undefined;
+      if (raw instanceof InterruptedError && called) {
+        // Interrupted while waiting on a write that went through: it counts as done (undone with the others,
+        // or kept when it was the last step).
+        results.push(result);
+        ledger?.changed.push(action.summary);
+        await stopForInterrupt(actions, results, options, raw.signal);
+      }
       const error = action.mapError?.(raw) ?? raw;
       options.reporter.emit({ type: 'progress-end', ok: false });
       await rollBack(actions.slice(0, results.length), results, options, error);
       throw error;
     }
+    if (ledger) {
+      ledger.inFlight = undefined;
+      ledger.changed.push(action.summary);
+    }
     results.push(result);
   }
+  // After the last action: the interrupt came during the writes; stopForInterrupt says the change is whole and kept.
+  if (ledger?.reason !== undefined) await stopForInterrupt(actions, results, options, ledger.reason);
   options.reporter.emit({ type: 'progress-end', ok: true });
   return { results, inputs };
+}
+
+/**
+ * Stops a plan for an interrupt: undoes what it did (newest first) and raises InterruptedError saying what
+ * was done and undone. When an undo fails, rollBack raises PartialApplyError (exit 4) listing what remains.
+ */
+async function stopForInterrupt(actions: readonly Action[], results: readonly unknown[], options: ExecuteOptions, signal: string): Promise<never> {
+  options.reporter.emit({ type: 'progress-end', ok: false });
+  const done = actions.slice(0, results.length);
+  if (done.length === actions.length && done.length > 0) {
+    // The call in flight was the last one and it completed: the change is whole. Planners give the last
+    // step no undo (nothing follows it to fail), and undoing the earlier ones alone would leave it broken.
+    const summaries = done.map((a) => a.summary);
+    throw new InterruptedError(
+      `interrupted (${signal}) during the last step, which completed: the change is complete and was kept; done: ${summaries.join('; ')}`,
+      signal,
+      summaries,
+      [],
+      'nothing was undone; run the same command again to see its state, or remove it',
+    );
+  }
+  const stop = new InterruptedError(`interrupted (${signal})`, signal);
+  await rollBack(done, results, options, stop);
+  const undone = done.filter((a, i) => a.undo?.(results[i]) !== undefined).map((a) => a.summary).reverse();
+  const kept = done.filter((a) => a.undo === undefined).map((a) => a.summary);
+  const summaries = done.map((a) => a.summary);
+  const parts = [
+    `interrupted (${signal}) after ${done.length} of ${actions.length} step${actions.length === 1 ? '' : 's'}`,
+    `done: ${summaries.length > 0 ? summaries.join('; ') : 'nothing'}`,
+  ];
+  if (undone.length > 0) parts.push(`undone: ${undone.join('; ')}`);
+  const notRun = actions.slice(done.length).map((a) => a.summary);
+  if (notRun.length > 0) parts.push(`not run: ${notRun.join('; ')}`);
+  const left = kept.length > 0 ? undefined : 'nothing of this run is left';
+  if (left) parts.push(left);
+  throw new InterruptedError(parts.join('; '), signal, summaries, undone, kept.length > 0 ? undefined : 'the account is as it was before this run');
 }
 
 /** Runs an action; when it fails, lets its `recover` read back whether the write happened anyway. */
@@ -126,7 +188,10 @@ async function rollBack(done: readonly Action[], results: readonly unknown[], op
     }
     options.reporter.emit({ type: 'progress', message: `rolling back: ${undo.summary}` });
     try {
-      await runAction(undo, undo.input, options);
+      // An undo is retried as its rules say even after an interrupt: it is what puts the account back.
+      await runAction(undo, undo.input, { ...options, interrupt: undefined });
+      const at = options.interrupt?.changed.lastIndexOf(action.summary) ?? -1;
+      if (at >= 0) options.interrupt?.changed.splice(at, 1);
     } catch (undoError) {
       remaining.push(`${action.summary} (undo ${undo.api} failed: ${options.describeError(undoError).message})`);
     }

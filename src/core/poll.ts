@@ -1,4 +1,5 @@
 import { AwsFailure } from './errors.js';
+import { throwIfInterrupted, type Interrupt } from './interrupt.js';
 import type { Reporter } from './reporter.js';
 
 /** How long a poll may go on: attempts, and a delay that grows from `firstDelayMs` up to `maxDelayMs`. */
@@ -15,6 +16,8 @@ export const DEFAULT_POLL: PollLimits = { attempts: 70, firstDelayMs: 1000, maxD
 export interface PollContext {
   sleep: (ms: number) => Promise<void>;
   reporter: Reporter;
+  /** Set while writes run: a wait stops at the next poll when an interrupt is asked for. */
+  interrupt?: Interrupt;
 }
 
 /**
@@ -35,6 +38,7 @@ export async function pollUntil<T>(
   let waited = 0;
   for (let attempt = 1; attempt <= limits.attempts; attempt += 1) {
     if (value !== undefined || attempt > 1) {
+      throwIfInterrupted(ctx.interrupt, `while waiting for ${what}`);
       ctx.reporter.emit({ type: 'progress', message: `waiting for ${what}${value !== undefined && options.describe ? ` (${options.describe(value)})` : ''}` });
       await ctx.sleep(delay);
       waited += delay;

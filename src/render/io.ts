@@ -26,10 +26,15 @@ export function processIo(): Io {
     confirm: async (question) => {
       const { createInterface } = await import('node:readline/promises');
       const rl = createInterface({ input: process.stdin, output: process.stderr });
+      // Ctrl-D (end of input) closes the interface without an answer: a rejection, like Ctrl-C's AbortError.
+      const closed = new Promise<never>((_resolve, reject) => {
+        rl.once('close', () => reject(Object.assign(new Error('Aborted with Ctrl+D (end of input)'), { name: 'AbortError' })));
+      });
       try {
-        const answer = await rl.question(`${question} [y/N] `);
+        const answer = await Promise.race([rl.question(`${question} [y/N] `), closed]);
         return /^y(es)?$/i.test(answer.trim());
       } finally {
+        closed.catch(() => {});
         rl.close();
       }
     },

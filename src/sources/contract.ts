@@ -2,6 +2,7 @@ import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import type { ResolvedFunction } from '../aws/lambda.js';
 import type { AwsSession } from '../aws/session.js';
 import type { FunctionRef } from '../core/arn.js';
+import type { Interrupt } from '../core/interrupt.js';
 import type { Action } from '../core/plan.js';
 import type { PlanWarning, Reporter } from '../core/reporter.js';
 import type { Finding, FunctionTarget } from '../inventory/model.js';
@@ -49,6 +50,8 @@ export interface AdapterContext {
   wait: boolean;
   /** Sleep used by polls and retries; tests make it instant. */
   sleep: (ms: number) => Promise<void>;
+  /** The run's interrupt flag: waits during writes stop when it is raised. */
+  interrupt?: Interrupt;
 }
 
 /** A request to add a trigger. */

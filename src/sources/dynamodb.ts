@@ -3,7 +3,7 @@ import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { listMappingsForFunction, listMappingsForSource, resolveFunction, type ResolvedFunction } from '../aws/lambda.js';
 import { isAwsError } from '../aws/errors.js';
 import type { AwsSession } from '../aws/session.js';
-import { parseArn, partitionOf } from '../core/arn.js';
+import { ACCOUNT, parseArn, partitionOf } from '../core/arn.js';
 import { NotFoundError, PreconditionError, UsageError } from '../core/errors.js';
 import { placeholder, type Action } from '../core/plan.js';
 import { pollUntil } from '../core/poll.js';
@@ -83,7 +83,7 @@ export function parseTableRef(value: string, label = '<table>'): TableRef {
   if (arn) {
     const m = /^table\/([^/]+)(\/stream\/(.+))?$/.exec(arn.resource);
     const table = m?.[1];
-    if (arn.service !== 'dynamodb' || !m || !table || !TABLE_NAME.test(table) || !arn.region || !arn.account) {
+    if (arn.service !== 'dynamodb' || !m || !table || !TABLE_NAME.test(table) || !arn.region || !ACCOUNT.test(arn.account)) {
       throw new UsageError(
         `${label}: ${JSON.stringify(value)} is not a DynamoDB table or stream ARN (arn:aws:dynamodb:<region>:<account>:table/<name>[/stream/<label>])`,
       );

@@ -3,7 +3,7 @@ import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { listMappingsForFunction, listMappingsForSource, resolveFunction, type ResolvedFunction } from '../aws/lambda.js';
 import { isAwsError } from '../aws/errors.js';
 import type { AwsSession } from '../aws/session.js';
-import { parseArn, partitionOf } from '../core/arn.js';
+import { ACCOUNT, parseArn, partitionOf } from '../core/arn.js';
 import { NotFoundError, PreconditionError, UsageError, invalidFlag } from '../core/errors.js';
 import { placeholder, type Action } from '../core/plan.js';
 import { pollUntil } from '../core/poll.js';
@@ -73,7 +73,7 @@ export function parseStreamRef(value: string, label = '<stream>'): StreamRef {
   if (arn) {
     const m = /^stream\/([^/]+)(\/consumer\/.*)?$/.exec(arn.resource);
     const name = m?.[1];
-    if (arn.service !== 'kinesis' || !m || !name || !KINESIS_NAME.test(name) || !arn.region || !arn.account) {
+    if (arn.service !== 'kinesis' || !m || !name || !KINESIS_NAME.test(name) || !arn.region || !ACCOUNT.test(arn.account)) {
       throw new UsageError(`${label}: ${JSON.stringify(value)} is not a Kinesis stream ARN (arn:aws:kinesis:<region>:<account>:stream/<name>)`);
     }
     if (m[2]) {

@@ -31,6 +31,49 @@ export function readInlineOrFile(flag: string, value: string): string {
   }
 }
 
+/**
+ * The deepest nesting of objects and arrays evsrc accepts in JSON a user gives (--filter, --filter-policy,
+ * --pattern, --input). Patterns and policies that the services match on are a few levels deep; this bound
+ * is far above them and keeps every later walk of the value (sorting keys, checks, JSON.stringify) shallow.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** The user's text, shortened to one line for an error message. */
+export function shownValue(text: string, max = 80): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+}
+
+/**
+ * The nesting depth of JSON text, found by a loop over its characters (no recursion, so text nested a
+ * million levels deep costs one pass and no stack). Brackets inside strings do not count.
+ */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > deepest) deepest = depth;
+    } else if (c === 0x7d || c === 0x5d) depth -= 1;
+  }
+  return deepest;
+}
+
+/** Refuses JSON text nested deeper than MAX_JSON_DEPTH before it is parsed; `raw` is what the user typed. */
+export function checkJsonDepth(flag: string, raw: string, text: string): void {
+  const depth = jsonDepth(text);
+  if (depth > MAX_JSON_DEPTH) {
+    throw invalidFlag(flag, shownValue(raw), `JSON nested ${depth} levels deep; evsrc accepts at most ${MAX_JSON_DEPTH} levels of objects and arrays`);
+  }
+}
+
 /** JSON with object keys sorted, so two equal patterns compare equal however they were written. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
@@ -87,14 +130,15 @@ export function parseFilters(values: unknown, flag = '--filter', example = '{"bo
   }
   const patterns = list.map((raw) => {
     const text = readInlineOrFile(flag, raw);
+    checkJsonDepth(flag, raw, text);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw invalidFlag(flag, raw, `a filter must be a JSON object such as '${example}' (${(error as Error).message})`);
+      throw invalidFlag(flag, shownValue(raw), `a filter must be a JSON object such as '${example}' (${(error as Error).message})`);
     }
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw invalidFlag(flag, raw, `a filter must be a JSON object such as '${example}'`);
+      throw invalidFlag(flag, shownValue(raw), `a filter must be a JSON object such as '${example}'`);
     }
     if (Object.keys(parsed).length === 0) throw invalidFlag(flag, raw, 'a filter pattern must not be empty');
     const canonical = canonicalJson(parsed);

@@ -1,5 +1,5 @@
 /** Runs the evsrc CLI in-process (main(argv)) or as a child process, capturing stdout and stderr. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli.js';
 import type { Io } from '../../src/render/io.js';
@@ -59,6 +59,8 @@ export interface SpawnOptions {
   closeStdout?: 'at-once' | 'after-first-chunk';
   /** Close stderr before evsrc writes anything (`2>&1 | head -1` once stdout has had its line). */
   closeStderr?: boolean;
+  /** Given the child once spawned (to send it signals). */
+  onChild?: (child: ChildProcess) => void;
 }
 
 /** Runs bin/evsrc.js as a child process (needs a build in dist/). */
@@ -70,6 +72,7 @@ export function spawnCli(argv: string[], extraEnv: NodeJS.ProcessEnv = {}, optio
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    options.onChild?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {

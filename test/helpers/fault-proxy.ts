@@ -10,7 +10,7 @@ import type net from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 
 /** What a rule does to a matched request. */
-export type FaultKind = 'throttle' | 'server-error' | 'drop' | 'status';
+export type FaultKind = 'throttle' | 'server-error' | 'drop' | 'status' | 'delay';
 
 /** AWS wire protocol of a request, as far as the proxy can tell. */
 export type AwsProtocol = 'awsJson' | 'awsQuery' | 'restJson' | 'restXml';
@@ -617,10 +617,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       }
     };
     const active = pickRule(info);
-    const rule = active?.rule;
-    if (rule) call.injected = rule.fault;
-    if (rule?.delayMs) await wait(rule.delayMs);
+    const picked = active?.rule;
+    if (picked) call.injected = picked.fault;
+    if (picked?.delayMs) await wait(picked.delayMs);
     if (closed || req.socket.destroyed) return;
+    // 'delay' only holds the request (delayMs), then forwards it and its answer untouched.
+    const rule = picked?.fault === 'delay' ? undefined : picked;
 
     const applyFault = (r: FaultRule): void => {
       if (r.fault === 'drop') {

@@ -100,7 +100,7 @@ describe('evsrc add sns against moto', () => {
   });
 
   it('bad input exits 2, a missing topic or queue exits 3; nothing written', async () => {
-    const bad = await add('orders', '--function', 'notify', '--filter-policy', '{"a":1,"b":1,"c":1,"d":1,"e":1,"f":1}');
+    const bad = await add('orders', '--function', 'notify', '--filter-policy', '{"a":[1],"b":[1],"c":[1],"d":[1],"e":[1],"f":[1]}');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--filter-policy: .*at most 5 keys/);
     const nested = await add('orders', '--function', 'notify', '--filter-policy', '{"a":{"b":["c"]}}');

@@ -77,3 +77,20 @@ describe('function ARN helpers', () => {
     expect(functionNameOf(q)).toBe('worker');
   });
 });
+
+describe('malformed accounts and URLs (issue 9)', () => {
+  it('refuses queue ARNs whose account is not 12 digits', () => {
+    expect(() => parseQueueRef('arn:aws:sqs:us-east-1:12345:orders')).toThrow(/<queue>: "arn:aws:sqs:us-east-1:12345:orders" is not an SQS queue ARN/);
+    expect(() => parseQueueRef('arn:aws:sqs:us-east-1:1234567890123:orders')).toThrow(/not an SQS queue ARN/);
+  });
+  it('refuses URLs that are not queue URLs', () => {
+    for (const url of ['https://example.com/orders', 'https://sqs.us-east-1.amazonaws.com/12345/orders', 'https://sqs.us-east-1.amazonaws.com/123456789012/orders/extra', 'https://sqs.us-east-1.amazonaws.com/123456789012/orders?x=1']) {
+      expect(() => parseQueueRef(url), url).toThrow(/is not a queue URL/);
+    }
+    expect(parseQueueRef('http://127.0.0.1:5000/123456789012/orders')).toMatchObject({ kind: 'url', name: 'orders', account: '123456789012' });
+  });
+  it('refuses function ARNs with a malformed account or region', () => {
+    expect(() => parseFunctionRef('arn:aws:lambda:us-east-1:12345:function:f')).toThrow(/--function: .* has a malformed account "12345"/);
+    expect(() => parseFunctionRef('arn:aws:lambda::123456789012:function:f')).toThrow(/malformed region/);
+  });
+});

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { awsErrorName, toEvsrcError } from '../../src/aws/errors.js';
 import { AwsFailure, ExitCode, PartialApplyError } from '../../src/core/errors.js';
 import { applyPlan, type CallApi } from '../../src/core/executor.js';
+import { InterruptController, InterruptedError } from '../../src/core/interrupt.js';
 import type { Action } from '../../src/core/plan.js';
 import { MemoryReporter } from '../../src/core/reporter.js';
 import { executionRoleRetry } from '../../src/mechanisms/esm/settings.js';
@@ -130,5 +131,96 @@ describe('check: failures an answer reports without an error', () => {
     const always = harness(() => failed);
     await expect(applyPlan([{ api: 'events:PutTargets', summary: 'put', input: {}, check, retry }], always.options)).rejects.toMatchObject({ awsErrorName: 'ConcurrentModificationException' });
     expect(always.calls).toHaveLength(4);
+  });
+});
+
+describe('applyPlan under an interrupt', () => {
+  const plan = (): Action[] => [
+    { api: 'lambda:AddPermission', summary: 'add permission', input: { Sid: 's' }, undo: () => ({ api: 'lambda:RemovePermission', summary: 'remove permission', input: { Sid: 's' } }) },
+    { api: 's3:PutBucketNotificationConfiguration', summary: 'put notification', input: {}, undo: () => ({ api: 's3:PutBucketNotificationConfiguration', summary: 'restore notification', input: { old: true } }) },
+  ];
+
+  it('lets the call in flight complete, undoes what ran, says what was done and undone (exit 130)', async () => {
+    const interrupt = new InterruptController();
+    const h = harness((api) => {
+      if (api === 'lambda:AddPermission') interrupt.interrupt('SIGINT');
+      return {};
+    });
+    const failure = await applyPlan(plan(), { ...h.options, interrupt }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(InterruptedError);
+    const error = failure as InterruptedError;
+    expect(error.exitCode).toBe(130);
+    expect(h.calls.map((c) => c.api)).toEqual(['lambda:AddPermission', 'lambda:RemovePermission']);
+    expect(error.message).toMatch(/interrupted \(SIGINT\) after 1 of 2 steps; done: add permission; undone: add permission; not run: put notification; nothing of this run is left/);
+    expect(interrupt.changed).toEqual([]);
+  });
+
+  it('an interrupt during the last call lets it complete and keeps the whole change (no undo)', async () => {
+    const interrupt = new InterruptController();
+    const h = harness((api) => {
+      if (api === 's3:PutBucketNotificationConfiguration') interrupt.interrupt('SIGTERM');
+      return {};
+    });
+    const error = (await applyPlan(plan(), { ...h.options, interrupt }).catch((e: unknown) => e)) as InterruptedError;
+    expect(error.signal).toBe('SIGTERM');
+    expect(h.calls.map((c) => c.api)).toEqual(['lambda:AddPermission', 's3:PutBucketNotificationConfiguration']);
+    expect(error.undone).toEqual([]);
+    expect(error.message).toMatch(/the change is complete and was kept/);
+  });
+
+  it('does not retry a failed step once interrupted, and an undo that fails gives exit 4 with what remains', async () => {
+    const interrupt = new InterruptController();
+    const h = harness((api) => {
+      if (api === 'lambda:AddPermission') {
+        interrupt.interrupt('SIGINT');
+        return {};
+      }
+      return awsError('ServiceException', 'boom');
+    });
+    const failure = await applyPlan(plan(), { ...h.options, interrupt }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(PartialApplyError);
+    expect((failure as PartialApplyError).remaining).toEqual([expect.stringMatching(/^add permission \(undo lambda:RemovePermission failed/)]);
+  });
+
+  it('a removal (no undo) stops between steps and lists what ran', async () => {
+    const interrupt = new InterruptController();
+    const h = harness(() => {
+      interrupt.interrupt('SIGINT');
+      return {};
+    });
+    const removal: Action[] = [
+      { api: 'sns:Unsubscribe', summary: 'unsubscribe', input: {} },
+      { api: 'lambda:RemovePermission', summary: 'remove permission', input: {} },
+    ];
+    const error = (await applyPlan(removal, { ...h.options, interrupt }).catch((e: unknown) => e)) as InterruptedError;
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect(h.calls.map((c) => c.api)).toEqual(['sns:Unsubscribe']);
+    expect(error.done).toEqual(['unsubscribe']);
+    expect(error.message).toMatch(/not run: remove permission$/);
+  });
+});
+
+describe('waits under an interrupt', () => {
+  it('waitForMapping stops with InterruptedError at its next poll; pollUntil too', async () => {
+    const { waitForMapping } = await import('../../src/mechanisms/esm/settings.js');
+    const { pollUntil } = await import('../../src/core/poll.js');
+    const interrupt = new InterruptController();
+    interrupt.interrupt('SIGINT');
+    const reporter = new MemoryReporter();
+    const ctx = { aws: {} as never, reporter, wait: true, sleep: async () => {}, interrupt };
+    await expect(waitForMapping(ctx, { UUID: 'u-1', State: 'Creating' })).rejects.toThrow(/interrupted \(SIGINT\) while waiting for mapping u-1 \(Creating\)/);
+    await expect(pollUntil(ctx, 'the table', async () => 'CREATING', (v) => v === 'ACTIVE', { initial: 'CREATING' })).rejects.toBeInstanceOf(InterruptedError);
+  });
+});
+
+describe('retries under an interrupt', () => {
+  it('an interrupt during the wait before a retry makes no new attempt', async () => {
+    const interrupt = new InterruptController();
+    const h = harness(() => awsError('InvalidParameterValueException', roleMessage));
+    const action: Action = { api: 'lambda:CreateEventSourceMapping', summary: 'create', input: {}, retry: [executionRoleRetry('needs sqs:ReceiveMessage')] };
+    const sleep = async () => void interrupt.interrupt('SIGINT');
+    const failure = await applyPlan([action], { ...h.options, sleep, interrupt }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(Error);
+    expect(h.calls).toHaveLength(1);
   });
 });

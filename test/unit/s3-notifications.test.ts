@@ -51,8 +51,13 @@ describe('S3_EVENT_TYPES', () => {
 describe('parseS3Events', () => {
   it('defaults to s3:ObjectCreated:*', () => {
     expect(parseS3Events(undefined)).toEqual(['s3:ObjectCreated:*']);
-    expect(parseS3Events([])).toEqual(['s3:ObjectCreated:*']);
-    expect(parseS3Events([' , '])).toEqual(['s3:ObjectCreated:*']);
+  });
+
+  it("refuses an empty --events ('', ' , ', a stray comma) instead of taking the default", () => {
+    expect(() => parseS3Events([])).toThrow(/--events: invalid value ""; give one or more S3 event types/);
+    expect(() => parseS3Events([''])).toThrow(/--events: invalid value ""/);
+    expect(() => parseS3Events([' , '])).toThrow(/--events/);
+    expect(() => parseS3Events(['s3:ObjectCreated:*,'])).toThrow(/--events: invalid value "s3:ObjectCreated:\*,"/);
   });
 
   it('accepts comma-separated and repeated values, trims and dedupes', () => {

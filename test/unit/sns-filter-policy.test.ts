@@ -185,3 +185,50 @@ describe('sameFilterPolicy and list order', () => {
     expect(sameFilterPolicy('{"p":[{"numeric":[">",0,"<",5]}]}', { p: [{ numeric: ['<', 5, '>', 0] }] })).toBe(false);
   });
 });
+
+describe('parseFilterPolicy: values as SNS accepts them', () => {
+  const ok = [
+    '{"type":["order",1,true,null]}',
+    '{"type":[{"prefix":"ord-"},{"suffix":"-x"},{"equals-ignore-case":"Order"}]}',
+    '{"type":[{"anything-but":"a"}],"n":[{"anything-but":[1,"b"]}],"p":[{"anything-but":{"prefix":"x"}}]}',
+    '{"price":[{"numeric":[">",0,"<=",5]}],"q":[{"numeric":["=",3]}]}',
+    '{"store":[{"exists":false}],"ip":[{"cidr":"10.0.0.0/24"}]}',
+  ];
+  for (const text of ok) it(`accepts ${text}`, () => expect(() => parseFilterPolicy(text)).not.toThrow());
+
+  it('accepts nested objects with MessageBody scope, arrays at the leaves', () => {
+    expect(() => parseFilterPolicy('{"order":{"kind":["a"]}}', '--filter-policy', 'MessageBody')).not.toThrow();
+  });
+
+  const bad: [string, RegExp][] = [
+    ['{"type":"order"}', /key "type" has "order", not an array of values/],
+    ['{"type":1}', /not an array/],
+    ['{"type":[]}', /empty array/],
+    ['{"type":[["a"]]}', /an array inside a value array/],
+    ['{"type":[{"prefix":1}]}', /"prefix" takes a non-empty string/],
+    ['{"type":[{"prefix":"a","suffix":"b"}]}', /exactly one key/],
+    ['{"type":[{}]}', /exactly one key, got none/],
+    ['{"type":[{"regex":"a.*"}]}', /unknown operator "regex"/],
+    ['{"type":[{"exists":"yes"}]}', /"exists" takes true or false/],
+    ['{"type":[{"cidr":"ten"}]}', /"cidr" takes an IP prefix/],
+    ['{"type":[{"numeric":[">"]}]}', /"numeric" takes/],
+    ['{"type":[{"numeric":["~",1]}]}', /"numeric" takes/],
+    ['{"type":[{"numeric":["<",5,">",1]}]}', /lower bound first/],
+    ['{"type":[{"numeric":[">",10,"<",1]}]}', /lower bound first/],
+    ['{"type":[10000000000]}', /outside the numbers SNS matches/],
+    ['{"type":[{"anything-but":[]}]}', /"anything-but" takes/],
+    ['{"type":[{"anything-but":{"exists":true}}]}', /"anything-but" takes/],
+  ];
+  for (const [text, why] of bad) {
+    it(`refuses ${text}`, () => expect(() => parseFilterPolicy(text)).toThrow(why));
+  }
+
+  it('refuses a non-array leaf in a MessageBody policy, naming its path', () => {
+    expect(() => parseFilterPolicy('{"order":{"kind":"a"}}', '--filter-policy', 'MessageBody')).toThrow(/key "order.kind" has "a"/);
+  });
+
+  it('refuses JSON nested a million levels deep without recursion', () => {
+    const deep = `${'{"a":'.repeat(1_000_000)}[1]${'}'.repeat(1_000_000)}`;
+    expect(() => parseFilterPolicy(deep, '--filter-policy', 'MessageBody')).toThrow(/--filter-policy: .*nested 1000001 levels deep; evsrc accepts at most 32/);
+  });
+});

@@ -1,6 +1,7 @@
 import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { getMapping } from '../../aws/lambda.js';
 import { UsageError } from '../../core/errors.js';
+import { throwIfInterrupted } from '../../core/interrupt.js';
 import type { Action, Change, RetryRule } from '../../core/plan.js';
 import { canonicalJson, comparableJson } from '../../sources/options.js';
 import type { AdapterContext, SourceType, TriggerView } from '../../sources/contract.js';
@@ -290,6 +291,8 @@ export async function waitForMapping(
       ctx.reporter.emit({ type: 'warning', code: 'mapping-still-transitional', message: `mapping ${current.UUID} is still ${current.State} after ${timeoutMs / 1000}s; not waiting longer` });
       break;
     }
+    // An interrupt during the wait stops it: the mapping exists, and `add` shows it as it is now.
+    throwIfInterrupted(ctx.interrupt, `while waiting for mapping ${current.UUID} (${current.State})`);
     ctx.reporter.emit({ type: 'progress', message: `waiting for mapping ${current.UUID} (${current.State})` });
     await ctx.sleep(delay);
     delay = Math.min(delay * 1.5, 5000);

@@ -6,7 +6,7 @@ import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { getMapping, type ResolvedFunction } from '../../aws/lambda.js';
 import { isAwsError } from '../../aws/errors.js';
 import type { AwsSession } from '../../aws/session.js';
-import { parseArn, parseQueueRef, partitionOf, type QueueRef } from '../../core/arn.js';
+import { ACCOUNT, parseArn, parseQueueRef, partitionOf, type QueueRef } from '../../core/arn.js';
 import { NotFoundError, PreconditionError, UsageError, invalidFlag } from '../../core/errors.js';
 import type { Action, Change, RetryRule } from '../../core/plan.js';
 import { pollUntil } from '../../core/poll.js';
@@ -189,11 +189,11 @@ export function parseDestinationRef(value: string, flag = '--on-failure'): Desti
   if (arn) {
     if (arn.service === 'sqs') return { kind: 'sqs', text, queue: parseQueueRef(text, flag) };
     if (arn.service === 'sns') {
-      if (!TOPIC_NAME.test(arn.resource) || !arn.region || !arn.account) throw invalidFlag(flag, value, `not an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>); ${allowed}`);
+      if (!TOPIC_NAME.test(arn.resource) || !arn.region || !ACCOUNT.test(arn.account)) throw invalidFlag(flag, value, `not an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>); ${allowed}`);
       return { kind: 'sns', text, name: arn.resource, arn: text };
     }
     if (arn.service === 's3') {
-      if (!BUCKET_NAME.test(arn.resource)) throw invalidFlag(flag, value, `not an S3 bucket ARN (arn:aws:s3:::<bucket>); ${allowed}`);
+      if (!BUCKET_NAME.test(arn.resource) || arn.region || arn.account) throw invalidFlag(flag, value, `not an S3 bucket ARN (arn:aws:s3:::<bucket>); ${allowed}`);
       return { kind: 's3', text, bucket: arn.resource };
     }
     throw invalidFlag(flag, value, `Lambda sends discarded stream batches only to SQS, SNS or S3; ${allowed}`);

@@ -9,7 +9,7 @@ import type { Action, Change, RetryRule } from '../../core/plan.js';
 import { checkPushQualifier, planPermission, readFunctionPolicy, sessionCall, type FunctionPolicy } from '../../mechanisms/permission/plan.js';
 import { mergeSendPolicy } from '../../mechanisms/queue-policy.js';
 import type { AddPlan, AdapterContext, AddRequest, SourceSpec } from '../contract.js';
-import { canonicalJson, parseIntFlag } from '../options.js';
+import { canonicalJson, checkJsonDepth, parseIntFlag, shownValue } from '../options.js';
 import { resolveQueue, type ResolvedQueue } from '../sqs.js';
 import { ebTrigger, listTargets, type EbTarget, type RuleState } from './inventory.js';
 import {
@@ -105,11 +105,12 @@ export function parseEventBridgeOptions(raw: Record<string, unknown>): EventBrid
   }
   if (raw.input !== undefined) {
     const text = String(raw.input);
+    checkJsonDepth('--input', text, text);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw invalidFlag('--input', text, `allowed: valid JSON, e.g. '{"job":"nightly"}' (${(error as Error).message})`);
+      throw invalidFlag('--input', shownValue(text), `allowed: valid JSON, e.g. '{"job":"nightly"}' (${(error as Error).message})`);
     }
     const compact = JSON.stringify(parsed);
     if (compact.length > MAX_INPUT) throw invalidFlag('--input', `${text.slice(0, 40)}…`, `at most ${MAX_INPUT} characters`);

@@ -1,6 +1,6 @@
 import { parseArn, partitionOf } from '../../core/arn.js';
 import { UsageError, invalidFlag } from '../../core/errors.js';
-import { comparableJson, canonicalJson, readInlineOrFile } from '../options.js';
+import { checkJsonDepth, comparableJson, canonicalJson, readInlineOrFile, shownValue } from '../options.js';
 
 // EventBridge rules as evsrc names them: rule and bus references, rule ARNs, and the local checks of
 // names, event patterns and schedule expressions that AWS (and moto, which checks none of them) applies.
@@ -104,14 +104,15 @@ const MAX_PATTERN_CHARS = 4096;
 /** Parses --pattern (JSON or @file) into canonical JSON; throws UsageError with the flag and value. */
 export function parsePattern(raw: string, flag = '--pattern'): string {
   const text = readInlineOrFile(flag, raw);
+  checkJsonDepth(flag, raw, text);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw invalidFlag(flag, raw, `an event pattern must be a JSON object such as '{"source":["aws.s3"]}' (${(error as Error).message})`);
+    throw invalidFlag(flag, shownValue(raw), `an event pattern must be a JSON object such as '{"source":["aws.s3"]}' (${(error as Error).message})`);
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
-    throw invalidFlag(flag, raw, 'an event pattern must be a non-empty JSON object such as \'{"source":["aws.s3"]}\'');
+    throw invalidFlag(flag, shownValue(raw), 'an event pattern must be a non-empty JSON object such as \'{"source":["aws.s3"]}\'');
   }
   const canonical = canonicalJson(parsed);
   if (canonical.length > MAX_PATTERN_CHARS) throw invalidFlag(flag, `${raw.slice(0, 40)}…`, `an event pattern may be at most ${MAX_PATTERN_CHARS} characters (this one has ${canonical.length})`);

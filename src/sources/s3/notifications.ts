@@ -120,11 +120,12 @@ const MAX_FILTER_VALUE_LENGTH = 1024;
 
 /** Parses --events (comma-separated and/or repeated); throws a UsageError naming the bad value. */
 export function parseS3Events(values: string[] | undefined): string[] {
-  const given = (values ?? [])
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter((v) => v.length > 0);
-  if (given.length === 0) return [...DEFAULT_S3_EVENTS];
+  if (values === undefined) return [...DEFAULT_S3_EVENTS];
+  const given = values.flatMap((v) => v.split(',')).map((v) => v.trim());
+  // `--events ''` (or `a,,b`) is a mistake, not a request for the default: refused, naming the value.
+  if (given.length === 0 || given.some((v) => v.length === 0)) {
+    throw invalidFlag('--events', values.join(','), `give one or more S3 event types, comma-separated or repeated (leave the flag out for ${DEFAULT_S3_EVENTS.join(', ')}); allowed S3 event types: ${S3_EVENT_TYPES.join(', ')}`);
+  }
   const known = new Set<string>(S3_EVENT_TYPES);
   const unique: string[] = [];
   for (const event of given) {

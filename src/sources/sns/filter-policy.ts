@@ -1,4 +1,4 @@
-import { canonicalJson, comparableJson } from '../options.js';
+import { canonicalJson, checkJsonDepth, comparableJson } from '../options.js';
 import { readFileSync } from 'node:fs';
 import { invalidFlag } from '../../core/errors.js';
 
@@ -54,6 +54,7 @@ export function parseFilterPolicy(text: string, flag = '--filter-policy', scope:
     }
   }
   const shown = display(text);
+  checkJsonDepth(flag, text, json);
   let policy: unknown;
   try {
     policy = JSON.parse(json);
@@ -78,6 +79,9 @@ export function parseFilterPolicy(text: string, flag = '--filter-policy', scope:
       );
     }
   }
+
+  const problem = findValueProblem(policy);
+  if (problem) throw invalidFlag(flag, shown, `${problem}; ${VALUE_RULES}`);
 
   const keys = countKeys(policy);
   if (keys > FILTER_POLICY_MAX_KEYS) {
@@ -185,6 +189,118 @@ function countCombinations(policy: FilterPolicy): number {
   return product;
 }
 
+
+/** SNS: numeric values are matched from -10^9 to 10^9 (five digits after the point). */
+const NUMERIC_LIMIT = 1e9;
+
+const VALUE_RULES =
+  'each key takes a JSON array of values (strings, numbers, true, false, null) and operators ' +
+  '{"prefix":"…"}, {"suffix":"…"}, {"equals-ignore-case":"…"}, {"anything-but":…}, {"numeric":[">",0,"<=",5]}, ' +
+  '{"exists":true|false}, {"cidr":"10.0.0.0/24"}, e.g. {"type":["order",{"prefix":"ord-"}]}';
+
+const COMPARISONS = new Set(['=', '<', '<=', '>', '>=']);
+const CIDR = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+:[0-9a-fA-F:]*\/\d{1,3})$/;
+
+/**
+ * The first value SNS would refuse, worded with the key it sits under; undefined when every value is well
+ * formed. SNS Developer Guide, "Filter policy constraints" and the operator pages: every key (a message
+ * attribute, or a leaf of the message body) takes a non-empty array; an array holds strings, numbers, true,
+ * false, null and one-key operator objects. The policy's depth was bounded before parsing, so this walk is shallow.
+ */
+function findValueProblem(policy: FilterPolicy, path = ''): string | undefined {
+  for (const [key, value] of Object.entries(policy)) {
+    const at = path ? `${path}.${key}` : key;
+    const branches = orBranches(key, value);
+    if (branches) {
+      for (const branch of branches) {
+        const problem = findValueProblem(branch, path);
+        if (problem) return problem;
+      }
+      continue;
+    }
+    if (isPlainObject(value)) {
+      // Nested objects reach here only with MessageBody scope (MessageAttributes refused them earlier).
+      if (Object.keys(value).length === 0) return `key ${JSON.stringify(at)} holds an empty object`;
+      const problem = findValueProblem(value, at);
+      if (problem) return problem;
+      continue;
+    }
+    if (!Array.isArray(value)) return `key ${JSON.stringify(at)} has ${JSON.stringify(value)}, not an array of values (write [${JSON.stringify(value)}])`;
+    if (value.length === 0) return `key ${JSON.stringify(at)} has an empty array`;
+    for (const item of value) {
+      const problem = itemProblem(item);
+      if (problem) return `key ${JSON.stringify(at)}: ${problem}`;
+    }
+  }
+  return undefined;
+}
+
+/** What is wrong with one entry of a value array, or undefined. */
+function itemProblem(item: unknown): string | undefined {
+  if (item === null || typeof item === 'string' || typeof item === 'boolean') return undefined;
+  if (typeof item === 'number') return numberProblem(item);
+  if (Array.isArray(item)) return 'an array inside a value array';
+  const operator = item as Record<string, unknown>;
+  const keys = Object.keys(operator);
+  if (keys.length !== 1) return `an operator object must have exactly one key, got ${keys.length === 0 ? 'none' : keys.map((k) => JSON.stringify(k)).join(', ')}`;
+  const name = keys[0] as string;
+  const arg = operator[name];
+  switch (name) {
+    case 'prefix':
+    case 'suffix':
+    case 'equals-ignore-case':
+      return typeof arg === 'string' && arg.length > 0 ? undefined : `"${name}" takes a non-empty string`;
+    case 'exists':
+      return typeof arg === 'boolean' ? undefined : '"exists" takes true or false';
+    case 'cidr':
+      return typeof arg === 'string' && CIDR.test(arg) ? undefined : '"cidr" takes an IP prefix such as "10.0.0.0/24"';
+    case 'numeric':
+      return numericProblem(arg);
+    case 'anything-but':
+      return anythingButProblem(arg);
+    default:
+      return `unknown operator ${JSON.stringify(name)}`;
+  }
+}
+
+function numberProblem(n: number): string | undefined {
+  return Math.abs(n) <= NUMERIC_LIMIT ? undefined : `${n} is outside the numbers SNS matches (-1000000000 to 1000000000)`;
+}
+
+/** `{"numeric": ["=", 5]}`, `[">", 0]` or a range `[">", 0, "<=", 5]` (lower bound first). */
+function numericProblem(arg: unknown): string | undefined {
+  const usage = '"numeric" takes ["=", n], [">", n] (or >=, <, <=) or a range such as [">", 0, "<=", 5]';
+  if (!Array.isArray(arg) || (arg.length !== 2 && arg.length !== 4)) return usage;
+  for (let i = 0; i < arg.length; i += 2) {
+    const op = arg[i];
+    const n = arg[i + 1];
+    if (typeof op !== 'string' || !COMPARISONS.has(op) || typeof n !== 'number') return usage;
+    const out = numberProblem(n);
+    if (out) return out;
+  }
+  if (arg.length === 4) {
+    const [low, a, high, b] = arg as [string, number, string, number];
+    if (!low.startsWith('>') || !high.startsWith('<') || a > b) return `${usage} (lower bound first, not above the upper one)`;
+  }
+  return undefined;
+}
+
+/** `{"anything-but": "x" | n | ["x", …] | {"prefix": "x"} | {"suffix": "x"}}`. */
+function anythingButProblem(arg: unknown): string | undefined {
+  const usage = '"anything-but" takes a string, a number, a non-empty array of them, or {"prefix":"…"} / {"suffix":"…"}';
+  if (typeof arg === 'string') return undefined;
+  if (typeof arg === 'number') return numberProblem(arg);
+  if (Array.isArray(arg)) {
+    if (arg.length === 0 || !arg.every((v) => typeof v === 'string' || typeof v === 'number')) return usage;
+    return undefined;
+  }
+  if (isPlainObject(arg)) {
+    const keys = Object.keys(arg);
+    const inner = keys[0];
+    if (keys.length === 1 && (inner === 'prefix' || inner === 'suffix') && typeof arg[inner] === 'string' && arg[inner] !== '') return undefined;
+  }
+  return usage;
+}
 
 function tryParse(text: string): unknown {
   try {

@@ -1,6 +1,6 @@
 import { resolveFunction, type ResolvedFunction } from '../../aws/lambda.js';
 import type { AwsSession } from '../../aws/session.js';
-import { parseArn, partitionOf } from '../../core/arn.js';
+import { ACCOUNT, parseArn, partitionOf } from '../../core/arn.js';
 import { AwsFailure, UsageError } from '../../core/errors.js';
 import { belongsTo, sourceNameOfArn, type Finding } from '../../inventory/model.js';
 import { exactSource, type Grant, type SourceStatus } from '../../mechanisms/permission/grants.js';
@@ -79,7 +79,7 @@ const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 function parseRemove(source: string): string {
   const arn = parseArn(source);
   if (arn) {
-    if (arn.service !== 'sns' || !arn.region || !arn.account || arn.resource.includes(':')) throw new UsageError(`<topic>: ${JSON.stringify(source)} is not an SNS topic ARN`);
+    if (arn.service !== 'sns' || !arn.region || !ACCOUNT.test(arn.account) || arn.resource.includes(':')) throw new UsageError(`<topic>: ${JSON.stringify(source)} is not an SNS topic ARN`);
   } else if (!TOPIC_NAME.test(source)) {
     throw new UsageError(`<topic>: ${JSON.stringify(source)} is not a topic name or ARN`);
   }
