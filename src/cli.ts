@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { AwsSession } from './aws/session.js';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
@@ -356,26 +356,57 @@ function endQuietlyOnClosedPipe(isHelp: () => boolean): void {
   });
 }
 
+/** The signal handler of the writes, while they run (see guardWritesWithSignals). */
+let writesGuard: ((signal: NodeJS.Signals) => void) | undefined;
+
 /**
- * While writes run, SIGINT (Ctrl-C) and SIGTERM raise the interrupt flag instead of killing the process:
- * the executor lets the call in flight complete, undoes what the run did and exits 130. A second signal
- * exits at once (130), saying what may be left. Outside the writes the signals keep their default: reading
- * and planning change nothing, so stopping there leaves nothing behind.
+ * Exits at once with 130 after a signal, saying why: on stderr, and as the one JSON document on stdout
+ * when JSON was asked for (written synchronously: the process exits right after).
  */
-function guardWritesWithSignals(interrupt: InterruptController): () => void {
+function exitInterrupted(json: boolean, signal: NodeJS.Signals, message: string, mayBeLeft: string[]): never {
+  process.stderr.write(`\n${message}\n`);
+  if (json) {
+    const doc = { error: { message, exitCode: ExitCode.INTERRUPTED, interrupted: { signal, mayBeLeft } } };
+    try {
+      writeSync(1, `${JSON.stringify(doc, null, 2)}\n`);
+    } catch {
+      // stdout is gone: stderr said it.
+    }
+  }
+  process.exit(ExitCode.INTERRUPTED);
+}
+
+/**
+ * SIGINT (Ctrl-C) and SIGTERM. While writes run they raise the interrupt flag instead of killing the process:
+ * the executor lets the call in flight complete, undoes what the run did and exits 130; a second signal exits
+ * at once (130), saying what may be left. Outside the writes (reading, planning, printing) nothing of this run
+ * has changed anything, so evsrc exits 130 at once and says so.
+ */
+function handleSignals(json: boolean): void {
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (interrupt.interrupt(signal)) {
-      process.stderr.write(`\n${signal}: stopping after the call in flight and undoing this run's changes (interrupt again to exit at once)\n`);
+    if (writesGuard) {
+      writesGuard(signal);
       return;
     }
-    process.stderr.write(`\n${signal} again: exiting at once without undoing; ${interrupt.leftBehind()}\n`);
-    process.exit(ExitCode.INTERRUPTED);
+    exitInterrupted(json, signal, `interrupted (${signal}) before any change: nothing was changed`, []);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+}
+
+function guardWritesWithSignals(json: boolean): (interrupt: InterruptController) => () => void {
+  return (interrupt) => {
+    writesGuard = (signal) => {
+      if (interrupt.interrupt(signal)) {
+        process.stderr.write(`\n${signal}: stopping after the call in flight and undoing this run's changes (interrupt again to exit at once)\n`);
+        return;
+      }
+      const left = interrupt.leftBehind();
+      exitInterrupted(json, signal, `${signal} again: exiting at once without undoing; ${left}`, interrupt.mayBeLeft());
+    };
+    return () => {
+      writesGuard = undefined;
+    };
   };
 }
 
@@ -383,11 +414,13 @@ function guardWritesWithSignals(interrupt: InterruptController): () => void {
 export function run(): void {
   let help = false;
   endQuietlyOnClosedPipe(() => help);
-  main(process.argv.slice(2), processIo(), {
+  const argv = process.argv.slice(2);
+  handleSignals(wantsJson(argv));
+  main(argv, processIo(), {
     onHelp: () => {
       help = true;
     },
-    guardWrites: guardWritesWithSignals,
+    guardWrites: guardWritesWithSignals(wantsJson(argv)),
   }).then(
     (code) => {
       process.exitCode = code;

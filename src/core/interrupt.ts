@@ -33,6 +33,11 @@ export class InterruptController implements Interrupt {
   }
 
   /** What may be left when the process stops now, in one sentence. */
+  /** What may be left after an exit at once: the changes made, and the call in flight. */
+  mayBeLeft(): string[] {
+    return [...this.changed.map((c) => `${c} (done)`), ...(this.inFlight ? [`${this.inFlight} (in flight)`] : [])];
+  }
+
   leftBehind(): string {
     const items = [...this.changed.map((c) => `${c} (done)`), ...(this.inFlight ? [`${this.inFlight} (in flight)`] : [])];
     return items.length > 0 ? `these changes may be left: ${items.join('; ')}` : 'no change of this run was made';

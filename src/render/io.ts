@@ -26,8 +26,10 @@ export function processIo(): Io {
     confirm: async (question) => {
       const { createInterface } = await import('node:readline/promises');
       const rl = createInterface({ input: process.stdin, output: process.stderr });
-      // Ctrl-D (end of input) closes the interface without an answer: a rejection, like Ctrl-C's AbortError.
+      // Ctrl-C at the prompt reaches readline as its own 'SIGINT' event (not the process's); Ctrl-D (end of
+      // input) closes the interface. Both reject without an answer, each named for what it was.
       const closed = new Promise<never>((_resolve, reject) => {
+        rl.once('SIGINT', () => reject(Object.assign(new Error('Aborted with Ctrl+C'), { name: 'AbortError' })));
         rl.once('close', () => reject(Object.assign(new Error('Aborted with Ctrl+D (end of input)'), { name: 'AbortError' })));
       });
       try {

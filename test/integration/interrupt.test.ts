@@ -89,10 +89,21 @@ describe('an interrupt during the writes of add', () => {
     expect(r.stderr).toMatch(/SIGINT again: exiting at once without undoing; these changes may be left: .*lambda.* \(in flight\)/);
   });
 
+  it('with --output json, a second SIGINT still prints one JSON document naming what may be left', async () => {
+    proxy.inject({ match: { operation: 'AddPermission' }, fault: 'delay', delayMs: 6000 });
+    const r = await interruptDuring(['add', 's3', 'uploads', '--function', 'thumbs', '--output', 'json'], 'AddPermission', ['SIGINT', 'SIGINT']);
+    expect(r.code, r.stderr).toBe(130);
+    const doc = r.json();
+    expect(doc.error).toMatchObject({ exitCode: 130, interrupted: { signal: 'SIGINT' } });
+    expect(doc.error.interrupted.mayBeLeft.join('\n')).toMatch(/in flight/);
+  });
+
   it('outside the writes (reading, planning) a signal stops evsrc with nothing changed', async () => {
     proxy.inject({ match: { operation: 'GetFunctionConfiguration' }, fault: 'delay', delayMs: 3000 });
-    const r = await interruptDuring(['add', 's3', 'uploads', '--function', 'thumbs'], 'GetFunctionConfiguration', ['SIGINT']);
-    expect(r.code).not.toBe(0);
+    const r = await interruptDuring(['add', 's3', 'uploads', '--function', 'thumbs', '--output', 'json'], 'GetFunctionConfiguration', ['SIGINT']);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/interrupted \(SIGINT\) before any change: nothing was changed/);
+    expect(r.json().error).toMatchObject({ exitCode: 130, interrupted: { signal: 'SIGINT', mayBeLeft: [] } });
     expect(proxy.callsFor('AddPermission')).toHaveLength(0);
     expect(await policyStatementsOf(moto.endpoint, 'thumbs')).toEqual([]);
   });
