@@ -2,7 +2,8 @@ import { readFileSync, writeSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { AwsSession } from './aws/session.js';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
-import { EvsrcError, ExitCode, PartialApplyError, invalidFlag } from './core/errors.js';
+import { EvsrcError, ExitCode, PartialApplyError } from './core/errors.js';
+import { parseEndpointUrl, parseRegion } from './core/url.js';
 import { InterruptController, InterruptedError } from './core/interrupt.js';
 import { processIo, useColor, type Io } from './render/io.js';
 import { ConsoleReporter, loadSpinner } from './render/reporter.js';
@@ -40,9 +41,7 @@ function globalsOf(command: Command): GlobalOptions {
     verbose: Boolean(o.verbose || o.debug),
   };
   if (typeof o.region === 'string') {
-    // Region names: two letters, one or more words, a number (us-east-1, us-gov-west-1, eu-isoe-west-1).
-    if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(o.region)) throw invalidFlag('--region', o.region, 'a region name such as us-east-1 or eu-west-2');
-    globals.region = o.region;
+    globals.region = parseRegion('--region', o.region);
   }
   if (typeof o.profile === 'string') globals.profile = o.profile;
   if (typeof o.endpointUrl === 'string') globals.endpointUrl = parseEndpointUrl('--endpoint-url', o.endpointUrl);
@@ -52,18 +51,6 @@ function globalsOf(command: Command): GlobalOptions {
 }
 
 /** Checks an endpoint URL (--endpoint-url, AWS_ENDPOINT_URL): an absolute http(s) URL with a host. */
-export function parseEndpointUrl(flag: string, value: string): string {
-  const allowed = 'allowed: an http:// or https:// URL such as http://localhost:4566';
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalidFlag(flag, value, allowed);
-  }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) throw invalidFlag(flag, value, allowed);
-  return value;
-}
-
 async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions): Promise<CommandContext> {
   // chalk is loaded only when a command runs: --help and --version never need it.
   const { Chalk } = await import('chalk');
@@ -79,6 +66,12 @@ async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions)
     spinner: await loadSpinner(io.stderr, io.env),
   });
   const envEndpoint = io.env.AWS_ENDPOINT_URL ? parseEndpointUrl('AWS_ENDPOINT_URL', io.env.AWS_ENDPOINT_URL) : undefined;
+  // A region from the environment is checked like --region, naming the variable it came from.
+  const envRegion = io.env.AWS_REGION
+    ? parseRegion('AWS_REGION', io.env.AWS_REGION)
+    : io.env.AWS_DEFAULT_REGION
+      ? parseRegion('AWS_DEFAULT_REGION', io.env.AWS_DEFAULT_REGION)
+      : undefined;
   const { AwsSession: Session } = await import('./aws/session.js');
   let session: AwsSession | undefined;
   const interrupt = new InterruptController();
@@ -90,7 +83,7 @@ async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions)
     reporter,
     session: () => {
       session ??= new Session({
-        region: globals.region ?? (io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || undefined),
+        region: globals.region ?? envRegion,
         profile: globals.profile,
         endpointUrl: globals.endpointUrl ?? envEndpoint,
         verbose: globals.verbose,

@@ -1,3 +1,4 @@
+import { parseEndpointUrl } from '../core/url.js';
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
@@ -73,8 +74,27 @@ export function checkProfile(files: SharedFiles, name: string, source: string): 
 export function configuredEndpoint(files: SharedFiles, profile: Record<string, string>, service: string, env: NodeJS.ProcessEnv): string | undefined {
   const ignore = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? profile.ignore_configured_endpoint_urls;
   if (ignore?.toLowerCase() === 'true') return undefined;
-  const fromEnv = env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`] || env.AWS_ENDPOINT_URL;
+  const id = SDK_SERVICE_ID[service] ?? service;
+  const fromEnv = env[`AWS_ENDPOINT_URL_${id.toUpperCase()}`] || env.AWS_ENDPOINT_URL;
   if (fromEnv) return fromEnv;
   const services = profile.services ? files.config[`services.${profile.services}`] : undefined;
-  return services?.[`${service}.endpoint_url`] || profile.endpoint_url || undefined;
+  return services?.[`${id}.endpoint_url`] || profile.endpoint_url || undefined;
+}
+
+// The SDK's service ids (in AWS_ENDPOINT_URL_<ID> and a services section) where they differ from evsrc's client names.
+const SDK_SERVICE_ID: Record<string, string> = { events: 'eventbridge', logs: 'cloudwatch_logs' };
+
+/**
+ * Every endpoint the environment or the profile configures must be an http(s) URL: a wrong one is a usage
+ * error naming where it was set (exit 2), not a failed call later.
+ */
+export function checkConfiguredEndpoints(files: SharedFiles, profile: Record<string, string>, profileName: string, env: NodeJS.ProcessEnv): void {
+  for (const [key, value] of Object.entries(env)) {
+    if (/^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/.test(key) && value) parseEndpointUrl(key, value);
+  }
+  if (profile.endpoint_url) parseEndpointUrl(`endpoint_url of profile ${profileName}`, profile.endpoint_url);
+  const services = profile.services ? files.config[`services.${profile.services}`] : undefined;
+  for (const [key, value] of Object.entries(services ?? {})) {
+    if (key.endsWith('.endpoint_url') && value) parseEndpointUrl(`${key} of services ${profile.services}`, value);
+  }
 }

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../core/errors.js';
+import { parseRegion } from '../core/url.js';
 import { proxyEnv } from './network.js';
-import { checkProfile, configuredEndpoint, profileSettings, readSharedFiles, type SharedFiles } from './profile.js';
+import { checkConfiguredEndpoints, checkProfile, configuredEndpoint, profileSettings, readSharedFiles, type SharedFiles } from './profile.js';
 
 /** The AWS services evsrc talks to. */
 export type ServiceName = 'lambda' | 'sqs' | 's3' | 'sns' | 'dynamodb' | 'kinesis' | 'events' | 'logs';
@@ -115,12 +116,14 @@ export class AwsSession {
     this.regionPromise ??= (async () => {
       if (this.settings.region) return this.settings.region;
       const client = await this.client('lambda');
+      let region: string | undefined;
       try {
-        const region = await client.config.region();
-        if (region) return region;
+        region = await client.config.region();
       } catch {
         // fall through to the usage error below
       }
+      // From the profile (the flag and the environment were checked by the CLI): named as such.
+      if (region) return parseRegion(`region of profile ${this.settings.profile ?? this.env.AWS_PROFILE ?? 'default'}`, region);
       throw new UsageError('no AWS region: pass --region <region> or set AWS_REGION (or a region in your AWS profile)');
     })();
     return this.regionPromise;
@@ -194,6 +197,7 @@ export class AwsSession {
       const files = await readSharedFiles(env);
       if (profileName) checkProfile(files, profileName, this.settings.profile ? '--profile' : 'AWS_PROFILE');
       const profile = profileSettings(files, profileName ?? 'default');
+      checkConfiguredEndpoints(files, profile, profileName ?? 'default', env);
       const customS3Endpoint = Boolean(this.settings.endpointUrl || configuredEndpoint(files, profile, 's3', env));
       const ca = await readCaBundle(env, profile, profileName ?? 'default');
       const proxies = proxyEnv(env);

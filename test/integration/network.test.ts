@@ -261,6 +261,21 @@ describe('profiles', () => {
   });
 });
 
+describe('regions and endpoints from the environment and the profile', () => {
+  it('a malformed AWS_REGION, AWS_ENDPOINT_URL_<SERVICE> or profile endpoint_url is exit 2 naming where it was set', async () => {
+    const region = await runCli(['list', '--function', FN], moto.endpoint, { AWS_REGION: 'us east 1' });
+    expect(region.code).toBe(2);
+    expect(region.stderr).toContain('error: AWS_REGION: invalid value "us east 1"');
+    const endpoint = await runCli(['list', '--function', FN], undefined, { AWS_ENDPOINT_URL_LAMBDA: 'notaurl' });
+    expect(endpoint.code).toBe(2);
+    expect(endpoint.stderr).toContain('error: AWS_ENDPOINT_URL_LAMBDA: invalid value "notaurl"');
+    const files = awsFiles('[profile bad]\nendpoint_url = localhost:4566\nregion = us-east-1\n');
+    const profile = await runCli(['list', '--function', FN, '--profile', 'bad'], undefined, files);
+    expect(profile.code).toBe(2);
+    expect(profile.stderr).toContain('error: endpoint_url of profile bad: invalid value "localhost:4566"');
+  });
+});
+
 describe('the SDK\'s own warnings', () => {
   const files = () =>
     awsFiles('[profile p]\nregion = us-east-1\n', '[p]\naws_access_key_id = testing\naws_secret_access_key = testing\n');
