@@ -83,7 +83,8 @@ export function bypassesProxy(host: string, port: number, noProxy: string | unde
     }
     entry = entry.replace(/^\[|\]$/g, '').replace(/^\*?\./, '');
     if (entryPort !== undefined && entryPort !== port) continue;
-    if (h === entry || h.endsWith(`.${entry}`)) return true;
+    // An IP address matches only itself (or a CIDR block above): '.0.0.1' is not a suffix of 127.0.0.1.
+    if (h === entry || (!net.isIP(h) && h.endsWith(`.${entry}`))) return true;
   }
   return false;
 }

@@ -53,6 +53,9 @@ describe('proxy variables', () => {
     ['10.0.0.0/8', '10.1.2.3', 80, true],
     ['10.0.0.0/8', '11.1.2.3', 80, false],
     ['', '127.0.0.1', 80, false],
+    // An IP address is matched whole or by CIDR, never as a name suffix.
+    ['.0.0.1', '127.0.0.1', 80, false],
+    ['1', '10.0.0.1', 80, false],
   ] as const)('NO_PROXY=%j for %s:%i bypasses: %s', (noProxy, host, port, expected) => {
     expect(bypassesProxy(host, port, noProxy)).toBe(expected);
   });
