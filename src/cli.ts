@@ -5,7 +5,8 @@ import type { CommandContext, GlobalOptions } from './commands/context.js';
 import { EvsrcError, ExitCode, PartialApplyError } from './core/errors.js';
 import { parseEndpointUrl, parseRegion } from './core/url.js';
 import { InterruptController, InterruptedError } from './core/interrupt.js';
-import { processIo, useColor, type Io } from './render/io.js';
+import { processIo, terminalWidth, useColor, type Io } from './render/io.js';
+import { wrapMessage } from './render/fit.js';
 import { ConsoleReporter, loadSpinner } from './render/reporter.js';
 import type { SourceType, TriggerType } from './sources/contract.js';
 import { collect } from './sources/options.js';
@@ -250,8 +251,10 @@ async function reportError(io: Io, error: unknown, globals: GlobalOptions | unde
   const known = error instanceof EvsrcError ? error : undefined;
   const exitCode = known?.exitCode ?? ExitCode.FAILURE;
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`${chalk.red('error:')} ${message}\n`);
-  if (known?.hint) io.stderr.write(`${chalk.dim('hint:')} ${known.hint}\n`);
+  // On a terminal the lines wrap at spaces to its width; to a pipe they go as they are.
+  const width = terminalWidth(io.stderr);
+  io.stderr.write(`${wrapMessage(`${chalk.red('error:')} ${message}`, width)}\n`);
+  if (known?.hint) io.stderr.write(`${wrapMessage(`${chalk.dim('hint:')} ${known.hint}`, width)}\n`);
   if (known?.requestId && verbose) io.stderr.write(`${chalk.dim(`request id: ${known.requestId}`)}\n`);
   if (verbose && error instanceof Error && error.stack) {
     const cause = (error as Error & { cause?: unknown }).cause;

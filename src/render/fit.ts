@@ -67,3 +67,23 @@ export function fitText(text: string, width: number | undefined): string {
   const lines = (trailing ? text.slice(0, -1) : text).split('\n');
   return lines.flatMap((line) => wrapWords(line, width)).join('\n') + (trailing ? '\n' : '');
 }
+
+/**
+ * Wraps a message (a warning, a note, an error) at spaces to `width` columns, later lines indented by `hang`;
+ * a word longer than a line is left whole (an ARN in a message must stay readable). No width: unchanged.
+ */
+export function wrapMessage(text: string, width: number | undefined, hang = 2): string {
+  if (width === undefined || visibleLength(text) <= width) return text;
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && visibleLength(line) + 1 + visibleLength(word) > width) {
+      lines.push(line);
+      line = ' '.repeat(hang) + word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  lines.push(line);
+  return lines.join('\n');
+}

@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { GENERIC_WARNING, type Reporter, type ReporterEvent, type Warning } from '../core/reporter.js';
-import type { OutStream } from './io.js';
+import { wrapMessage } from './fit.js';
+import { terminalWidth, type OutStream } from './io.js';
 
 type Spinner = { start(text?: string): Spinner; stop(): Spinner; succeed(text?: string): Spinner; fail(text?: string): Spinner; text: string };
 type SpinnerFactory = (options: { text: string; stream: OutStream }) => Spinner;
@@ -56,10 +57,10 @@ export class ConsoleReporter implements Reporter {
         return;
       case 'warning':
         this.warnings.push({ code: event.code ?? GENERIC_WARNING, message: event.message });
-        this.pause(() => stderr.write(`${chalk.yellow('warning:')} ${event.message}\n`));
+        this.pause(() => stderr.write(`${wrapMessage(`${chalk.yellow('warning:')} ${event.message}`, terminalWidth(stderr))}\n`));
         return;
       case 'info':
-        this.pause(() => stderr.write(`${event.message}\n`));
+        this.pause(() => stderr.write(`${wrapMessage(event.message, terminalWidth(stderr))}\n`));
         return;
       case 'debug':
         if (this.options.verbose) this.pause(() => stderr.write(`${chalk.dim(event.message)}\n`));

@@ -161,3 +161,18 @@ describe('plans on a terminal of 80 columns', () => {
     expect(renderRemoveText(remove, plain)).toContain(SUBSCRIPTION);
   });
 });
+
+describe('wrapMessage', () => {
+  it('wraps a warning at spaces to the width, keeps long words whole, and leaves it alone off a terminal', async () => {
+    const { wrapMessage } = await import('../../src/render/fit.js');
+    const arn = 'arn:aws:lambda:us-east-1:123456789012:function:a-rather-long-function-name';
+    const text = `warning: the visibility timeout of queue orders is shorter than six times the timeout of ${arn}; each message may be processed twice`;
+    const lines = wrapMessage(text, 60).split('\n');
+    expect(lines.length).toBeGreaterThan(2);
+    expect(lines.join(' ').replace(/ +/g, ' ')).toBe(text);
+    expect(lines.some((l) => l.includes(arn))).toBe(true);
+    for (const line of lines) if (!line.includes(arn)) expect(line.length).toBeLessThanOrEqual(60);
+    expect(lines.slice(1).every((l) => l.startsWith('  '))).toBe(true);
+    expect(wrapMessage(text, undefined)).toBe(text);
+  });
+});
