@@ -354,6 +354,8 @@ function endQuietlyOnClosedPipe(isHelp: () => boolean): void {
 
 /** The signal handler of the writes, while they run (see guardWritesWithSignals). */
 let writesGuard: ((signal: NodeJS.Signals) => void) | undefined;
+/** Whether the writes ran already (a signal after them, while waiting or printing, does not undo them). */
+let wroteAlready = false;
 
 /**
  * Exits at once with 130 after a signal, saying why: on stderr, and as the one JSON document on stdout
@@ -384,6 +386,9 @@ function handleSignals(json: boolean): void {
       writesGuard(signal);
       return;
     }
+    if (wroteAlready) {
+      exitInterrupted(json, signal, `interrupted (${signal}) after the changes were made (they are kept); run evsrc list to see the result`, []);
+    }
     exitInterrupted(json, signal, `interrupted (${signal}) before any change: nothing was changed`, []);
   };
   process.on('SIGINT', onSignal);
@@ -392,6 +397,7 @@ function handleSignals(json: boolean): void {
 
 function guardWritesWithSignals(json: boolean): (interrupt: InterruptController) => () => void {
   return (interrupt) => {
+    wroteAlready = true;
     writesGuard = (signal) => {
       if (interrupt.interrupt(signal)) {
         process.stderr.write(`\n${signal}: stopping after the call in flight and undoing this run's changes (interrupt again to exit at once)\n`);
