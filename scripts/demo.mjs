@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBucket, createFunction, createQueue, createStream, createTable, createTopic } from './fixtures.mjs';
+import { createBucket, createFunction, createLogGroup, createQueue, createStream, createTable, createTopic } from './fixtures.mjs';
 import { startMoto } from './moto.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -47,10 +47,17 @@ try {
   evsrc('add', 'dynamodb', 'orders-table', '--function', 'process-orders', '--starting-position', 'LATEST', '--enable-stream', 'NEW_AND_OLD_IMAGES');
   evsrc('add', 'kinesis', 'clicks', '--function', 'process-orders', '--starting-position', 'TRIM_HORIZON', '--batch-size', '500', '--parallelization', '2');
 
+  await createLogGroup(moto.endpoint, '/app/orders');
+  console.log('\ncreated log group /app/orders; the EventBridge rule nightly does not exist yet');
+  evsrc('add', 'eventbridge', 'nightly', '--function', 'process-orders');
+  evsrc('add', 'eventbridge', 'nightly', '--function', 'process-orders', '--schedule', 'rate(1 hour)', '--retry-attempts', '3');
+  evsrc('add', 'logs', '/app/orders', '--function', 'process-orders', '--filter-pattern', 'ERROR');
+
   evsrc('list', '--function', 'process-orders');
   evsrc('remove', 'sns', 'alerts', '--function', 'process-orders');
   evsrc('remove', 'sns', 'alerts', '--function', 'process-orders', '--yes');
   evsrc('list', '--function', 'process-orders', '--type', 'sns');
+  evsrc('remove', 'eventbridge', 'nightly', '--function', 'process-orders', '--yes');
 } finally {
   moto.stop();
 }

@@ -62,3 +62,9 @@ export async function createStream(endpoint, name) {
   const { NodeHttpHandler } = await import('@smithy/node-http-handler');
   await new KinesisClient({ ...config(endpoint), requestHandler: new NodeHttpHandler() }).send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
 }
+
+/** Creates a CloudWatch Logs log group. */
+export async function createLogGroup(endpoint, name) {
+  const { CloudWatchLogsClient, CreateLogGroupCommand } = await import('@aws-sdk/client-cloudwatch-logs');
+  await new CloudWatchLogsClient(config(endpoint)).send(new CreateLogGroupCommand({ logGroupName: name }));
+}
