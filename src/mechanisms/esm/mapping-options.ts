@@ -43,7 +43,7 @@ export function mappingOptionSpecs(pollers: boolean): OptionSpec[] {
   ];
   if (pollers) {
     specs.push(
-      { flags: '--min-pollers <n>', description: `provisioned mode: minimum event pollers, ${SQS_POLLERS.min.low}-${SQS_POLLERS.min.high} (AWS default ${2})` },
+      { flags: '--min-pollers <n>', description: `provisioned mode: minimum event pollers, ${SQS_POLLERS.min.low}-${SQS_POLLERS.min.high} (AWS default 2)` },
       { flags: '--max-pollers <n>', description: `provisioned mode: maximum event pollers, ${SQS_POLLERS.max.low}-${SQS_POLLERS.max.high} (AWS default 200); not with --max-concurrency` },
       { flags: '--no-provisioned-pollers', description: 'turn provisioned mode off' },
     );
