@@ -14,6 +14,7 @@ import {
   dedupeMappings,
   destinationActions,
   streamAddPlan,
+  tagStreamPlan,
   parseStreamOptions,
   planStreamMapping,
   resolveDestination,
@@ -282,7 +283,7 @@ async function planAdd(ctx: AdapterContext, request: AddRequest<DynamodbOptions>
     streamEnabled: waitForStream(ctx, table.name, region),
     mappingGone: waitUntilMappingGone(ctx, region),
   });
-  return streamAddPlan('dynamodb', table.name, fn.arn, planned, region);
+  return tagStreamPlan(ctx, streamAddPlan('dynamodb', table.name, fn.arn, planned, region), planned.existing, request.options, region);
 }
 
 /** How `remove dynamodb` named its source: a table (every stream of it) or one stream ARN (only itself). */

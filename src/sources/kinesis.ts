@@ -12,6 +12,7 @@ import {
   dedupeMappings,
   destinationActions,
   streamAddPlan,
+  tagStreamPlan,
   parseStreamOptions,
   planStreamMapping,
   resolveDestination,
@@ -304,7 +305,8 @@ async function planAdd(ctx: AdapterContext, request: AddRequest<KinesisOptions>)
     consumerActive: waitForConsumer(ctx, stream, consumerName ?? ''),
     mappingGone: waitUntilMappingGone(ctx, region),
   });
-  return streamAddPlan('kinesis', consumerName ? `${stream.name}/consumer/${consumerName}` : stream.name, fn.arn, planned, region);
+  const plan = streamAddPlan('kinesis', consumerName ? `${stream.name}/consumer/${consumerName}` : stream.name, fn.arn, planned, region);
+  return tagStreamPlan(ctx, plan, planned.existing, request.options, region);
 }
 
 /** How `remove kinesis` named its source: a stream (with its consumers) or one consumer ARN (only itself). */

@@ -10,19 +10,35 @@ import {
   executionRoleRetry,
   mappingView,
   planEsm,
+  SQS_POLLER_DEFAULTS,
   waitForMapping,
   type EsmSettings,
 } from '../mechanisms/esm/settings.js';
 import { parseFilters, parseIntFlag } from './options.js';
+import { mappingOptionSpecs, parseMappingOptions } from '../mechanisms/esm/mapping-options.js';
+import { applyTagPlan, readMappingTags, tagsAsked, withTagView, type TagOptions } from '../mechanisms/esm/tags.js';
 import { checkByReadOrListing } from '../mechanisms/esm/inventory.js';
 import { mappingLifecycle, type SourceMatcher } from '../mechanisms/esm/lifecycle.js';
 import type { AddPlan, AdapterContext, AddRequest, SourceSpec, TriggerType } from './contract.js';
 
-/** Validated options of `evsrc add sqs`. */
-export type SqsOptions = Pick<EsmSettings, 'batchSize' | 'batchingWindow' | 'maxConcurrency' | 'filters' | 'reportBatchItemFailures' | 'enabled'>;
+/** Validated options of `evsrc add sqs`: mapping settings, plus the tag flags and the warnings found in the flags. */
+export type SqsOptions = Pick<
+  EsmSettings,
+  'batchSize' | 'batchingWindow' | 'maxConcurrency' | 'filters' | 'reportBatchItemFailures' | 'enabled' | 'metrics' | 'provisionedPollers' | 'filterKmsKey'
+> & { tags?: TagOptions; warnings?: string[] };
 
 /** The settings an SQS mapping shows. */
-export const SQS_SETTING_KEYS = ['batchSize', 'batchingWindow', 'maxConcurrency', 'filters', 'reportBatchItemFailures', 'enabled'] as const;
+export const SQS_SETTING_KEYS = [
+  'batchSize',
+  'batchingWindow',
+  'maxConcurrency',
+  'provisionedPollers',
+  'filters',
+  'reportBatchItemFailures',
+  'metrics',
+  'filterKmsKey',
+  'enabled',
+] as const;
 
 /** The flags of `evsrc add sqs`. */
 export const sqsSpec: SourceSpec = {
@@ -33,19 +49,21 @@ export const sqsSpec: SourceSpec = {
   options: [
     { flags: '--batch-size <n>', description: 'records per batch: 1-10000 (standard queues; over 10 needs --batching-window), 1-10 (FIFO)' },
     { flags: '--batching-window <seconds>', description: 'seconds to gather records before invoking: 0-300 (not for FIFO queues)' },
-    { flags: '--max-concurrency <n>', description: 'maximum concurrent invocations from this queue: 2-1000' },
+    { flags: '--max-concurrency <n>', description: 'maximum concurrent invocations from this queue: 2-1000 (not with provisioned pollers)' },
     { flags: '--filter <json|@file>', description: 'Lambda filter pattern, e.g. \'{"body":{"type":["order"]}}\' (repeatable)', repeatable: true },
     { flags: '--no-filter', description: 'remove all filters from an existing mapping' },
     { flags: '--report-batch-item-failures', description: 'let the function report partial batch failures' },
     { flags: '--no-report-batch-item-failures', description: 'turn partial batch failure reporting off' },
     { flags: '--disabled', description: 'create or set the mapping disabled' },
     { flags: '--enabled', description: 'enable a disabled mapping' },
+    ...mappingOptionSpecs(true),
     { flags: '--starting-position <position>', description: 'not valid for SQS', hidden: true },
   ],
   examples: [
     'evsrc add sqs orders --function process-orders',
     'evsrc add sqs https://sqs.eu-west-1.amazonaws.com/123456789012/orders --function process-orders:live --batch-size 50 --batching-window 5',
     'evsrc add sqs arn:aws:sqs:eu-west-1:123456789012:orders.fifo --function process-orders --report-batch-item-failures --dry-run',
+    'evsrc add sqs orders --function process-orders --min-pollers 5 --max-pollers 100 --metrics EventCount --tag team=payments',
   ],
   removeExamples: ['evsrc remove sqs orders --function process-orders --yes'],
 };
@@ -74,6 +92,10 @@ export function parseSqsOptions(raw: Record<string, unknown>): SqsOptions {
   if (typeof raw.reportBatchItemFailures === 'boolean') options.reportBatchItemFailures = raw.reportBatchItemFailures;
   if (raw.disabled) options.enabled = false;
   if (raw.enabled) options.enabled = true;
+  const shared = parseMappingOptions('sqs', raw, true);
+  Object.assign(options, shared.settings);
+  if (tagsAsked(shared.tags)) options.tags = shared.tags;
+  if (shared.warnings.length > 0) options.warnings = shared.warnings;
   return options;
 }
 
@@ -147,8 +169,9 @@ export interface SqsPlanInput {
 
 /** Plans `add sqs` from what was read (pure): queue rules, visibility timeout, converge. */
 export function planSqs(input: SqsPlanInput): { actions: AddPlan['actions']; warnings: string[]; existing?: EventSourceMappingConfiguration } {
-  const { queue, fn, options } = input;
-  const warnings: string[] = [];
+  const { queue, fn } = input;
+  const { tags: _tags, warnings: flagWarnings, ...options } = input.options;
+  const warnings: string[] = [...(flagWarnings ?? [])];
   if (fn.region && queue.region && fn.region !== queue.region) {
     throw new PreconditionError(`queue ${queue.arn} is in ${queue.region} but function ${fn.arn} is in ${fn.region}; Lambda reads queues of its own region only`);
   }
@@ -167,6 +190,7 @@ export function planSqs(input: SqsPlanInput): { actions: AddPlan['actions']; war
     }
   }
   checkBatchWindow(effectiveSettings(options, existing, { batchSize: 10, batchingWindow: 0 }), options);
+  const asked = planModes(options, existing, warnings);
 
   // AWS: the queue's visibility timeout must be at least the function timeout; it recommends six times it.
   const window = effectiveSettings(options, existing).batchingWindow ?? 0;
@@ -196,11 +220,51 @@ export function planSqs(input: SqsPlanInput): { actions: AddPlan['actions']; war
     sourceArn: queue.arn,
     functionArn: fn.arn,
     existing: existing ? [existing] : [],
-    asked: options,
+    asked,
     retry: [executionRoleRetry(sqsRoleHint(queue, fn))],
     region: queue.region || undefined,
   });
   return existing ? { actions, warnings, existing } : { actions, warnings };
+}
+
+/**
+ * On-demand (ScalingConfig.MaximumConcurrency) and provisioned mode (ProvisionedPollerConfig) exclude each other
+ * on an SQS mapping: asking one on a mapping that has the other also removes the other, in the same update, and
+ * says so. A poller bound left out keeps the mapping's current one (else AWS's default); min ≤ max is checked on
+ * the bounds the mapping ends with.
+ */
+function planModes(options: SqsOptions, existing: EventSourceMappingConfiguration | undefined, warnings: string[]): SqsOptions {
+  const asked: SqsOptions = { ...options };
+  const pollers = asked.provisionedPollers;
+  const current = existing?.ProvisionedPollerConfig;
+  if (pollers) {
+    const min = pollers.min ?? current?.MinimumPollers;
+    const max = pollers.max ?? current?.MaximumPollers;
+    const filled = { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+    const low = filled.min ?? SQS_POLLER_DEFAULTS.min;
+    const high = filled.max ?? SQS_POLLER_DEFAULTS.max;
+    if (low > high) {
+      // Name the flag the user gave; the other bound is the mapping's current one or AWS's default.
+      const flag = pollers.min !== undefined ? '--min-pollers' : '--max-pollers';
+      const value = pollers.min !== undefined ? low : high;
+      const from = (given: number | undefined, now: number | undefined) => (given !== undefined ? 'asked' : now !== undefined ? "the mapping's current one" : 'the AWS default');
+      throw invalidFlag(
+        flag,
+        String(value),
+        `the minimum pollers (${low}, ${from(pollers.min, current?.MinimumPollers)}) must not exceed the maximum (${high}, ${from(pollers.max, current?.MaximumPollers)})`,
+      );
+    }
+    asked.provisionedPollers = filled;
+    if (existing?.ScalingConfig?.MaximumConcurrency !== undefined && asked.maxConcurrency === undefined) {
+      asked.maxConcurrency = null;
+      warnings.push(`provisioned mode replaces the mapping's maximum concurrency (${existing.ScalingConfig.MaximumConcurrency}); it is removed`);
+    }
+  }
+  if (typeof asked.maxConcurrency === 'number' && current && (current.MinimumPollers !== undefined || current.MaximumPollers !== undefined) && asked.provisionedPollers === undefined) {
+    asked.provisionedPollers = null;
+    warnings.push('--max-concurrency turns provisioned mode off: AWS takes maximum concurrency or provisioned pollers, not both');
+  }
+  return asked;
 }
 
 async function planAdd(ctx: AdapterContext, request: AddRequest<SqsOptions>): Promise<AddPlan> {
@@ -212,6 +276,13 @@ async function planAdd(ctx: AdapterContext, request: AddRequest<SqsOptions>): Pr
     ref.kind === 'arn' ? listMappingsForSource(ctx.aws, ref.arn, ref.region) : queueP.then((q) => listMappingsForSource(ctx.aws, q.arn, q.region));
   const [queue, fn, mappings] = await Promise.all([queueP, fnP, mappingsP]);
   const planned = planSqs({ queue, fn, mappings, options: request.options });
+  // Tags are read (ListTags) only when a tag flag is given and the mapping exists.
+  const tagOptions = request.options.tags ?? {};
+  const region = queue.region || undefined;
+  const currentTags = planned.existing && tagsAsked(tagOptions) ? await readMappingTags(ctx.aws, planned.existing, region) : undefined;
+  const mappingActions = planned.actions.length;
+  const tagged = tagsAsked(tagOptions) ? applyTagPlan(planned.actions, planned.existing, currentTags, tagOptions, region) : { actions: planned.actions };
+  planned.actions = tagged.actions;
   const plan: AddPlan = {
     type: 'sqs',
     source: { arn: queue.arn, name: queue.name },
@@ -227,6 +298,8 @@ async function planAdd(ctx: AdapterContext, request: AddRequest<SqsOptions>): Pr
     },
   };
   if (planned.existing) plan.current = mappingView('sqs', planned.existing, SQS_SETTING_KEYS);
+  if (plan.current && currentTags) plan.current.settings.tags = currentTags;
+  withTagView(plan, mappingActions, tagged.tags);
   return plan;
 }
 

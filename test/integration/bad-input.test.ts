@@ -80,6 +80,16 @@ function badValuesFor(option: OptionSpec): string[] {
   }
 }
 
+/** Bad values of the mapping options every mapping source shares. */
+const MAPPING_EXTRA: [string, string][] = [
+  ['--metrics', 'KafkaMetrics'],
+  ['--metrics', 'EventCount,'],
+  ['--filter-kms-key', 'alias/filters'],
+  ['--filter-kms-key', '1234abcd-12ab-34cd-56ef-1234567890ab'],
+  ['--tag', 'no-equals-sign'],
+  ['--tag', 'aws:reserved=x'],
+];
+
 /** Bad values of flags whose placeholder says too little to derive them. */
 const EXTRA: Record<string, [string, string][]> = {
   s3: [
@@ -105,7 +115,9 @@ const EXTRA: Record<string, [string, string][]> = {
     ['--filter-policy', '{"order":{"kind":["a"]}}'],
     ['--filter-policy-scope', 'Body'],
   ],
-  kinesis: [['--consumer', 'bad consumer!']],
+  sqs: MAPPING_EXTRA,
+  dynamodb: MAPPING_EXTRA,
+  kinesis: [['--consumer', 'bad consumer!'], ...MAPPING_EXTRA],
   eventbridge: [
     ['--event-bus', 'arn:aws:events:us-east-1:12345:event-bus/orders'],
     ['--schedule', 'every day'],

@@ -13,7 +13,8 @@ import type { AdapterContext, SourceType, TriggerView } from '../../sources/cont
 export interface EsmSettings {
   batchSize?: number;
   batchingWindow?: number;
-  maxConcurrency?: number;
+  /** SQS: ScalingConfig.MaximumConcurrency; null removes it (provisioned mode replaces it). */
+  maxConcurrency?: number | null;
   filters?: string[];
   reportBatchItemFailures?: boolean;
   enabled?: boolean;
@@ -25,7 +26,25 @@ export interface EsmSettings {
   bisectOnError?: boolean;
   tumblingWindow?: number;
   onFailure?: string;
+  /** MetricsConfig.Metrics; an empty list turns the metrics off. */
+  metrics?: string[];
+  /** SQS provisioned mode (ProvisionedPollerConfig); null turns it off. A bound left out is AWS's default. */
+  provisionedPollers?: PollerConfig | null;
+  /** KMSKeyArn: the key that encrypts the filter criteria; '' removes it (AWS's own key again). */
+  filterKmsKey?: string;
 }
+
+/** Provisioned mode's bounds, by evsrc's names. */
+export interface PollerConfig {
+  min?: number;
+  max?: number;
+}
+
+/**
+ * AWS's defaults for an SQS mapping's provisioned pollers (Lambda API, ProvisionedPollerConfig: "For Amazon
+ * SQS event source mappings, default is 2 ... default of 200"). Only SQS takes pollers among evsrc's sources.
+ */
+export const SQS_POLLER_DEFAULTS = { min: 2, max: 200 } as const;
 
 type Field = {
   key: keyof EsmSettings;
@@ -40,6 +59,8 @@ type Field = {
   equal?(a: unknown, b: unknown): boolean;
   /** How a value appears in a plan's old → new, when evsrc's form differs from the API's. */
   show?(value: unknown): unknown;
+  /** True for an "off" value that a create leaves out (the new mapping is off without it). */
+  offOnCreate?(value: unknown): boolean;
 };
 
 // Filter patterns compare as sets, each in its comparable form (value lists are unordered ORs).
@@ -89,7 +110,10 @@ export const ESM_FIELDS: readonly Field[] = [
     key: 'maxConcurrency',
     api: 'ScalingConfig.MaximumConcurrency',
     read: (m) => m.ScalingConfig?.MaximumConcurrency,
-    write: (v) => ({ ScalingConfig: { MaximumConcurrency: v } }),
+    // AWS: "To remove the configuration, pass an empty value".
+    write: (v) => ({ ScalingConfig: v === null ? {} : { MaximumConcurrency: v } }),
+    equal: (a, b) => (a ?? null) === (b ?? null),
+    offOnCreate: (v) => v === null,
   },
   {
     key: 'filters',
@@ -128,7 +152,62 @@ export const ESM_FIELDS: readonly Field[] = [
     read: (m) => m.DestinationConfig?.OnFailure?.Destination,
     write: (v) => ({ DestinationConfig: { OnFailure: { Destination: v } } }),
   },
+  {
+    key: 'metrics',
+    api: 'MetricsConfig.Metrics',
+    read: (m) => [...(m.MetricsConfig?.Metrics ?? [])],
+    // An empty list turns the metrics off.
+    write: (v) => ({ MetricsConfig: { Metrics: v } }),
+    equal: (a, b) => sortedList(a) === sortedList(b),
+    offOnCreate: (v) => (v as string[]).length === 0,
+  },
+  {
+    key: 'provisionedPollers',
+    api: 'ProvisionedPollerConfig',
+    read: readPollers,
+    // Turning provisioned mode off is an empty configuration, as for ScalingConfig.
+    write: (v) => ({ ProvisionedPollerConfig: v === null ? {} : pollerInput(v as PollerConfig) }),
+    equal: samePollers,
+    show: (v) => (v ? pollerInput(v as PollerConfig) : null),
+    offOnCreate: (v) => v === null,
+  },
+  {
+    key: 'filterKmsKey',
+    api: 'KMSKeyArn',
+    read: (m) => m.KMSKeyArn || undefined,
+    // An empty KMSKeyArn goes back to the AWS owned key (the API's pattern allows the empty string).
+    write: (v) => ({ KMSKeyArn: v }),
+    equal: (a, b) => (a || '') === (b || ''),
+    show: (v) => (v ? v : null),
+    offOnCreate: (v) => v === '',
+  },
 ];
+
+const sortedList = (v: unknown) => JSON.stringify([...new Set((v as string[] | undefined) ?? [])].sort());
+
+function readPollers(m: EventSourceMappingConfiguration): PollerConfig | undefined {
+  const c = m.ProvisionedPollerConfig;
+  if (!c || (c.MinimumPollers === undefined && c.MaximumPollers === undefined)) return undefined;
+  const out: PollerConfig = {};
+  if (c.MinimumPollers !== undefined) out.min = c.MinimumPollers;
+  if (c.MaximumPollers !== undefined) out.max = c.MaximumPollers;
+  return out;
+}
+
+function pollerInput(v: PollerConfig): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (v.min !== undefined) out.MinimumPollers = v.min;
+  if (v.max !== undefined) out.MaximumPollers = v.max;
+  return out;
+}
+
+// A bound left out is AWS's default, so {max: 200} equals {min: 2, max: 200}; off equals absent.
+function samePollers(a: unknown, b: unknown): boolean {
+  const x = (a ?? null) as PollerConfig | null;
+  const y = (b ?? null) as PollerConfig | null;
+  if (x === null || y === null) return x === y;
+  return (x.min ?? SQS_POLLER_DEFAULTS.min) === (y.min ?? SQS_POLLER_DEFAULTS.min) && (x.max ?? SQS_POLLER_DEFAULTS.max) === (y.max ?? SQS_POLLER_DEFAULTS.max);
+}
 
 function fieldEqual(field: Field, a: unknown, b: unknown): boolean {
   return field.equal ? field.equal(a, b) : a === b;
@@ -140,6 +219,7 @@ export function settingsToInput(settings: EsmSettings, includeCreateOnly: boolea
   for (const field of ESM_FIELDS) {
     const value = settings[field.key];
     if (value === undefined || (field.createOnly && !includeCreateOnly)) continue;
+    if (includeCreateOnly && field.offOnCreate?.(value)) continue;
     Object.assign(input, field.write(value));
   }
   return input;

@@ -23,6 +23,8 @@ import {
   type EsmSettings,
 } from './settings.js';
 import { parseChoice, parseFilters, parseIntFlag } from '../../sources/options.js';
+import { mappingOptionSpecs, parseMappingOptions } from './mapping-options.js';
+import { applyTagPlan, readMappingTags, tagsAsked, withTagView, type TagOptions } from './tags.js';
 import { resolveQueue } from '../../sources/sqs.js';
 import type { AdapterContext, AddPlan, OptionSpec, TriggerView } from '../../sources/contract.js';
 
@@ -49,6 +51,8 @@ export const STREAM_SETTING_KEYS = [
   'onFailure',
   'filters',
   'reportBatchItemFailures',
+  'metrics',
+  'filterKmsKey',
   'enabled',
 ] as const;
 
@@ -63,6 +67,7 @@ export const STREAM_DEFAULTS: EsmSettings = {
   tumblingWindow: 0,
   filters: [],
   reportBatchItemFailures: false,
+  metrics: [],
   enabled: true,
 };
 
@@ -86,6 +91,10 @@ export interface StreamOptions {
   onFailure?: DestinationRef;
   /** Delete and recreate a mapping when an immutable field (or the source) differs. */
   replace: boolean;
+  /** --tag / --no-tags, when given. */
+  tags?: TagOptions;
+  /** Warnings found while checking the flags (shown with the plan). */
+  warnings?: string[];
 }
 
 const RANGE = {
@@ -131,7 +140,8 @@ export function streamOptionSpecs(type: StreamType): OptionSpec[] {
     { flags: '--no-report-batch-item-failures', description: 'turn partial batch failure reporting off' },
     { flags: '--disabled', description: 'create or set the mapping disabled' },
     { flags: '--enabled', description: 'enable a disabled mapping' },
-    { flags: '--replace', description: 'delete and recreate the mapping when its starting position or source must change' },
+    { flags: '--replace', description: 'delete and recreate the mapping when its starting position or source must change (settings and tags are kept)' },
+    ...mappingOptionSpecs(false),
     { flags: '--max-concurrency <n>', description: 'SQS only', hidden: true },
   );
   return specs;
@@ -279,7 +289,11 @@ export function parseStreamOptions(type: StreamType, raw: Record<string, unknown
   if (raw.disabled) settings.enabled = false;
   if (raw.enabled) settings.enabled = true;
 
+  const shared = parseMappingOptions(type, raw, false);
+  Object.assign(settings, shared.settings);
   const options: StreamOptions = { settings, replace: Boolean(raw.replace) };
+  if (tagsAsked(shared.tags)) options.tags = shared.tags;
+  if (shared.warnings.length > 0) options.warnings = shared.warnings;
   if (raw.onFailure !== undefined) {
     const ref = parseDestinationRef(String(raw.onFailure));
     // Lambda developer guide (DynamoDB parameters): "Standard Amazon SQS queue or standard Amazon SNS topic".
@@ -486,11 +500,9 @@ export function planStreamMapping(input: StreamPlanInput): StreamPlan {
   const settings = carriedSettings(toDelete[0], asked);
   warnings.push(`--replace: mapping ${toDelete.map((m) => m.UUID).join(', ')} will be deleted and a new one created in its place`);
   // Settings evsrc does not manage are carried over as they are, so the new mapping keeps them too.
+  // The filter key and the metrics are mapping fields (ESM_FIELDS), carried by carriedSettings; the tags are
+  // read and carried by tagStreamPlan.
   const create = createAction(input, settings);
-  const old = toDelete[0];
-  if (old?.KMSKeyArn) create.input.KMSKeyArn = old.KMSKeyArn;
-  if (old?.MetricsConfig?.Metrics?.length) create.input.MetricsConfig = old.MetricsConfig;
-  warnings.push('--replace: tags of the old mapping are not copied (Lambda returns them only through ListTags); add them again with aws lambda tag-resource');
   return {
     actions: [...(input.prepare?.actions ?? []), ...deletes, create],
     warnings,
@@ -569,5 +581,37 @@ export function streamAddPlan(
     finish: finishStream(type, stream, region),
   };
   if (planned.existing) plan.current = mappingView(type, planned.existing, STREAM_SETTING_KEYS);
+  return plan;
+}
+
+/**
+ * Adds the tags to a stream plan: on a create, Tags (over the old mapping's tags, read with ListTags, when
+ * --replace deletes one); on a kept mapping with --tag or --no-tags, TagResource/UntagResource after reading
+ * its tags. Nothing is read when no tag flag is given and nothing is replaced.
+ */
+export async function tagStreamPlan(
+  ctx: AdapterContext,
+  plan: AddPlan,
+  kept: EventSourceMappingConfiguration | undefined,
+  options: StreamOptions,
+  region?: string,
+): Promise<AddPlan> {
+  if (options.warnings) plan.warnings = [...plan.warnings, ...options.warnings];
+  const asked = options.tags ?? {};
+  const deleted = plan.actions.find((a) => a.api === 'lambda:DeleteEventSourceMapping');
+  const deletedUuid = String(deleted?.input.UUID ?? '');
+  // The mapping whose tags count: the one --replace deletes first (its tags are carried), else the kept one.
+  const existing: EventSourceMappingConfiguration | undefined = deleted
+    ? kept?.UUID === deletedUuid
+      ? kept
+      : { UUID: deletedUuid, FunctionArn: plan.functionArn }
+    : kept;
+  if (!tagsAsked(asked) && !deleted) return plan;
+  const current = existing ? await readMappingTags(ctx.aws, existing, region) : undefined;
+  const mappingActions = plan.actions.length;
+  const tagged = applyTagPlan(plan.actions, deleted ? undefined : existing, current, asked, region);
+  plan.actions = tagged.actions;
+  if (plan.current && current && !deleted) plan.current.settings.tags = current;
+  withTagView(plan, mappingActions, tagged.tags);
   return plan;
 }

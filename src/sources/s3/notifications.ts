@@ -8,9 +8,10 @@ import { functionNameOf, qualifierOf } from '../../core/arn.js';
 // straight to Get/PutBucketNotificationConfiguration.
 
 /**
- * Event types S3 accepts for SQS, SNS and Lambda destinations, as listed in the S3 User Guide
- * ("Supported event types for SQS, SNS, and Lambda", notification-how-to-event-types-and-destinations).
- * s3:TestEvent is left out: S3 sends it itself, nobody subscribes to it.
+ * Event types S3 accepts for SQS, SNS and Lambda destinations: the S3 API 2006-03-01's `Event` enum as the
+ * AWS SDK for JavaScript v3 ships it (@aws-sdk/client-s3 3.1169, models `Event`), which the S3 User Guide's
+ * "Supported event types for SQS, SNS, and Lambda" lists too. Update this list (and only this list) from a
+ * newer SDK. s3:TestEvent is not in the enum: S3 sends it itself, nobody subscribes to it.
  */
 export const S3_EVENT_TYPES = [
   's3:ObjectCreated:*',
@@ -40,6 +41,10 @@ export const S3_EVENT_TYPES = [
   's3:ObjectTagging:Put',
   's3:ObjectTagging:Delete',
   's3:ObjectAcl:Put',
+  's3:ObjectAnnotation:*',
+  's3:ObjectAnnotation:Put',
+  's3:ObjectAnnotation:Delete',
+  's3:ObjectRetention:Put',
 ] as const;
 
 /** One S3 event notification type. */
