@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { runAdd } from '../../src/commands/add.js';
+import { settleDelay } from '../../src/core/poll.js';
+import { queueArnOfUrl } from '../../src/sources/sqs.js';
+import { awsError, roundsContext, roundsSession, type Answer } from '../helpers/rounds.js';
+
+// Sequential rounds and calls of each command against a fake session whose calls overlap in time like
+// real ones: the targets of issue 11 (each AWS call 100 ms away, the rounds are what a person waits for).
+
+const ACCOUNT = '123456789012';
+const FN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:worker`;
+const QUEUE = `arn:aws:sqs:us-east-1:${ACCOUNT}:orders`;
+const QUEUE_URL = `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/orders`;
+
+const fnConfig = () => ({ FunctionArn: FN, FunctionName: 'worker', Timeout: 3, Role: `arn:aws:iam::${ACCOUNT}:role/worker` });
+
+/** An SQS world: one queue, one function, no mappings; a new mapping is ready after `readyAfter` reads. */
+function sqsWorld(options: { queueArn?: string; readyAfter?: number } = {}): Answer {
+  let reads = 0;
+  const mapping = (state: string) => ({ UUID: 'm-1', State: state, EventSourceArn: options.queueArn ?? QUEUE, FunctionArn: FN, BatchSize: 10 });
+  return (_service, operation) => {
+    switch (operation) {
+      case 'GetFunctionConfiguration':
+        return fnConfig();
+      case 'GetQueueUrl':
+        return { QueueUrl: QUEUE_URL };
+      case 'GetQueueAttributes':
+        return { Attributes: { QueueArn: options.queueArn ?? QUEUE, VisibilityTimeout: '60' } };
+      case 'ListEventSourceMappings':
+        return { EventSourceMappings: [] };
+      case 'CreateEventSourceMapping':
+        return mapping('Creating');
+      case 'GetEventSourceMapping':
+        reads += 1;
+        return mapping(reads >= (options.readyAfter ?? 1) ? 'Enabled' : 'Creating');
+      default:
+        throw new Error(`unexpected ${operation}`);
+    }
+  };
+}
+
+const beforePoll = (fake: ReturnType<typeof roundsSession>) => Math.max(...fake.calls.filter((c) => c.operation !== 'GetEventSourceMapping').map((c) => c.round));
+
+describe('add sqs: three rounds to a created mapping', () => {
+  it('by name: the function and the URL, then the attributes beside the mappings listed by the ARN the URL names, then the create', async () => {
+    const fake = roundsSession(sqsWorld());
+    const { ctx } = roundsContext(fake.aws);
+    expect(await runAdd(ctx, 'sqs', 'orders', { function: 'worker' })).toBe(0);
+    expect(fake.byRound().slice(0, 3)).toEqual([
+      ['GetFunctionConfiguration', 'GetQueueUrl'],
+      ['GetQueueAttributes', 'ListEventSourceMappings'],
+      ['CreateEventSourceMapping'],
+    ]);
+    expect(beforePoll(fake)).toBe(3);
+    expect(fake.calls.find((c) => c.operation === 'ListEventSourceMappings')?.input.EventSourceArn).toBe(QUEUE);
+    expect(fake.calls).toHaveLength(6);
+  });
+
+  it('by URL or ARN: the first round already reads the queue and its mappings', async () => {
+    for (const source of [QUEUE_URL, QUEUE]) {
+      const fake = roundsSession(sqsWorld());
+      const { ctx } = roundsContext(fake.aws);
+      expect(await runAdd(ctx, 'sqs', source, { function: 'worker' })).toBe(0);
+      expect(beforePoll(fake), source).toBe(source === QUEUE ? 3 : 2);
+    }
+  });
+
+  it('a queue whose ARN is not the one its URL names is listed again by its real ARN (correct, one round more)', async () => {
+    const other = `arn:aws:sqs:us-east-1:${ACCOUNT}:renamed`;
+    const fake = roundsSession(sqsWorld({ queueArn: other }));
+    const { ctx } = roundsContext(fake.aws);
+    expect(await runAdd(ctx, 'sqs', 'orders', { function: 'worker' })).toBe(0);
+    expect(fake.calls.filter((c) => c.operation === 'ListEventSourceMappings').map((c) => c.input.EventSourceArn)).toEqual([QUEUE, other]);
+    expect(fake.calls.find((c) => c.operation === 'CreateEventSourceMapping')?.input.EventSourceArn).toBe(other);
+  });
+
+  it('a queue that does not exist is exit 3, named, with no mapping listed', async () => {
+    const world = sqsWorld();
+    const fake = roundsSession((s, op, input) => {
+      if (op === 'GetQueueUrl') throw awsError('QueueDoesNotExist');
+      return world(s, op, input);
+    });
+    const { ctx } = roundsContext(fake.aws);
+    await expect(runAdd(ctx, 'sqs', 'orders', { function: 'worker' })).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('queue orders does not exist') });
+    expect(fake.count('ListEventSourceMappings')).toBe(0);
+  });
+
+  it('derives queue ARNs from AWS and emulator URLs', () => {
+    expect(queueArnOfUrl(QUEUE_URL, 'eu-west-1')).toBe(QUEUE);
+    expect(queueArnOfUrl(`http://127.0.0.1:5000/${ACCOUNT}/orders`, 'eu-west-1')).toBe(`arn:aws:sqs:eu-west-1:${ACCOUNT}:orders`);
+    expect(queueArnOfUrl(`https://sqs.cn-north-1.amazonaws.com.cn/${ACCOUNT}/q.fifo`, 'us-east-1')).toBe(`arn:aws-cn:sqs:cn-north-1:${ACCOUNT}:q.fifo`);
+    expect(queueArnOfUrl('not a url', 'us-east-1')).toBeUndefined();
+  });
+});
+
+describe('a new mapping\'s state: polled soon, then backing off', () => {
+  it('the waits start at 100 ms and grow to 5 s', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 20].map((n) => settleDelay(n))).toEqual([100, 250, 500, 1000, 1500, 2250, 3375, 5000]);
+  });
+
+  it('a mapping ready after 300 ms is seen after 350 ms of waiting, not a second', async () => {
+    const fake = roundsSession(sqsWorld({ readyAfter: 2 }));
+    const { ctx, sleeps, stdout } = roundsContext(fake.aws);
+    expect(await runAdd(ctx, 'sqs', 'orders', { function: 'worker' })).toBe(0);
+    expect(sleeps).toEqual([100, 250]);
+    expect(fake.count('GetEventSourceMapping')).toBe(2);
+    expect(JSON.parse(stdout()).trigger.state).toBe('Enabled');
+  });
+});
