@@ -107,3 +107,76 @@ describe('a new mapping\'s state: polled soon, then backing off', () => {
     expect(JSON.parse(stdout()).trigger.state).toBe('Enabled');
   });
 });
+
+/** An S3 world: a bucket in us-east-1 with the notification configuration `initial`; `afterPut` plays another writer. */
+function s3World(options: { initial?: object; afterPut?: (config: object) => object; policy?: string } = {}) {
+  let config: object = options.initial ?? {};
+  const answer: Answer = (_service, operation, input) => {
+    switch (operation) {
+      case 'GetFunctionConfiguration':
+        return fnConfig();
+      case 'GetBucketLocation':
+        return { LocationConstraint: null };
+      case 'GetBucketNotificationConfiguration':
+        return structuredClone(config);
+      case 'GetPolicy':
+        if (!options.policy) throw awsError('ResourceNotFoundException', 404);
+        return { Policy: options.policy };
+      case 'AddPermission':
+        return { Statement: '{}' };
+      case 'PutBucketNotificationConfiguration':
+        config = structuredClone(input.NotificationConfiguration as object);
+        if (options.afterPut) config = options.afterPut(config);
+        return {};
+      default:
+        throw new Error(`unexpected ${operation}`);
+    }
+  };
+  return { answer, current: () => config };
+}
+
+describe('add s3: four rounds, no idle wait unless another writer shows up', () => {
+  it('reads everything in the first round, then the permission, the PUT and one read-back', async () => {
+    const world = s3World();
+    const fake = roundsSession(world.answer);
+    const { ctx, sleeps } = roundsContext(fake.aws);
+    expect(await runAdd(ctx, 's3', 'uploads', { function: 'worker', events: ['s3:ObjectCreated:*'] })).toBe(0);
+    expect(fake.byRound()).toEqual([
+      ['GetBucketLocation', 'GetBucketNotificationConfiguration', 'GetFunctionConfiguration', 'GetPolicy'],
+      ['AddPermission'],
+      ['PutBucketNotificationConfiguration'],
+      ['GetBucketNotificationConfiguration'],
+    ]);
+    expect(sleeps).toEqual([]);
+    // The policy is read by the name given; the PUT names the owner (the function's account).
+    expect(fake.calls.find((c) => c.operation === 'GetPolicy')?.input).toEqual({ FunctionName: 'worker' });
+    expect(fake.calls.find((c) => c.operation === 'PutBucketNotificationConfiguration')?.input.ExpectedBucketOwner).toBe(ACCOUNT);
+  });
+
+  it('the first read names the owner when it is known before the function is (--source-account or a function ARN)', async () => {
+    const fake = roundsSession(s3World().answer);
+    const { ctx } = roundsContext(fake.aws);
+    expect(await runAdd(ctx, 's3', 'uploads', { function: FN, events: ['s3:ObjectCreated:*'] })).toBe(0);
+    expect(fake.calls.find((c) => c.operation === 'GetBucketNotificationConfiguration')?.input).toEqual({ Bucket: 'uploads', ExpectedBucketOwner: ACCOUNT });
+    expect(fake.rounds()).toBe(4);
+  });
+
+  it('when the read-back shows another writer\'s change, waits the quiet period and reads again', async () => {
+    const theirs = { Id: 'theirs', QueueArn: QUEUE, Events: ['s3:ObjectRemoved:*'] };
+    const world = s3World({ afterPut: (c) => ({ ...c, QueueConfigurations: [theirs] }) });
+    const fake = roundsSession(world.answer);
+    const { ctx, sleeps } = roundsContext(fake.aws);
+    expect(await runAdd(ctx, 's3', 'uploads', { function: 'worker', events: ['s3:ObjectCreated:*'] })).toBe(0);
+    expect(sleeps).toEqual([1000]);
+    expect(fake.count('GetBucketNotificationConfiguration')).toBe(3);
+    expect(fake.count('PutBucketNotificationConfiguration')).toBe(1);
+  });
+
+  it('a bucket in another region is refused from the location, whatever the other reads said', async () => {
+    const world = s3World();
+    const fake = roundsSession((s, op, input) => (op === 'GetBucketLocation' ? { LocationConstraint: 'eu-west-1' } : world.answer(s, op, input)));
+    const { ctx } = roundsContext(fake.aws);
+    await expect(runAdd(ctx, 's3', 'uploads', { function: 'worker', events: ['s3:ObjectCreated:*'] })).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('is in eu-west-1') });
+    expect(fake.count('AddPermission')).toBe(0);
+  });
+});
