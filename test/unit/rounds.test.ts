@@ -180,3 +180,55 @@ describe('add s3: four rounds, no idle wait unless another writer shows up', () 
     expect(fake.count('AddPermission')).toBe(0);
   });
 });
+
+const TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:alerts`;
+
+/** An SNS world: one topic, its subscriptions as given. */
+function snsWorld(subscriptions: object[] = []): Answer {
+  return (_service, operation) => {
+    switch (operation) {
+      case 'GetFunctionConfiguration':
+        return fnConfig();
+      case 'GetPolicy':
+        throw awsError('ResourceNotFoundException', 404);
+      case 'GetTopicAttributes':
+        return { Attributes: { TopicArn: TOPIC } };
+      case 'ListSubscriptionsByTopic':
+        return { Subscriptions: subscriptions };
+      case 'GetSubscriptionAttributes':
+        return { Attributes: {} };
+      case 'AddPermission':
+        return { Statement: '{}' };
+      case 'Subscribe':
+        return { SubscriptionArn: `${TOPIC}:sub-1` };
+      default:
+        throw new Error(`unexpected ${operation}`);
+    }
+  };
+}
+
+describe('add sns: four rounds', () => {
+  it('by topic name: the function beside its policy, then the topic beside its subscriptions, then the permission and the subscription', async () => {
+    const fake = roundsSession(snsWorld());
+    const { ctx } = roundsContext(fake.aws);
+    expect(await runAdd(ctx, 'sns', 'alerts', { function: 'worker' })).toBe(0);
+    expect(fake.byRound()).toEqual([['GetFunctionConfiguration', 'GetPolicy'], ['GetTopicAttributes', 'ListSubscriptionsByTopic'], ['AddPermission'], ['Subscribe']]);
+  });
+
+  it('by topic ARN: the topic is read in the first round too', async () => {
+    const fake = roundsSession(snsWorld());
+    const { ctx } = roundsContext(fake.aws);
+    expect(await runAdd(ctx, 'sns', TOPIC, { function: 'worker' })).toBe(0);
+    expect(fake.byRound()[0]).toEqual(['GetFunctionConfiguration', 'GetPolicy', 'GetTopicAttributes']);
+    expect(fake.rounds()).toBe(4);
+  });
+
+  it('a topic that does not exist is exit 3 and named, though its subscriptions were asked for beside it', async () => {
+    const fake = roundsSession((s, op, input) => {
+      if (op === 'GetTopicAttributes' || op === 'ListSubscriptionsByTopic') throw awsError('NotFound', 404);
+      return snsWorld()(s, op, input);
+    });
+    const { ctx } = roundsContext(fake.aws);
+    await expect(runAdd(ctx, 'sns', 'alerts', { function: 'worker' })).rejects.toMatchObject({ exitCode: 3, message: `topic ${TOPIC} does not exist` });
+  });
+});
