@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runAdd } from '../../src/commands/add.js';
+import { runList } from '../../src/commands/list.js';
 import { settleDelay } from '../../src/core/poll.js';
 import { queueArnOfUrl } from '../../src/sources/sqs.js';
 import { awsError, roundsContext, roundsSession, type Answer } from '../helpers/rounds.js';
@@ -230,5 +231,75 @@ describe('add sns: four rounds', () => {
     });
     const { ctx } = roundsContext(fake.aws);
     await expect(runAdd(ctx, 'sns', 'alerts', { function: 'worker' })).rejects.toMatchObject({ exitCode: 3, message: `topic ${TOPIC} does not exist` });
+  });
+});
+
+/** A function with an SQS mapping, an S3 notification and an SNS subscription, each with what it needs. */
+function listWorld(): Answer {
+  const grant = (sid: string, service: string, source: string) => ({
+    Sid: sid,
+    Effect: 'Allow',
+    Principal: { Service: `${service}.amazonaws.com` },
+    Action: 'lambda:InvokeFunction',
+    Resource: FN,
+    Condition: { ArnLike: { 'AWS:SourceArn': source } },
+  });
+  const policy = JSON.stringify({ Version: '2012-10-17', Statement: [grant('s3', 's3', 'arn:aws:s3:::uploads'), grant('sns', 'sns', TOPIC)] });
+  return (_service, operation, input) => {
+    switch (operation) {
+      case 'GetFunctionConfiguration':
+        return fnConfig();
+      case 'ListAliases':
+        return { Aliases: [] };
+      case 'ListEventSourceMappings':
+        return { EventSourceMappings: input.FunctionName === FN ? [{ UUID: 'm-1', State: 'Enabled', EventSourceArn: QUEUE, FunctionArn: FN, BatchSize: 10 }] : [] };
+      case 'GetPolicy':
+        return { Policy: policy };
+      case 'GetBucketNotificationConfiguration':
+        return { LambdaFunctionConfigurations: [{ Id: 'n-1', LambdaFunctionArn: FN, Events: ['s3:ObjectCreated:*'] }] };
+      case 'GetQueueUrl':
+        return { QueueUrl: QUEUE_URL };
+      case 'ListSubscriptionsByTopic':
+        return { Subscriptions: [{ SubscriptionArn: `${TOPIC}:s-1`, Protocol: 'lambda', Endpoint: FN, TopicArn: TOPIC }] };
+      case 'GetSubscriptionAttributes':
+        return { Attributes: {} };
+      case 'ListEventBuses':
+        return { EventBuses: [{ Name: 'default', Arn: `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/default` }] };
+      case 'ListRuleNamesByTarget':
+        return { RuleNames: [] };
+      default:
+        return {};
+    }
+  };
+}
+
+describe('list --function: three rounds', () => {
+  it('starts from the name given: aliases, mappings and policy beside GetFunctionConfiguration', async () => {
+    const fake = roundsSession(listWorld());
+    const { ctx, stdout } = roundsContext(fake.aws);
+    expect(await runList(ctx, { function: 'worker' })).toBe(0);
+    const rounds = fake.byRound();
+    expect(rounds[0]).toEqual(['GetFunctionConfiguration', 'GetPolicy', 'ListAliases', 'ListEventSourceMappings']);
+    expect(fake.rounds()).toBeLessThanOrEqual(3);
+    // Listed by the name given first, by the ARN once it is known.
+    expect(fake.calls.filter((c) => c.operation === 'ListEventSourceMappings').map((c) => c.input.FunctionName)).toEqual(['worker', FN]);
+    const doc = JSON.parse(stdout());
+    expect(doc.triggers.map((t: { type: string }) => t.type).sort()).toEqual(['s3', 'sns', 'sqs']);
+  });
+
+  it('with --type sqs, the policy is not read', async () => {
+    const fake = roundsSession(listWorld());
+    const { ctx } = roundsContext(fake.aws);
+    expect(await runList(ctx, { function: 'worker', type: 'sqs' })).toBe(0);
+    expect(fake.count('GetPolicy')).toBe(0);
+  });
+
+  it('a function that does not exist is exit 3, whatever the reads started beside it said', async () => {
+    const fake = roundsSession((s, op, input) => {
+      if (['GetFunctionConfiguration', 'GetPolicy', 'ListAliases'].includes(op)) throw awsError('ResourceNotFoundException', 404);
+      return listWorld()(s, op, input);
+    });
+    const { ctx } = roundsContext(fake.aws);
+    await expect(runList(ctx, { function: 'worker' })).rejects.toMatchObject({ exitCode: 3 });
   });
 });
