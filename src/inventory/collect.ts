@@ -150,6 +150,22 @@ export async function listForFunction(ctx: ListContext, ref: FunctionRef, option
   };
 }
 
+/** AWS's documented GetPolicy quota: 15 requests a second per account, not raisable. */
+export const GET_POLICY_PER_SECOND = 15;
+
+/**
+ * The functions whose policies a region-wide --check-permissions reads: those push triggers send to (as
+ * named: an alias's policy is its own), and those with no trigger at all, where a permission left behind
+ * by a removed trigger is most likely. A function with only mappings (SQS, streams) is not read: a stray
+ * push permission on it shows with `list --function`.
+ */
+export function policyTargets(known: ReadonlySet<string>, triggers: readonly TriggerView[], pushTriggers: readonly TriggerView[]): string[] {
+  const triggered = new Set(triggers.map((t) => unqualifiedFunctionArn(t.functionArn)));
+  const pushed = pushTriggers.map((t) => t.functionArn).filter((a) => known.has(unqualifiedFunctionArn(a)));
+  const idle = [...known].filter((f) => !triggered.has(f));
+  return [...new Set([...pushed.map(unqualifiedFunctionArn), ...pushed, ...idle])];
+}
+
 /** Every trigger of every function in the region, read from the source side. */
 export async function listRegion(ctx: ListContext, options: ListOptions = {}): Promise<Inventory> {
   const { aws } = ctx;
@@ -203,10 +219,18 @@ export async function listRegion(ctx: ListContext, options: ListOptions = {}): P
 
   let grants: Grant[] = [];
   const policiesRead = new Set<string>();
-  if (options.checkPermissions) {
-    // GetPolicy is limited to 15 requests a second per account, not raisable: pace the reads.
-    const acquire = rateLimiter(15, ctx.sleep);
-    const targets = [...new Set([...known, ...pushTriggers.map((t) => t.functionArn).filter((a) => known.has(unqualifiedFunctionArn(a)))])];
+  if (options.checkPermissions && types.some((t) => t.push)) {
+    const targets = policyTargets(known, found.triggers, pushTriggers);
+    // GetPolicy is limited to 15 requests a second per account, not raisable: pace the reads, and say
+    // how long that takes when it is more than a few seconds.
+    const seconds = Math.ceil(targets.length / GET_POLICY_PER_SECOND);
+    if (seconds > 3) {
+      ctx.reporter.emit({
+        type: 'progress',
+        message: `checking the permissions of ${targets.length} functions: about ${seconds}s (GetPolicy is limited to ${GET_POLICY_PER_SECOND} a second)`,
+      });
+    }
+    const acquire = rateLimiter(GET_POLICY_PER_SECOND, ctx.sleep);
     const policies = await each(targets, async (arn) => {
       await acquire();
       return readPolicy(aws, arn);

@@ -303,3 +303,72 @@ describe('list --function: three rounds', () => {
     await expect(runList(ctx, { function: 'worker' })).rejects.toMatchObject({ exitCode: 3 });
   });
 });
+
+describe('region-wide list: calls grow with what is shown', () => {
+  const fnArn = (name: string) => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}`;
+  /** `idle` functions without triggers, `pushed` with one SNS subscription each, one with an SQS mapping only. */
+  function regionWorld(idle: number, pushed = 1): Answer {
+    const names = [...Array.from({ length: pushed }, (_, i) => `pushed-${i}`), 'mapped', ...Array.from({ length: idle }, (_, i) => `idle-${i}`)];
+    const lambdaSubs = Array.from({ length: pushed }, (_, i) => ({ SubscriptionArn: `${TOPIC}:s-${i}`, Protocol: 'lambda', Endpoint: fnArn(`pushed-${i}`), TopicArn: TOPIC }));
+    const subscriptions = [
+      ...lambdaSubs,
+      // Shown without attributes (pending), or not shown at all (other protocols, a function elsewhere).
+      { SubscriptionArn: 'PendingConfirmation', Protocol: 'lambda', Endpoint: fnArn('pushed-0'), TopicArn: TOPIC },
+      { SubscriptionArn: `${TOPIC}:http`, Protocol: 'https', Endpoint: 'https://example.com/hook', TopicArn: TOPIC },
+      { SubscriptionArn: `${TOPIC}:sqs`, Protocol: 'sqs', Endpoint: QUEUE, TopicArn: TOPIC },
+      { SubscriptionArn: `${TOPIC}:far`, Protocol: 'lambda', Endpoint: `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:far`, TopicArn: TOPIC },
+    ];
+    return (_service, operation) => {
+      switch (operation) {
+        case 'ListFunctions':
+          return { Functions: names.map((n) => ({ FunctionArn: fnArn(n) })) };
+        case 'ListSubscriptions':
+          return { Subscriptions: subscriptions };
+        case 'ListEventSourceMappings':
+          return { EventSourceMappings: [{ UUID: 'm-1', State: 'Enabled', EventSourceArn: QUEUE, FunctionArn: fnArn('mapped'), BatchSize: 10 }] };
+        case 'ListTopics':
+          return { Topics: [{ TopicArn: TOPIC }] };
+        case 'ListQueues':
+          return { QueueUrls: [QUEUE_URL] };
+        case 'GetSubscriptionAttributes':
+          return { Attributes: {} };
+        case 'GetPolicy':
+          throw awsError('ResourceNotFoundException', 404);
+        default:
+          return {};
+      }
+    };
+  }
+
+  it('GetSubscriptionAttributes only for the confirmed lambda subscriptions of the region\'s functions', async () => {
+    const fake = roundsSession(regionWorld(3, 4));
+    const { ctx, stdout } = roundsContext(fake.aws);
+    expect(await runList(ctx, {})).toBe(0);
+    expect(fake.count('GetSubscriptionAttributes')).toBe(4);
+    expect(fake.count('GetPolicy')).toBe(0);
+    expect(JSON.parse(stdout()).triggers.filter((t: { type: string }) => t.type === 'sns')).toHaveLength(5);
+  });
+
+  it('--check-permissions reads the policies of functions push triggers send to and of functions with no trigger, not of mapping-only ones', async () => {
+    const fake = roundsSession(regionWorld(2));
+    const { ctx, stderr } = roundsContext(fake.aws);
+    expect(await runList(ctx, { checkPermissions: true })).toBe(0);
+    expect(fake.calls.filter((c) => c.operation === 'GetPolicy').map((c) => c.input.FunctionName).sort()).toEqual([fnArn('idle-0'), fnArn('idle-1'), fnArn('pushed-0')]);
+    expect(stderr()).not.toMatch(/checking the permissions/);
+  });
+
+  it('--check-permissions says how long the paced reads take when that is more than a few seconds', async () => {
+    const fake = roundsSession(regionWorld(60));
+    const { ctx, stderr } = roundsContext(fake.aws);
+    expect(await runList(ctx, { checkPermissions: true })).toBe(0);
+    expect(fake.count('GetPolicy')).toBe(61);
+    expect(stderr()).toMatch(/checking the permissions of 61 functions: about 5s \(GetPolicy is limited to 15 a second\)/);
+  });
+
+  it('--check-permissions with only mapping types reads no policy', async () => {
+    const fake = roundsSession(regionWorld(2));
+    const { ctx } = roundsContext(fake.aws);
+    expect(await runList(ctx, { checkPermissions: true, type: 'sqs' })).toBe(0);
+    expect(fake.count('GetPolicy')).toBe(0);
+  });
+});
