@@ -12,6 +12,17 @@ export interface PollLimits {
 /** About five minutes of polling: long enough for a table update or a consumer registration. */
 export const DEFAULT_POLL: PollLimits = { attempts: 70, firstDelayMs: 1000, maxDelayMs: 5000 };
 
+/**
+ * The waits before the reads of a resource that was just created: soon at first (a new event source
+ * mapping is usually ready within a second, so a read after 100 ms and after 350 ms in all catches most),
+ * then growing by half each time up to `maxMs`. `attempt` counts from 0.
+ */
+export function settleDelay(attempt: number, maxMs = 5000): number {
+  const quick = [100, 250, 500, 1000][attempt];
+  if (quick !== undefined) return Math.min(quick, maxMs);
+  return Math.min(Math.round(1000 * 1.5 ** (attempt - 3)), maxMs);
+}
+
 /** What a poll needs: a sleep (tests make it instant) and a reporter for progress. */
 export interface PollContext {
   sleep: (ms: number) => Promise<void>;

@@ -6,6 +6,7 @@ import { mapLimit, READ_CONCURRENCY } from '../core/concurrency.js';
 import type { Reporter } from '../core/reporter.js';
 import { listAliasArns, listAllMappings, listFunctionMappings, revealEncryptedFilters } from '../mechanisms/esm/inventory.js';
 import { checkPermissions, dedupeGrants, grantsOf, type Grant, type SourceStatus } from '../mechanisms/permission/grants.js';
+import { readFunctionPolicyOf, sessionCall } from '../mechanisms/permission/plan.js';
 import { rateLimiter, readPolicy, type ReadPolicy } from '../mechanisms/permission/read.js';
 import type { Discovery, ListScan, SourceType, TriggerType, TriggerView } from '../sources/contract.js';
 import { pushTraits, pushTypeOfPrincipal, sortTriggers, sourceTypeOfArn, TRIGGER_TYPES } from '../sources/registry.js';
@@ -78,26 +79,46 @@ const isPush = (trigger: TriggerView, push: ReadonlyMap<string, unknown>) => pus
 /** Every trigger of one function (and, unless a qualifier was named, of its aliases), with its problems. */
 export async function listForFunction(ctx: ListContext, ref: FunctionRef, options: ListOptions = {}): Promise<Inventory> {
   const { aws } = ctx;
-  const fn = await resolveFunction(aws, ref);
+  const types = wantedTypes(options);
+  const push = pushTraits();
+  const wantsMappings = types.some((t) => t.mapping);
+  const wantsPolicy = types.some((t) => t.push);
+  // What needs only the name given starts at once, beside GetFunctionConfiguration: the aliases, the
+  // mappings listed by that name, the policy. A partial ARN (account:function:name) waits for the ARN.
+  const fnP = resolveFunction(aws, ref);
+  const partial = /^\d{12}:function:/.test(ref.name);
+  const given = partial ? undefined : ref.qualifier ? `${ref.name}:${ref.qualifier}` : ref.name;
+  const early = {
+    aliases: given && !ref.qualifier ? listAliasArns(aws, ref.name, ref.region) : undefined,
+    mappings: given && wantsMappings ? listFunctionMappings(aws, [given], ref.region) : undefined,
+    policy: wantsPolicy ? readFunctionPolicyOf(sessionCall(aws), ref, fnP) : undefined,
+  };
+  // Used after the function resolved (or never, when it does not exist): no unhandled rejection meanwhile.
+  for (const read of Object.values(early)) read?.catch(() => {});
+  const fn = await fnP;
   const target: FunctionTarget = { unqualifiedArn: fn.unqualifiedArn };
   if (fn.qualifier) target.qualifier = fn.qualifier;
   const region = fn.region;
-  const types = wantedTypes(options);
-  const push = pushTraits();
 
   ctx.reporter.emit({ type: 'progress', message: `reading the triggers of ${fn.arn}` });
-  const aliases = once(() => (fn.qualifier ? Promise.resolve([] as string[]) : listAliasArns(aws, fn.unqualifiedArn, region)));
+  const aliases = once(() => (fn.qualifier ? Promise.resolve([] as string[]) : (early.aliases ?? listAliasArns(aws, fn.unqualifiedArn, region))));
   // Mappings by ARN and by plain name (moto matches the creation string only), then for each alias.
   const names = fn.qualifier ? [fn.arn, `${fn.name}:${fn.qualifier}`] : [fn.arn, fn.name];
   const mappings = once(async () => {
-    const [base, perAlias] = await Promise.all([listFunctionMappings(aws, names, region), aliases().then((list) => each(list, (a) => listFunctionMappings(aws, [a], region)))]);
+    const rest = early.mappings ? names.filter((n) => n !== given) : names;
+    const [first, base, perAlias] = await Promise.all([
+      early.mappings ?? Promise.resolve([]),
+      rest.length ? listFunctionMappings(aws, rest, region) : Promise.resolve([]),
+      aliases().then((list) => each(list, (a) => listFunctionMappings(aws, [a], region))),
+    ]);
     const byUuid = new Map<string, EventSourceMappingConfiguration>();
-    for (const m of [...base, ...perAlias.flat()]) if (m.UUID && !byUuid.has(m.UUID)) byUuid.set(m.UUID, m);
+    for (const m of [...first, ...base, ...perAlias.flat()]) if (m.UUID && !byUuid.has(m.UUID)) byUuid.set(m.UUID, m);
     return revealEncryptedFilters(aws, [...byUuid.values()].filter((m) => belongsTo(m.FunctionArn ?? '', target)), region);
   });
   const policiesRead = new Set<string>();
   const grants = once(async () => {
-    const [base, perAlias] = await Promise.all([readPolicy(aws, fn.arn), aliases().then((list) => each(list, (a) => readPolicy(aws, a)))]);
+    const own: Promise<ReadPolicy> = early.policy ? early.policy.then((p) => ({ functionArn: fn.arn, statements: p.statements })) : readPolicy(aws, fn.arn);
+    const [base, perAlias] = await Promise.all([own, aliases().then((list) => each(list, (a) => readPolicy(aws, a)))]);
     const policies: ReadPolicy[] = [base, ...perAlias];
     for (const p of policies) policiesRead.add(p.functionArn);
     return dedupeGrants(policies.flatMap((p) => grantsOf(p.statements, p.functionArn, pushTypeOfPrincipal))).filter((g) => belongsTo(g.functionArn, target));
@@ -127,6 +148,22 @@ export async function listForFunction(ctx: ListContext, ref: FunctionRef, option
     warnings: [...found.findings, ...permissionFindings].filter((f) => keepType(options, f)),
     permissionsChecked: checked,
   };
+}
+
+/** AWS's documented GetPolicy quota: 15 requests a second per account, not raisable. */
+export const GET_POLICY_PER_SECOND = 15;
+
+/**
+ * The functions whose policies a region-wide --check-permissions reads: those push triggers send to (as
+ * named: an alias's policy is its own), and those with no trigger at all, where a permission left behind
+ * by a removed trigger is most likely. A function with only mappings (SQS, streams) is not read: a stray
+ * push permission on it shows with `list --function`.
+ */
+export function policyTargets(known: ReadonlySet<string>, triggers: readonly TriggerView[], pushTriggers: readonly TriggerView[]): string[] {
+  const triggered = new Set(triggers.map((t) => unqualifiedFunctionArn(t.functionArn)));
+  const pushed = pushTriggers.map((t) => t.functionArn).filter((a) => known.has(unqualifiedFunctionArn(a)));
+  const idle = [...known].filter((f) => !triggered.has(f));
+  return [...new Set([...pushed.map(unqualifiedFunctionArn), ...pushed, ...idle])];
 }
 
 /** Every trigger of every function in the region, read from the source side. */
@@ -182,10 +219,18 @@ export async function listRegion(ctx: ListContext, options: ListOptions = {}): P
 
   let grants: Grant[] = [];
   const policiesRead = new Set<string>();
-  if (options.checkPermissions) {
-    // GetPolicy is limited to 15 requests a second per account, not raisable: pace the reads.
-    const acquire = rateLimiter(15, ctx.sleep);
-    const targets = [...new Set([...known, ...pushTriggers.map((t) => t.functionArn).filter((a) => known.has(unqualifiedFunctionArn(a)))])];
+  if (options.checkPermissions && types.some((t) => t.push)) {
+    const targets = policyTargets(known, found.triggers, pushTriggers);
+    // GetPolicy is limited to 15 requests a second per account, not raisable: pace the reads, and say
+    // how long that takes when it is more than a few seconds.
+    const seconds = Math.ceil(targets.length / GET_POLICY_PER_SECOND);
+    if (seconds > 3) {
+      ctx.reporter.emit({
+        type: 'progress',
+        message: `checking the permissions of ${targets.length} functions: about ${seconds}s (GetPolicy is limited to ${GET_POLICY_PER_SECOND} a second)`,
+      });
+    }
+    const acquire = rateLimiter(GET_POLICY_PER_SECOND, ctx.sleep);
     const policies = await each(targets, async (arn) => {
       await acquire();
       return readPolicy(aws, arn);

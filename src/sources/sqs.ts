@@ -109,43 +109,68 @@ export interface ResolvedQueue {
   visibilityTimeout: number;
 }
 
-/** Resolves a queue reference: GetQueueUrl (unless a URL was given), then GetQueueAttributes. */
-export async function resolveQueue(aws: AwsSession, ref: QueueRef): Promise<ResolvedQueue> {
-  // A queue ARN or an AWS queue URL names its region: call SQS there.
-  const region = ref.kind === 'url' || ref.kind === 'arn' ? ref.region : undefined;
-  const notFound = (error: unknown) =>
+/** The URL of a queue: given, or GetQueueUrl (by name, or by the name and account of an ARN). */
+function queueUrl(aws: AwsSession, ref: QueueRef, region: string | undefined): Promise<string> {
+  if (ref.kind === 'url') return Promise.resolve(ref.url);
+  const input: Record<string, string> = { QueueName: ref.name };
+  if (ref.kind === 'arn') input.QueueOwnerAWSAccountId = ref.account;
+  return aws.call<{ QueueUrl?: string }>('sqs', 'GetQueueUrl', input, { region }).then((out) => out.QueueUrl ?? '');
+}
+
+/**
+ * The ARN a queue URL names: the account and name are in its path, the region in its host or, for a
+ * URL without one (an emulator's), the region the URL was asked in. Lets the mappings be listed beside
+ * GetQueueAttributes; the QueueArn attribute confirms it (see planAdd).
+ */
+export function queueArnOfUrl(url: string, region: string): string | undefined {
+  let ref: QueueRef;
+  try {
+    ref = parseQueueRef(url);
+  } catch {
+    return undefined;
+  }
+  if (ref.kind !== 'url' || !ref.account) return undefined;
+  const inRegion = ref.region ?? region;
+  return `arn:${partitionOf(inRegion)}:sqs:${inRegion}:${ref.account}:${ref.name}`;
+}
+
+function queueNotFound(ref: QueueRef, region: string | undefined) {
+  return (error: unknown) =>
     isAwsError(error, 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'NonExistentQueue')
       ? new NotFoundError(`queue ${ref.kind === 'url' ? ref.url : ref.name} does not exist${region ? ` in ${region}` : ''}`, {
           awsErrorName: 'QueueDoesNotExist',
           hint: 'check the queue name and --region (aws sqs list-queues lists the queues of a region)',
         })
       : error;
+}
+
+/** GetQueueAttributes of a queue whose URL is known. */
+async function readQueue(aws: AwsSession, ref: QueueRef, url: string, region: string | undefined): Promise<ResolvedQueue> {
+  const attrs = await aws.call<{ Attributes?: Record<string, string> }>(
+    'sqs',
+    'GetQueueAttributes',
+    { QueueUrl: url, AttributeNames: ['QueueArn', 'VisibilityTimeout', 'FifoQueue'] },
+    { region },
+  );
+  const arn = attrs.Attributes?.QueueArn ?? '';
+  return {
+    arn,
+    url,
+    name: ref.name,
+    region: arn.split(':')[3] ?? '',
+    fifo: attrs.Attributes?.FifoQueue === 'true' || ref.name.endsWith('.fifo'),
+    visibilityTimeout: Number(attrs.Attributes?.VisibilityTimeout ?? 30),
+  };
+}
+
+/** Resolves a queue reference: GetQueueUrl (unless a URL was given), then GetQueueAttributes. */
+export async function resolveQueue(aws: AwsSession, ref: QueueRef): Promise<ResolvedQueue> {
+  // A queue ARN or an AWS queue URL names its region: call SQS there.
+  const region = ref.kind === 'url' || ref.kind === 'arn' ? ref.region : undefined;
   try {
-    let url: string;
-    if (ref.kind === 'url') url = ref.url;
-    else {
-      const input: Record<string, string> = { QueueName: ref.name };
-      if (ref.kind === 'arn') input.QueueOwnerAWSAccountId = ref.account;
-      const out = await aws.call<{ QueueUrl?: string }>('sqs', 'GetQueueUrl', input, { region });
-      url = out.QueueUrl ?? '';
-    }
-    const attrs = await aws.call<{ Attributes?: Record<string, string> }>(
-      'sqs',
-      'GetQueueAttributes',
-      { QueueUrl: url, AttributeNames: ['QueueArn', 'VisibilityTimeout', 'FifoQueue'] },
-      { region },
-    );
-    const arn = attrs.Attributes?.QueueArn ?? '';
-    return {
-      arn,
-      url,
-      name: ref.name,
-      region: arn.split(':')[3] ?? '',
-      fifo: attrs.Attributes?.FifoQueue === 'true' || ref.name.endsWith('.fifo'),
-      visibilityTimeout: Number(attrs.Attributes?.VisibilityTimeout ?? 30),
-    };
+    return await readQueue(aws, ref, await queueUrl(aws, ref, region), region);
   } catch (error) {
-    throw notFound(error);
+    throw queueNotFound(ref, region)(error);
   }
 }
 
@@ -268,20 +293,33 @@ function planModes(options: SqsOptions, existing: EventSourceMappingConfiguratio
 }
 
 async function planAdd(ctx: AdapterContext, request: AddRequest<SqsOptions>): Promise<AddPlan> {
+  const { aws } = ctx;
   const ref = parseQueueRef(request.source);
-  const queueP = resolveQueue(ctx.aws, ref);
-  const fnP = resolveFunction(ctx.aws, request.fn);
-  // With an ARN the mappings can be listed at once, beside the two resolutions.
-  const mappingsP =
-    ref.kind === 'arn' ? listMappingsForSource(ctx.aws, ref.arn, ref.region) : queueP.then((q) => listMappingsForSource(ctx.aws, q.arn, q.region));
-  const [queue, fn, mappings] = await Promise.all([queueP, fnP, mappingsP]);
+  const region = ref.kind === 'url' || ref.kind === 'arn' ? ref.region : undefined;
+  // Three reads side by side at most: the function; the queue URL; then the attributes and the mappings
+  // together, the mappings listed by the ARN the URL names (an ARN given is listed at once).
+  const fnP = resolveFunction(aws, request.fn);
+  const urlP = queueUrl(aws, ref, region);
+  const queueP = urlP.then((url) => readQueue(aws, ref, url, region)).catch((error: unknown) => {
+    throw queueNotFound(ref, region)(error);
+  });
+  const guessP: Promise<string | undefined> =
+    ref.kind === 'arn' ? Promise.resolve(ref.arn) : Promise.all([urlP, region ?? aws.region()]).then(([url, r]) => queueArnOfUrl(url, r));
+  // A queue that cannot be read fails through queueP; the listing is then not needed.
+  const listedP = guessP.then(
+    async (arn) => (arn ? { arn, mappings: await listMappingsForSource(aws, arn, parseArn(arn)?.region || undefined) } : undefined),
+    () => undefined,
+  );
+  const [queue, fn, listed] = await Promise.all([queueP, fnP, listedP]);
+  // The QueueArn attribute is the truth: when the ARN derived from the URL differs, list again by it.
+  const mappings = listed && listed.arn === queue.arn ? listed.mappings : await listMappingsForSource(aws, queue.arn, queue.region);
   const planned = planSqs({ queue, fn, mappings, options: request.options });
   // Tags are read (ListTags) only when a tag flag is given and the mapping exists.
   const tagOptions = request.options.tags ?? {};
-  const region = queue.region || undefined;
-  const currentTags = planned.existing && tagsAsked(tagOptions) ? await readMappingTags(ctx.aws, planned.existing, region) : undefined;
+  const queueRegion = queue.region || undefined;
+  const currentTags = planned.existing && tagsAsked(tagOptions) ? await readMappingTags(ctx.aws, planned.existing, queueRegion) : undefined;
   const mappingActions = planned.actions.length;
-  const tagged = tagsAsked(tagOptions) ? applyTagPlan(planned.actions, planned.existing, currentTags, tagOptions, region) : { actions: planned.actions };
+  const tagged = tagsAsked(tagOptions) ? applyTagPlan(planned.actions, planned.existing, currentTags, tagOptions, queueRegion) : { actions: planned.actions };
   planned.actions = tagged.actions;
   const plan: AddPlan = {
     type: 'sqs',

@@ -246,6 +246,21 @@ describe('settleNotification (read back, merge again, bounded)', () => {
     expect(sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(30_000);
   });
 
+  it('with what it wrote, waits only when the read-back is not that: another writer showed up', async () => {
+    const mine = mergeOwnEntry(foreign, entry, rule, 'uploads').config;
+    const quiet = fakeBucket(mine, (_, c) => c);
+    const sleeps: number[] = [];
+    await settleNotification({ call: quiet.call, bucket: 'uploads', region: 'us-east-1', expectedOwner: '123456789012', entry, rule, written: mine, sleep: async (ms) => void sleeps.push(ms) });
+    expect(quiet.log).toEqual(['s3:GetBucketNotificationConfiguration']);
+    expect(sleeps).toEqual([]);
+    // Our entry is there but the bucket changed beside it: look again after the quiet period.
+    const extra = { ...mine, QueueConfigurations: [{ Id: 'late', QueueArn: QUEUE, Events: ['s3:ObjectRemoved:*'] }] };
+    const busy = fakeBucket(extra, (_, c) => c);
+    await settleNotification({ call: busy.call, bucket: 'uploads', region: 'us-east-1', expectedOwner: '123456789012', entry, rule, written: mine, sleep: async (ms) => void sleeps.push(ms) });
+    expect(busy.log).toEqual(['s3:GetBucketNotificationConfiguration', 's3:GetBucketNotificationConfiguration']);
+    expect(sleeps).toEqual([QUIET_PERIOD_MS]);
+  });
+
   it('stops after one read when the entry is there', async () => {
     const bucket = fakeBucket(mergeOwnEntry(foreign, entry, rule, 'uploads').config, (_, c) => c);
     const out = await settleNotification({ call: bucket.call, bucket: 'uploads', region: 'us-east-1', expectedOwner: '123456789012', entry, rule });

@@ -2,6 +2,7 @@ import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { getMapping } from '../../aws/lambda.js';
 import { UsageError } from '../../core/errors.js';
 import { throwIfInterrupted } from '../../core/interrupt.js';
+import { settleDelay } from '../../core/poll.js';
 import type { Action, Change, RetryRule } from '../../core/plan.js';
 import { canonicalJson, comparableJson } from '../../sources/options.js';
 import type { AdapterContext, SourceType, TriggerView } from '../../sources/contract.js';
@@ -365,7 +366,7 @@ export async function waitForMapping(
   const uuid = mapping.UUID;
   if (!ctx.wait || !uuid) return current;
   const started = Date.now();
-  let delay = 1000;
+  let attempt = 0;
   while (TRANSITIONAL_STATES.has(current.State ?? '')) {
     if (Date.now() - started > timeoutMs) {
       ctx.reporter.emit({ type: 'warning', code: 'mapping-still-transitional', message: `mapping ${current.UUID} is still ${current.State} after ${timeoutMs / 1000}s; not waiting longer` });
@@ -374,8 +375,9 @@ export async function waitForMapping(
     // An interrupt during the wait stops it: the mapping exists, and `add` shows it as it is now.
     throwIfInterrupted(ctx.interrupt, `while waiting for mapping ${current.UUID} (${current.State})`);
     ctx.reporter.emit({ type: 'progress', message: `waiting for mapping ${current.UUID} (${current.State})` });
-    await ctx.sleep(delay);
-    delay = Math.min(delay * 1.5, 5000);
+    // Read soon first, then back off: a mapping ready in 300 ms should not cost a second.
+    await ctx.sleep(settleDelay(attempt));
+    attempt += 1;
     const next = await getMapping(ctx.aws, uuid, region);
     if (!next) break;
     current = next;

@@ -62,6 +62,23 @@ export async function readFunctionPolicy(call: CallApi, functionArn: string): Pr
   }
 }
 
+/**
+ * The policy of a function as the user named it (name, name:qualifier or ARN), read before the function
+ * is resolved so it can go beside GetFunctionConfiguration; a partial ARN is read after, by its ARN.
+ */
+export function readFunctionPolicyOf(call: CallApi, ref: FunctionRef, resolved: Promise<{ arn: string }>): Promise<FunctionPolicy> {
+  if (/^\d{12}:function:/.test(ref.name)) return resolved.then((fn) => readFunctionPolicy(call, fn.arn));
+  const input: Record<string, string> = { FunctionName: ref.name };
+  if (ref.qualifier) input.Qualifier = ref.qualifier;
+  return (call('lambda:GetPolicy', input, ref.region) as Promise<{ Policy?: string }>).then(
+    (out) => ({ raw: out.Policy, statements: parsePolicy(out.Policy) }),
+    (error: unknown) => {
+      if (isAwsError(error, 'ResourceNotFoundException')) return { statements: [] };
+      throw error;
+    },
+  );
+}
+
 /** A CallApi over a session: `service:Operation` to AwsSession.call. Reads in planners and settles use it. */
 export function sessionCall(aws: AwsSession): CallApi {
   return (api, input, region) => {

@@ -6,7 +6,7 @@ import type { CallApi } from '../../core/executor.js';
 import type { Action, RetryRule } from '../../core/plan.js';
 import type { Reporter } from '../../core/reporter.js';
 import { servicePrincipal } from '../../mechanisms/permission/policy.js';
-import { checkPushQualifier, planPermission, readFunctionPolicy, sessionCall, type FunctionPolicy } from '../../mechanisms/permission/plan.js';
+import { checkPushQualifier, planPermission, readFunctionPolicyOf, sessionCall, type FunctionPolicy } from '../../mechanisms/permission/plan.js';
 import {
   buildLambdaEntry,
   checkKeyFilter,
@@ -256,7 +256,7 @@ export function planS3(input: S3PlanInput): S3Planned {
     };
     const call = input.call;
     if (call) {
-      const verify = { call, bucket, region: input.bucketRegion, expectedOwner: sourceAccount, entry, rule, reporter: input.reporter, sleep: input.sleep };
+      const verify = { call, bucket, region: input.bucketRegion, expectedOwner: sourceAccount, entry, rule, reporter: input.reporter, sleep: input.sleep, written: desired };
       put.settle = () => settleNotification(verify);
       put.recover = async (error) => {
         if (!shouldReadBack(error)) return undefined;
@@ -295,8 +295,13 @@ export interface NotificationVerify {
   rule: CandidateRule;
   reporter?: Reporter | undefined;
   rounds?: number;
-  /** With a sleep, the entry must be seen twice, QUIET_PERIOD_MS apart, before the write counts as settled. */
+  /**
+   * With a sleep, and when another writer shows up (the read-back is not what evsrc wrote), the entry must
+   * be seen twice, QUIET_PERIOD_MS apart, before the write counts as settled.
+   */
   sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** The configuration evsrc's PUT wrote; without it, every read-back is treated as contested. */
+  written?: NotificationConfiguration;
 }
 
 /**
@@ -308,6 +313,8 @@ export interface NotificationVerify {
 export async function settleNotification(v: NotificationVerify): Promise<{ config: NotificationConfiguration; rounds: number }> {
   const maxRounds = v.rounds ?? MAX_MERGE_ROUNDS;
   let confirmed = false;
+  // Another writer is at work when the bucket is not as evsrc's last PUT left it.
+  let contested = v.written === undefined;
   for (let round = 0; ; round += 1) {
     let fresh: NotificationConfiguration;
     try {
@@ -321,15 +328,18 @@ export async function settleNotification(v: NotificationVerify): Promise<{ confi
     }
     const { config: desired } = mergeOwnEntry(fresh, v.entry, v.rule, v.bucket);
     if (configsEqual(fresh, desired)) {
+      // Exactly what evsrc wrote: no sign of another writer, so no reason to wait.
+      if (!contested && v.written && !configsEqual(fresh, v.written)) contested = true;
       // A writer that read the bucket before our PUT may still write its own merge without our entry,
       // moments later. Seeing the entry again after a quiet period closes most of that window.
-      if (!v.sleep || confirmed) return { config: fresh, rounds: round };
+      if (!v.sleep || confirmed || !contested) return { config: fresh, rounds: round };
       confirmed = true;
       await v.sleep(QUIET_PERIOD_MS);
       round -= 1;
       continue;
     }
     confirmed = false;
+    contested = true;
     if (round >= maxRounds) {
       throw new AwsFailure(
         `bucket ${v.bucket}: another writer kept replacing the notification configuration; entry ${v.entry.Id} is still missing after ${maxRounds + 1} writes`,
@@ -360,7 +370,11 @@ export function notificationView(bucketArn: string, entry: LambdaFunctionConfigu
   return { type: 's3', id: entry.Id ?? '', sourceArn: bucketArn, functionArn: entry.LambdaFunctionArn, settings };
 }
 
-/** Resolves, reads and plans `add s3` (read-only AWS calls). */
+/**
+ * Resolves, reads and plans `add s3` (read-only AWS calls), in one round: the function, the bucket's
+ * region, its notification configuration (read in the function's region: S3 delivers only there) and the
+ * function's policy (by the name given) all start at once.
+ */
 export async function planS3Add(ctx: AdapterContext, request: AddRequest<S3Options>): Promise<AddPlan> {
   checkPushQualifier(request.fn);
   const ref = parseBucketRef(request.source);
@@ -371,8 +385,22 @@ export async function planS3Add(ctx: AdapterContext, request: AddRequest<S3Optio
     isAwsError(error, 'NoSuchBucket')
       ? new NotFoundError(`bucket ${bucket} does not exist`, { awsErrorName: 'NoSuchBucket', hint: 'check the bucket name (aws s3 ls lists your buckets)' })
       : error;
+  const fnP = resolveFunction(ctx.aws, request.fn);
+  // The owner the read expects, when it is known before the function is (--source-account, a function
+  // ARN). Otherwise the read goes without it; the PUT always carries it, so S3 refuses to write a bucket
+  // of another account (and the executor then takes back the permission it added).
+  const earlyOwner = request.options.sourceAccount ?? request.fn.account;
+  const readConfig = (inRegion: string, owner: string | undefined) =>
+    call('s3:GetBucketNotificationConfiguration', owner ? { Bucket: bucket, ExpectedBucketOwner: owner } : { Bucket: bucket }, inRegion).then((out) =>
+      toNotificationConfiguration(out as object),
+    );
+  const configP = readConfig(region, earlyOwner);
+  const policyP = readFunctionPolicyOf(call, request.fn, fnP);
+  // Settled later (or never, when the function or bucket is missing): no unhandled rejection meanwhile.
+  configP.catch(() => {});
+  policyP.catch(() => {});
   const [fn, location] = await Promise.all([
-    resolveFunction(ctx.aws, request.fn),
+    fnP,
     (call('s3:GetBucketLocation', { Bucket: bucket }, region) as Promise<{ LocationConstraint?: string | null }>).catch((error: unknown) => {
       throw notFound(error);
     }),
@@ -380,10 +408,12 @@ export async function planS3Add(ctx: AdapterContext, request: AddRequest<S3Optio
   const bucketRegion = regionOfLocation(location.LocationConstraint);
   const bucketArn = `arn:${ref.partition ?? partitionOf(fn.region)}:s3:::${bucket}`;
   const sourceAccount = request.options.sourceAccount ?? fn.account;
-  // Refuse a region mismatch before reading more: S3 would not deliver anyway.
+  // Refuse a region mismatch before looking at the reads: S3 would not deliver anyway.
   if (bucketRegion !== fn.region) planS3({ bucket, bucketArn, bucketRegion, fn, config: {}, policy: { statements: [] }, options: request.options });
+  // Read in another region than the bucket's (a function ARN of another region): read again there.
+  const configRead = bucketRegion === region ? configP : readConfig(bucketRegion, sourceAccount);
   const [config, policy] = await Promise.all([
-    getNotification(call, bucket, bucketRegion, sourceAccount).catch((error: unknown) => {
+    configRead.catch((error: unknown) => {
       if (isAwsError(error, 'AccessDenied')) {
         throw new PreconditionError(`bucket ${bucket}: access denied reading its notification configuration as owner ${sourceAccount}`, {
           awsErrorName: 'AccessDenied',
@@ -392,7 +422,7 @@ export async function planS3Add(ctx: AdapterContext, request: AddRequest<S3Optio
       }
       throw notFound(error);
     }),
-    readFunctionPolicy(call, fn.arn),
+    policyP,
   ]);
   const planned = planS3({ bucket, bucketArn, bucketRegion, fn, config, policy, options: request.options, call, reporter: ctx.reporter, sleep: ctx.sleep });
   const plan: AddPlan = {

@@ -7,7 +7,7 @@ import type { CallApi } from '../../core/executor.js';
 import type { Action, Change, RetryRule } from '../../core/plan.js';
 import { mergeSendPolicy } from '../../mechanisms/queue-policy.js';
 import type { PlanWarning } from '../../core/reporter.js';
-import { checkPushQualifier, planPermission, readFunctionPolicy, sessionCall, type FunctionPolicy } from '../../mechanisms/permission/plan.js';
+import { checkPushQualifier, planPermission, readFunctionPolicyOf, sessionCall, type FunctionPolicy } from '../../mechanisms/permission/plan.js';
 import {
   parseFilterPolicy,
   parseFilterPolicyScope,
@@ -408,8 +408,12 @@ export async function planSnsAdd(ctx: AdapterContext, request: AddRequest<SnsOpt
       throw error;
     }),
   );
-  const subsP = Promise.all([topicArnP, fnP, topicP]).then(async ([arn, f]) => {
-    const arns = await listOwnSubscriptions(call, arn, topicRegion, f.arn);
+  // The subscriptions are listed beside GetTopicAttributes; a topic that is not there fails through topicP.
+  const subsP = Promise.all([topicArnP, fnP]).then(async ([arn, f]) => {
+    const arns = await listOwnSubscriptions(call, arn, topicRegion, f.arn).catch(async (error: unknown) => {
+      await topicP;
+      throw error;
+    });
     return Promise.all(
       arns.map(async (subscriptionArn) => {
         const out = (await call('sns:GetSubscriptionAttributes', { SubscriptionArn: subscriptionArn }, topicRegion)) as { Attributes?: Record<string, string> };
@@ -425,7 +429,8 @@ export async function planSnsAdd(ctx: AdapterContext, request: AddRequest<SnsOpt
         return state;
       })
     : Promise.resolve(undefined);
-  const policyP = fnP.then((f) => readFunctionPolicy(call, f.arn));
+  // The policy is read by the name given, beside GetFunctionConfiguration.
+  const policyP = readFunctionPolicyOf(call, request.fn, fnP);
   const [fn, topicArn, , subscriptions, policy, dlq] = await Promise.all([fnP, topicArnP, topicP, subsP, policyP, dlqP]);
   const input: SnsPlanInput = { topicArn, topicRegion, fn, subscriptions, policy, options: request.options, call };
   if (dlq) input.dlq = dlq;
