@@ -4,7 +4,10 @@
  * repeated three times, and judge the end state against the state before and after the clean run.
  */
 import { runCli, type CliResult } from './cli.js';
-import type { FaultProxy, FaultRule, ProxyCall } from './fault-proxy.js';
+import { describe, expect, it } from 'vitest';
+import { typeNames } from '../../src/sources/registry.js';
+import { useFaultProxy, type FaultProxy, type FaultRule, type ProxyCall } from './fault-proxy.js';
+import { useMoto, type MotoServer } from './moto.js';
 import {
   addPermission,
   allMappings,
@@ -258,4 +261,49 @@ export function describeFailures(outcomes: readonly SweepOutcome[]): string {
     .filter((o) => !o.consistent)
     .map((o) => `#${o.case.position} ${o.case.operation} (${o.case.after + 1}.) ${o.case.mode} x${o.case.times}: exit ${o.code}, state ${o.state}: ${o.stderr}`)
     .join('\n');
+}
+
+/**
+ * Defines the fault sweep of one command (add or remove) for every registered type, in the calling test
+ * file: the sweep runs in two files so that vitest runs add and remove side by side.
+ */
+export function defineSweep(kind: 'add' | 'remove'): void {
+  // The runs mostly wait (the SDK's own retry delays are real), so scenarios run side by side, each on
+  // its own emulator and proxy taken from a small pool.
+  const POOL = 4;
+  const envs = Array.from({ length: POOL }, () => {
+    const moto = useMoto();
+    return { moto, proxy: useFaultProxy(moto) };
+  });
+  const free: { moto: MotoServer; proxy: FaultProxy }[] = [...envs];
+  const waiting: ((env: { moto: MotoServer; proxy: FaultProxy }) => void)[] = [];
+  async function withEnv<T>(fn: (env: { moto: MotoServer; proxy: FaultProxy }) => Promise<T>): Promise<T> {
+    const env = free.pop() ?? (await new Promise<{ moto: MotoServer; proxy: FaultProxy }>((resolve) => waiting.push(resolve)));
+    try {
+      return await fn(env);
+    } finally {
+      const next = waiting.shift();
+      if (next) next(env);
+      else free.push(env);
+    }
+  }
+
+  describe.concurrent(`fault sweep: ${kind}`, () => {
+    it('every registered type has a scenario', () => {
+      expect(typeNames().filter((t) => scenariosFor(t) === undefined)).toEqual([]);
+    });
+
+    for (const type of typeNames()) {
+      const scenario = scenariosFor(type)?.find((s) => s.kind === kind);
+      it.skipIf(!scenario)(`${kind} ${type}: every position × mode ends consistent`, { timeout: 170_000 }, async () => {
+        const { outcomes } = await withEnv(({ moto, proxy }) => {
+          proxy.setAwsConflicts(true);
+          return sweepScenario(scenario!, { endpoint: moto.endpoint, reset: () => moto.reset(), proxy });
+        });
+        const ok = outcomes.filter((o) => o.consistent).length;
+        console.log(`sweep ${kind} ${type}: ${ok}/${outcomes.length} consistent`);
+        expect(describeFailures(outcomes)).toBe('');
+      });
+    }
+  });
 }
