@@ -15,7 +15,7 @@ import {
   type EsmSettings,
 } from '../mechanisms/esm/settings.js';
 import { parseFilters, parseIntFlag } from './options.js';
-import { mappingOptionSpecs, parseMappingOptions } from '../mechanisms/esm/mapping-options.js';
+import { mappingOptionSpecs, mappingSwitchSpecs, parseMappingOptions } from '../mechanisms/esm/mapping-options.js';
 import { applyTagPlan, readMappingTags, tagsAsked, withTagView, type TagOptions } from '../mechanisms/esm/tags.js';
 import { checkByReadOrListing } from '../mechanisms/esm/inventory.js';
 import { mappingLifecycle, type SourceMatcher } from '../mechanisms/esm/lifecycle.js';
@@ -51,11 +51,7 @@ export const sqsSpec: SourceSpec = {
     { flags: '--batching-window <seconds>', description: 'seconds to gather records before invoking: 0-300 (not for FIFO queues)' },
     { flags: '--max-concurrency <n>', description: 'maximum concurrent invocations from this queue: 2-1000 (not with provisioned pollers)' },
     { flags: '--filter <json|@file>', description: 'Lambda filter pattern, e.g. \'{"body":{"type":["order"]}}\' (repeatable)', repeatable: true },
-    { flags: '--no-filter', description: 'remove all filters from an existing mapping' },
-    { flags: '--report-batch-item-failures', description: 'let the function report partial batch failures' },
-    { flags: '--no-report-batch-item-failures', description: 'turn partial batch failure reporting off' },
-    { flags: '--disabled', description: 'create or set the mapping disabled' },
-    { flags: '--enabled', description: 'enable a disabled mapping' },
+    ...mappingSwitchSpecs(),
     ...mappingOptionSpecs(true),
     { flags: '--starting-position <position>', description: 'not valid for SQS', hidden: true },
   ],

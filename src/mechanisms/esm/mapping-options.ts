@@ -35,6 +35,17 @@ export interface MappingOptions {
   warnings: string[];
 }
 
+/** The switches every mapping source takes the same way: filters off, partial batch failures, enabled state. */
+export function mappingSwitchSpecs(): OptionSpec[] {
+  return [
+    { flags: '--no-filter', description: 'remove all filters from an existing mapping' },
+    { flags: '--report-batch-item-failures', description: 'let the function report partial batch failures' },
+    { flags: '--no-report-batch-item-failures', description: 'turn partial batch failure reporting off' },
+    { flags: '--disabled', description: 'create or set the mapping disabled' },
+    { flags: '--enabled', description: 'enable a disabled mapping' },
+  ];
+}
+
 /** The flags of the shared mapping options; `pollers` only for sources that take provisioned mode. */
 export function mappingOptionSpecs(pollers: boolean): OptionSpec[] {
   const specs: OptionSpec[] = [

@@ -23,7 +23,7 @@ import {
   type EsmSettings,
 } from './settings.js';
 import { parseChoice, parseFilters, parseIntFlag } from '../../sources/options.js';
-import { mappingOptionSpecs, parseMappingOptions } from './mapping-options.js';
+import { mappingOptionSpecs, mappingSwitchSpecs, parseMappingOptions } from './mapping-options.js';
 import { applyTagPlan, readMappingTags, tagsAsked, withTagView, type TagOptions } from './tags.js';
 import { resolveQueue } from '../../sources/sqs.js';
 import type { AdapterContext, AddPlan, OptionSpec, TriggerView } from '../../sources/contract.js';
@@ -135,11 +135,7 @@ export function streamOptionSpecs(type: StreamType): OptionSpec[] {
       description: 'where discarded batches go: an SQS queue (name, URL or ARN), sns:<topic>, s3:<bucket>, or an SNS/S3 ARN',
     },
     { flags: '--filter <json|@file>', description: `Lambda filter pattern, e.g. '${filterExample}' (repeatable)`, repeatable: true },
-    { flags: '--no-filter', description: 'remove all filters from an existing mapping' },
-    { flags: '--report-batch-item-failures', description: 'let the function report partial batch failures' },
-    { flags: '--no-report-batch-item-failures', description: 'turn partial batch failure reporting off' },
-    { flags: '--disabled', description: 'create or set the mapping disabled' },
-    { flags: '--enabled', description: 'enable a disabled mapping' },
+    ...mappingSwitchSpecs(),
     { flags: '--replace', description: 'delete and recreate the mapping when its starting position or source must change (settings and tags are kept)' },
     ...mappingOptionSpecs(false),
     { flags: '--max-concurrency <n>', description: 'SQS only', hidden: true },
