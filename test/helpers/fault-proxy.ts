@@ -521,6 +521,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   let awsConflicts = false;
   const created = new Set<string>();
   const mappingKeys = new Map<string, string>();
+  // Creates forwarded and not yet answered, by key: a racing create waits for the first one's outcome and
+  // then conflicts (or goes ahead, when the first failed), as AWS answers only once one of them is stored.
+  const inFlight = new Map<string, { done: Promise<void>; finish: () => void }>();
 
   const pickRule = (req: RequestInfo): ActiveRule | undefined => {
     // Every matching rule counts the request (so `after` means "after N matching requests",
@@ -589,13 +592,23 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     };
     calls.push(call);
     const conflict = awsConflicts ? conflictKey(info) : undefined;
+    while (conflict?.create && inFlight.has(conflict.key)) await inFlight.get(conflict.key)?.done;
     if (conflict?.create && created.has(conflict.key)) {
       call.status = 409;
       sendFault(res, errorResponse(info, 409, 'ResourceConflictException', conflict.message, true));
       return;
     }
+    const settleInFlight = (): void => {
+      if (!conflict?.create) return;
+      const pending = inFlight.get(conflict.key);
+      if (pending) {
+        inFlight.delete(conflict.key);
+        pending.finish();
+      }
+    };
     const remember = (status: number, body: Buffer): void => {
       if (!conflict) return;
+      settleInFlight();
       if (status < 200 || status >= 300) {
         // The create was reserved when it was forwarded (so racing creates conflict); it did not happen.
         if (conflict.create) created.delete(conflict.key);
@@ -640,7 +653,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     }
 
     call.forwarded = true;
-    if (conflict?.create) created.add(conflict.key);
+    if (conflict?.create) {
+      created.add(conflict.key);
+      let finish = (): void => {};
+      const done = new Promise<void>((resolve) => (finish = resolve));
+      inFlight.set(conflict.key, { done, finish });
+    }
     forward(
       info,
       (upRes) => {
@@ -667,6 +685,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         upRes.on('error', () => req.socket.destroy());
       },
       (err) => {
+        if (conflict?.create) created.delete(conflict.key);
+        settleInFlight();
         // The target is unreachable: answer like a gateway would, so the test sees why.
         if (res.headersSent) {
           req.socket.destroy();

@@ -93,3 +93,56 @@ describe('S3 InvalidArgument details', () => {
     expect(toEvsrcError(error).message).toMatch(/Unable to validate.*: arn:aws:lambda:us-east-1:123456789012:function:gone, null \(Not authorized to invoke function/);
   });
 });
+
+describe('the shared read-back of CreateEventSourceMapping', () => {
+  const QUEUE = 'arn:aws:sqs:us-east-1:123456789012:orders';
+  const FN_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:worker';
+  const conflict = () =>
+    Object.assign(new Error('The event source arn (x) and function (worker) provided mapping already exists.'), {
+      name: 'ResourceConflictException',
+      $metadata: { httpStatusCode: 409 },
+    });
+  const create = (): Action => ({ api: 'lambda:CreateEventSourceMapping', summary: 'create', input: { FunctionName: 'worker', EventSourceArn: QUEUE, BatchSize: 5 } });
+
+  it('after "already exists", looks again a little later when the racing create is not listed yet', async () => {
+    const { withMappingReadBack, READ_BACK_DELAYS_MS } = await import('../../src/mechanisms/esm/recover.js');
+    let lists = 0;
+    const call: CallApi = async (api) => {
+      if (api === 'lambda:CreateEventSourceMapping') throw conflict();
+      lists += 1;
+      // The winner's mapping shows from the second read on.
+      return { EventSourceMappings: lists < 2 ? [] : [{ UUID: 'u-1', EventSourceArn: QUEUE, FunctionArn: FN_ARN, BatchSize: 5, State: 'Enabled' }] };
+    };
+    const sleeps: number[] = [];
+    const actions = [create()];
+    withMappingReadBack(actions, call, async (ms) => void sleeps.push(ms));
+    const out = await applyPlan(actions, options(call));
+    expect(out.results[0]).toMatchObject({ UUID: 'u-1' });
+    expect(sleeps).toEqual([READ_BACK_DELAYS_MS[0]]);
+  });
+
+  it('gives up after its bounded looks, and a lost answer is read back once, without waiting', async () => {
+    const { withMappingReadBack, READ_BACK_DELAYS_MS } = await import('../../src/mechanisms/esm/recover.js');
+    let lists = 0;
+    let fail: () => Error = conflict;
+    const call: CallApi = async (api) => {
+      if (api === 'lambda:CreateEventSourceMapping') throw fail();
+      lists += 1;
+      return { EventSourceMappings: [] };
+    };
+    const sleeps: number[] = [];
+    let actions = [create()];
+    withMappingReadBack(actions, call, async (ms) => void sleeps.push(ms));
+    await expect(applyPlan(actions, options(call))).rejects.toThrow(/already exists/);
+    expect(sleeps).toEqual(READ_BACK_DELAYS_MS);
+    expect(lists).toBe(READ_BACK_DELAYS_MS.length + 1);
+    lists = 0;
+    sleeps.length = 0;
+    fail = lost;
+    actions = [create()];
+    withMappingReadBack(actions, call, async (ms) => void sleeps.push(ms));
+    await expect(applyPlan(actions, options(call))).rejects.toThrow();
+    expect(lists).toBe(1);
+    expect(sleeps).toEqual([]);
+  });
+});

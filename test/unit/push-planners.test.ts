@@ -11,6 +11,9 @@ import {
   regionOfLocation,
   settleNotification,
   QUIET_PERIOD_MS,
+  QUIET_PERIOD_MIN_MS,
+  QUIET_PERIOD_MAX_MS,
+  quietPeriod,
   MERGE_BACKOFF_MS,
   MERGE_BACKOFF_MAX_MS,
   MAX_MERGE_ROUNDS,
@@ -197,7 +200,7 @@ describe('settleNotification (read back, merge again, bounded)', () => {
     return { call, log, current: () => config };
   }
 
-  it('with a sleep, looks again after the quiet period and re-merges when a late writer removed the entry', async () => {
+  it('with a sleep, reads back only after the quiet period, and re-merges when a late writer removed the entry', async () => {
     const mine = mergeOwnEntry(foreign, entry, rule, 'uploads').config;
     let config = structuredClone(mine);
     const log: string[] = [];
@@ -211,24 +214,32 @@ describe('settleNotification (read back, merge again, bounded)', () => {
     // Another writer that read the bucket before our PUT writes its merge during the quiet period.
     const sleep = async (ms: number) => {
       sleeps.push(ms);
+      log.push(`sleep ${ms}`);
       if (sleeps.length === 1) config = structuredClone(foreign);
     };
-    await settleNotification({ call, bucket: 'uploads', region: 'us-east-1', expectedOwner: '123456789012', entry, rule, sleep });
+    await settleNotification({ call, bucket: 'uploads', region: 'us-east-1', expectedOwner: '123456789012', entry, rule, written: mine, sleep, quietMs: 300 });
     // Quiet period, a jittered wait before merging again on a fresh read, then the quiet period again.
     expect(sleeps).toHaveLength(3);
-    expect(sleeps[0]).toBe(QUIET_PERIOD_MS);
     expect(sleeps[1]).toBeGreaterThanOrEqual(MERGE_BACKOFF_MS / 2);
     expect(sleeps[1]).toBeLessThanOrEqual(MERGE_BACKOFF_MS);
-    expect(sleeps[2]).toBe(QUIET_PERIOD_MS);
     expect(log).toEqual([
+      'sleep 300',
       's3:GetBucketNotificationConfiguration',
-      's3:GetBucketNotificationConfiguration',
+      `sleep ${sleeps[1]}`,
       's3:GetBucketNotificationConfiguration',
       's3:PutBucketNotificationConfiguration',
       's3:GetBucketNotificationConfiguration',
+      'sleep 300',
       's3:GetBucketNotificationConfiguration',
     ]);
     expect(config).toEqual(mine);
+  });
+
+  it('the quiet period follows how long evsrc\'s own read-merge-write took, within bounds', () => {
+    expect(quietPeriod(undefined)).toBe(QUIET_PERIOD_MS);
+    expect(quietPeriod(10)).toBe(QUIET_PERIOD_MIN_MS);
+    expect(quietPeriod(400)).toBe(600);
+    expect(quietPeriod(60_000)).toBe(QUIET_PERIOD_MAX_MS);
   });
 
   it('jittered waits between re-merges grow, stay bounded, and a writer that never stops still loses cleanly', async () => {
@@ -246,19 +257,20 @@ describe('settleNotification (read back, merge again, bounded)', () => {
     expect(sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(30_000);
   });
 
-  it('with what it wrote, waits only when the read-back is not that: another writer showed up', async () => {
+  it('with what it wrote, looks a second time only when the read-back is not that: another writer showed up', async () => {
     const mine = mergeOwnEntry(foreign, entry, rule, 'uploads').config;
     const quiet = fakeBucket(mine, (_, c) => c);
-    const sleeps: number[] = [];
+    let sleeps: number[] = [];
     await settleNotification({ call: quiet.call, bucket: 'uploads', region: 'us-east-1', expectedOwner: '123456789012', entry, rule, written: mine, sleep: async (ms) => void sleeps.push(ms) });
     expect(quiet.log).toEqual(['s3:GetBucketNotificationConfiguration']);
-    expect(sleeps).toEqual([]);
+    expect(sleeps).toEqual([QUIET_PERIOD_MS]);
+    sleeps = [];
     // Our entry is there but the bucket changed beside it: look again after the quiet period.
     const extra = { ...mine, QueueConfigurations: [{ Id: 'late', QueueArn: QUEUE, Events: ['s3:ObjectRemoved:*'] }] };
     const busy = fakeBucket(extra, (_, c) => c);
     await settleNotification({ call: busy.call, bucket: 'uploads', region: 'us-east-1', expectedOwner: '123456789012', entry, rule, written: mine, sleep: async (ms) => void sleeps.push(ms) });
     expect(busy.log).toEqual(['s3:GetBucketNotificationConfiguration', 's3:GetBucketNotificationConfiguration']);
-    expect(sleeps).toEqual([QUIET_PERIOD_MS]);
+    expect(sleeps).toEqual([QUIET_PERIOD_MS, QUIET_PERIOD_MS]);
   });
 
   it('stops after one read when the entry is there', async () => {

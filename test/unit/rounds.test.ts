@@ -3,6 +3,7 @@ import { runAdd } from '../../src/commands/add.js';
 import { runList } from '../../src/commands/list.js';
 import { settleDelay } from '../../src/core/poll.js';
 import { queueArnOfUrl } from '../../src/sources/sqs.js';
+import { QUIET_PERIOD_MIN_MS } from '../../src/sources/s3/add.js';
 import { awsError, roundsContext, roundsSession, type Answer } from '../helpers/rounds.js';
 
 // Sequential rounds and calls of each command against a fake session whose calls overlap in time like
@@ -136,7 +137,7 @@ function s3World(options: { initial?: object; afterPut?: (config: object) => obj
   return { answer, current: () => config };
 }
 
-describe('add s3: four rounds, no idle wait unless another writer shows up', () => {
+describe('add s3: four rounds, and one quiet wait as long as its own read-merge-write took', () => {
   it('reads everything in the first round, then the permission, the PUT and one read-back', async () => {
     const world = s3World();
     const fake = roundsSession(world.answer);
@@ -148,7 +149,8 @@ describe('add s3: four rounds, no idle wait unless another writer shows up', () 
       ['PutBucketNotificationConfiguration'],
       ['GetBucketNotificationConfiguration'],
     ]);
-    expect(sleeps).toEqual([]);
+    // The read-back waits for a writer that read the bucket before the PUT (here: the shortest wait).
+    expect(sleeps).toEqual([QUIET_PERIOD_MIN_MS]);
     // The policy is read by the name given; the PUT names the owner (the function's account).
     expect(fake.calls.find((c) => c.operation === 'GetPolicy')?.input).toEqual({ FunctionName: 'worker' });
     expect(fake.calls.find((c) => c.operation === 'PutBucketNotificationConfiguration')?.input.ExpectedBucketOwner).toBe(ACCOUNT);
@@ -168,7 +170,7 @@ describe('add s3: four rounds, no idle wait unless another writer shows up', () 
     const fake = roundsSession(world.answer);
     const { ctx, sleeps } = roundsContext(fake.aws);
     expect(await runAdd(ctx, 's3', 'uploads', { function: 'worker', events: ['s3:ObjectCreated:*'] })).toBe(0);
-    expect(sleeps).toEqual([1000]);
+    expect(sleeps).toEqual([QUIET_PERIOD_MIN_MS, QUIET_PERIOD_MIN_MS]);
     expect(fake.count('GetBucketNotificationConfiguration')).toBe(3);
     expect(fake.count('PutBucketNotificationConfiguration')).toBe(1);
   });

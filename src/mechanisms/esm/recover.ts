@@ -1,5 +1,5 @@
 import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
-import { shouldReadBack } from '../../aws/errors.js';
+import { isAlreadyExists, shouldReadBack } from '../../aws/errors.js';
 import type { CallApi } from '../../core/executor.js';
 import type { Action } from '../../core/plan.js';
 import { diffMapping, ESM_FIELDS, readSettings, type EsmSettings } from './settings.js';
@@ -36,13 +36,30 @@ export async function findCreatedMapping(call: CallApi, input: Record<string, un
   });
 }
 
+/**
+ * Waits before reading back again when "already exists" came back but the mapping is not seen yet: a
+ * create that raced ours may be answered before the mapping it stored shows in ListEventSourceMappings.
+ * Only that failure path pays them.
+ */
+export const READ_BACK_DELAYS_MS = [250, 750];
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /** Gives every CreateEventSourceMapping without a read-back of its own the shared one. */
-export function withMappingReadBack(actions: readonly Action[], call: CallApi): void {
+export function withMappingReadBack(actions: readonly Action[], call: CallApi, sleep: (ms: number) => Promise<void> = realSleep): void {
   for (const action of actions) {
     if (action.api !== 'lambda:CreateEventSourceMapping' || action.recover) continue;
     action.recover = async (error, input) => {
       if (!shouldReadBack(error)) return undefined;
-      return findCreatedMapping(call, input ?? action.input, action.region);
+      const asked = input ?? action.input;
+      let found = await findCreatedMapping(call, asked, action.region);
+      // "Already exists": the mapping is there or about to show; any other unknown outcome is read once.
+      for (const delay of isAlreadyExists(error) ? READ_BACK_DELAYS_MS : []) {
+        if (found) break;
+        await sleep(delay);
+        found = await findCreatedMapping(call, asked, action.region);
+      }
+      return found;
     };
   }
 }

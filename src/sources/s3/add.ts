@@ -140,8 +140,22 @@ export function mergeBackoff(round: number, random: () => number = Math.random):
   const delay = Math.min(MERGE_BACKOFF_MS * 2 ** (round - 1), MERGE_BACKOFF_MAX_MS);
   return Math.round(delay / 2 + (random() * delay) / 2);
 }
-/** How long the read-back waits before looking a second time (covers another writer's read-merge-write). */
+/**
+ * S3 has no conditional write for a notification configuration: another run that read the bucket before
+ * evsrc's PUT can still write its own merge, without evsrc's entry, after it. Such a writer's read-merge-write
+ * takes about as long as evsrc's own did (the same calls, on the same network and machine), so evsrc waits
+ * that long, with a margin and within bounds, before its read-back. QUIET_PERIOD_MS is the wait when the
+ * time of evsrc's own read is not known.
+ */
 export const QUIET_PERIOD_MS = 1000;
+export const QUIET_PERIOD_MIN_MS = 200;
+export const QUIET_PERIOD_MAX_MS = 2000;
+
+/** The quiet period after a read-merge-write that took `elapsedMs` from the read to the write's answer. */
+export function quietPeriod(elapsedMs: number | undefined): number {
+  if (elapsedMs === undefined || !Number.isFinite(elapsedMs)) return QUIET_PERIOD_MS;
+  return Math.min(QUIET_PERIOD_MAX_MS, Math.max(QUIET_PERIOD_MIN_MS, Math.round(elapsedMs * 1.5)));
+}
 
 /** Describes an overlapping entry for a person: kind, id and destination. */
 export function describeOverlap(overlap: Overlap): string {
@@ -196,6 +210,8 @@ export interface S3PlanInput {
   reporter?: Reporter;
   /** Sleep for the read-back's quiet period (tests make it instant). */
   sleep?: (ms: number) => Promise<void>;
+  /** When the configuration was read (performance.now()): sizes the quiet period after the PUT. */
+  readAt?: number;
 }
 
 /** The plan of `add s3`, and what it is about. */
@@ -256,8 +272,9 @@ export function planS3(input: S3PlanInput): S3Planned {
     };
     const call = input.call;
     if (call) {
-      const verify = { call, bucket, region: input.bucketRegion, expectedOwner: sourceAccount, entry, rule, reporter: input.reporter, sleep: input.sleep, written: desired };
-      put.settle = () => settleNotification(verify);
+      const verify: NotificationVerify = { call, bucket, region: input.bucketRegion, expectedOwner: sourceAccount, entry, rule, reporter: input.reporter, sleep: input.sleep, written: desired };
+      const readAt = input.readAt;
+      put.settle = () => settleNotification({ ...verify, quietMs: quietPeriod(readAt === undefined ? undefined : performance.now() - readAt) });
       put.recover = async (error) => {
         if (!shouldReadBack(error)) return undefined;
         const fresh = await getNotification(call, bucket, input.bucketRegion, sourceAccount);
@@ -296,10 +313,13 @@ export interface NotificationVerify {
   reporter?: Reporter | undefined;
   rounds?: number;
   /**
-   * With a sleep, and when another writer shows up (the read-back is not what evsrc wrote), the entry must
-   * be seen twice, QUIET_PERIOD_MS apart, before the write counts as settled.
+   * With a sleep, the first read-back comes after a quiet period (quietMs), so that a writer that read the
+   * bucket before evsrc's PUT has written by then; and when another writer shows up (the read-back is not
+   * what evsrc wrote), the entry must be seen twice, a quiet period apart, before the write counts as settled.
    */
   sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** The quiet period; QUIET_PERIOD_MS when not given. */
+  quietMs?: number;
   /** The configuration evsrc's PUT wrote; without it, every read-back is treated as contested. */
   written?: NotificationConfiguration;
 }
@@ -312,9 +332,13 @@ export interface NotificationVerify {
  */
 export async function settleNotification(v: NotificationVerify): Promise<{ config: NotificationConfiguration; rounds: number }> {
   const maxRounds = v.rounds ?? MAX_MERGE_ROUNDS;
+  const quiet = v.quietMs ?? QUIET_PERIOD_MS;
   let confirmed = false;
   // Another writer is at work when the bucket is not as evsrc's last PUT left it.
   let contested = v.written === undefined;
+  // A writer that read the bucket before our PUT writes its merge (without our entry) about as long after
+  // as our own read-merge-write took: read back once that has passed, not at once.
+  if (v.sleep) await v.sleep(quiet);
   for (let round = 0; ; round += 1) {
     let fresh: NotificationConfiguration;
     try {
@@ -328,13 +352,13 @@ export async function settleNotification(v: NotificationVerify): Promise<{ confi
     }
     const { config: desired } = mergeOwnEntry(fresh, v.entry, v.rule, v.bucket);
     if (configsEqual(fresh, desired)) {
-      // Exactly what evsrc wrote: no sign of another writer, so no reason to wait.
+      // Exactly what evsrc wrote, after the quiet period: no other writer is at work.
       if (!contested && v.written && !configsEqual(fresh, v.written)) contested = true;
-      // A writer that read the bucket before our PUT may still write its own merge without our entry,
-      // moments later. Seeing the entry again after a quiet period closes most of that window.
+      // Another writer is at work: it may still write its own merge without our entry, moments later.
+      // Seeing the entry again after a quiet period closes most of that window.
       if (!v.sleep || confirmed || !contested) return { config: fresh, rounds: round };
       confirmed = true;
-      await v.sleep(QUIET_PERIOD_MS);
+      await v.sleep(quiet);
       round -= 1;
       continue;
     }
@@ -408,12 +432,13 @@ export async function planS3Add(ctx: AdapterContext, request: AddRequest<S3Optio
   const bucketRegion = regionOfLocation(location.LocationConstraint);
   const bucketArn = `arn:${ref.partition ?? partitionOf(fn.region)}:s3:::${bucket}`;
   const sourceAccount = request.options.sourceAccount ?? fn.account;
+  let readAt: number | undefined;
   // Refuse a region mismatch before looking at the reads: S3 would not deliver anyway.
   if (bucketRegion !== fn.region) planS3({ bucket, bucketArn, bucketRegion, fn, config: {}, policy: { statements: [] }, options: request.options });
   // Read in another region than the bucket's (a function ARN of another region): read again there.
   const configRead = bucketRegion === region ? configP : readConfig(bucketRegion, sourceAccount);
   const [config, policy] = await Promise.all([
-    configRead.catch((error: unknown) => {
+    configRead.then((c) => ((readAt = performance.now()), c)).catch((error: unknown) => {
       if (isAwsError(error, 'AccessDenied')) {
         throw new PreconditionError(`bucket ${bucket}: access denied reading its notification configuration as owner ${sourceAccount}`, {
           awsErrorName: 'AccessDenied',
@@ -424,7 +449,7 @@ export async function planS3Add(ctx: AdapterContext, request: AddRequest<S3Optio
     }),
     policyP,
   ]);
-  const planned = planS3({ bucket, bucketArn, bucketRegion, fn, config, policy, options: request.options, call, reporter: ctx.reporter, sleep: ctx.sleep });
+  const planned = planS3({ bucket, bucketArn, bucketRegion, fn, config, policy, options: request.options, call, reporter: ctx.reporter, sleep: ctx.sleep, readAt });
   const plan: AddPlan = {
     type: 's3',
     source: { arn: bucketArn, name: bucket },
