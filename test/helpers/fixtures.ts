@@ -4,7 +4,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTableCo
 import { CreateStreamCommand, KinesisClient, ListStreamConsumersCommand, RegisterStreamConsumerCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
-import { LambdaClient, CreateFunctionCommand, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
+import { LambdaClient, CreateAliasCommand, CreateFunctionCommand, ListEventSourceMappingsCommand, PublishVersionCommand } from '@aws-sdk/client-lambda';
 import { SQSClient, CreateQueueCommand } from '@aws-sdk/client-sqs';
 
 /** SDK client config for the emulator. */
@@ -48,6 +48,14 @@ export async function createFunction(endpoint: string, name: string, options: { 
     }),
   );
   return out.FunctionArn ?? '';
+}
+
+/** Publishes a version of a function and points a new alias at it; returns the alias ARN. */
+export async function createAlias(endpoint: string, functionName: string, alias: string, region = 'us-east-1'): Promise<string> {
+  const lambda = new LambdaClient(clientConfig(endpoint, region));
+  const version = await lambda.send(new PublishVersionCommand({ FunctionName: functionName }));
+  const out = await lambda.send(new CreateAliasCommand({ FunctionName: functionName, Name: alias, FunctionVersion: version.Version }));
+  return out.AliasArn ?? '';
 }
 
 /** Creates an SQS queue and returns its URL and ARN. */
