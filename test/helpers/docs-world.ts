@@ -4,28 +4,33 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRule } from './events-fixtures.js';
+import { createBus, createRule } from './events-fixtures.js';
 import { createAlias, createBucket, createFunction, createQueue, createStream, createTable, createTopic } from './fixtures.js';
 import { createLogGroup } from './logs-fixtures.js';
 
 /** Names the pages use, by kind. Keep in step with docs/development.md ("The examples' account"). */
 export const DOCS_WORLD = {
-  functions: ['process-orders', 'make-thumbnails', 'page-oncall', 'audit', 'audit-orders', 'count-clicks', 'worker', 'nightly-report', 'ship-errors', 'on-order', 'replay-clicks', 'fan-out-clicks'],
+  functions: ['process-orders', 'make-thumbnails', 'page-oncall', 'audit', 'audit-orders', 'count-clicks', 'worker', 'nightly-report', 'ship-errors', 'on-order', 'replay-clicks', 'fan-out-clicks', 'thumbnailer', 'ingest', 'report', 'thumbs', 'notify', 'ship-logs', 'alerts'],
   /** Aliases, as function:alias (of $LATEST). */
   aliases: ['process-orders:live'],
-  queues: ['orders', 'audit-dlq', 'failed-events'],
+  queues: ['orders', 'audit-dlq', 'failed-events', 'orders-dlq', 'paid-dlq'],
   fifoQueues: ['jobs.fifo'],
-  buckets: ['uploads'],
-  topics: ['alerts', 'click-failures'],
+  buckets: ['uploads', 'raw-data'],
+  topics: ['alerts', 'click-failures', 'orders'],
   /** Tables with a stream; `orders-table` has none (examples enable it). */
   streamTables: ['orders'],
   plainTables: ['orders-table', 'invoices'],
   streams: ['clicks'],
-  rules: [{ name: 'order-placed', pattern: { source: ['shop'], 'detail-type': ['OrderPlaced'] } }],
-  logGroups: ['/app/api'],
+  buses: ['shop'],
+  rules: [
+    { name: 'order-placed', pattern: { source: ['shop'], 'detail-type': ['OrderPlaced'] } },
+    { name: 'paid', bus: 'shop', pattern: { source: ['shop'], 'detail-type': ['Paid'] } },
+  ] as { name: string; bus?: string; pattern: object }[],
+  logGroups: ['/app/api', '/aws/lambda/orders'],
   files: {
     'more-filters.json': JSON.stringify({ body: { priority: ['high'] } }),
     'pattern.json': JSON.stringify({ source: ['shop'] }),
+    'filter.json': JSON.stringify({ type: ['refund'] }),
   } as Record<string, string>,
 };
 
@@ -41,10 +46,12 @@ export async function buildDocsWorld(endpoint: string): Promise<string> {
     ...w.streamTables.map((name) => createTable(endpoint, name, 'NEW_AND_OLD_IMAGES')),
     ...w.plainTables.map((name) => createTable(endpoint, name)),
     ...w.streams.map((name) => createStream(endpoint, name)),
-    ...w.rules.map((r) => createRule(endpoint, r.name, { pattern: r.pattern })),
     ...w.logGroups.map((name) => createLogGroup(endpoint, name)),
+    ...w.buses.map((name) => createBus(endpoint, name)),
     ...w.aliases.map((a) => createAlias(endpoint, a.split(':')[0] ?? '', a.split(':')[1] ?? '')),
   ]);
+  // Rules after their buses.
+  await Promise.all(w.rules.map((r) => createRule(endpoint, r.name, { pattern: r.pattern, ...(r.bus ? { bus: r.bus } : {}) })));
   const dir = mkdtempSync(join(tmpdir(), 'evsrc-docs-world-'));
   for (const [name, body] of Object.entries(w.files)) writeFileSync(join(dir, name), body);
   return dir;
