@@ -249,11 +249,11 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
   // Generated from this program (its commands, the registry's flags and their values); loads no SDK code.
   program
     .command('completion')
-    .description('print a shell completion script: source <(evsrc completion bash), or zsh, or fish')
+    .description('print a shell completion script for bash, zsh or fish (load it from your shell\'s start-up file)')
     .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
     .addHelpText(
       'after',
-      '\nExamples:\n  $ source <(evsrc completion bash)      # in ~/.bashrc\n  $ source <(evsrc completion zsh)       # in ~/.zshrc, after compinit\n  $ evsrc completion fish > ~/.config/fish/completions/evsrc.fish\n',
+      '\nExamples:\n  $ eval "$(evsrc completion bash)"      # in ~/.bashrc\n  $ source <(evsrc completion zsh)       # in ~/.zshrc, after compinit\n  $ evsrc completion fish > ~/.config/fish/completions/evsrc.fish\n',
     )
     .action(async (shell: 'bash' | 'zsh' | 'fish') => {
       const [{ commandModel }, { completionScript }] = await Promise.all([import('./completion/model.js'), import('./completion/scripts.js')]);

@@ -143,8 +143,8 @@ function header(shell: Shell, version: string): string {
 
 function bashScript(root: CommandModel, version: string): string {
   return `${header('bash', version)}
-# Load it in each new shell (add this line to ~/.bashrc):
-#   source <(evsrc completion bash)
+# Load it in each new shell (add this line to ~/.bashrc; bash 3.2 cannot source <(...)):
+#   eval "$(evsrc completion bash)"
 # or save it once where bash-completion looks (it loads the file on first use):
 #   evsrc completion bash > "\${XDG_DATA_HOME:-$HOME/.local/share}/bash-completion/completions/evsrc"
 
