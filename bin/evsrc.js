@@ -3,12 +3,14 @@
 // it; in a clone, `npm install` (or `npm install -g .`) builds it through the prepare script.
 import { existsSync } from 'node:fs';
 import module from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 const bundle = new URL('../dist/cli.js', import.meta.url);
 if (!existsSync(bundle)) {
+  const root = fileURLToPath(new URL('..', import.meta.url));
   process.stderr.write(
-    `error: evsrc is not built: ${decodeURIComponent(new URL('..', import.meta.url).pathname)}dist/ is missing\n` +
-      'hint: in that folder run `npm install` (it builds dist/), or `npm run build` if the dependencies are installed\n',
+    `error: evsrc is not built: ${root}dist/ is missing\n` +
+      `hint: run \`npm install\` in ${root} (it builds dist/), or \`npm run build\` there if its dependencies are installed\n`,
   );
   process.exit(1);
 }
