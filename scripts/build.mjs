@@ -4,6 +4,7 @@
 import { build } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { writeThirdPartyLicenses } from './licenses.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // commander loads node:child_process (and with it net, dgram and the stream internals) when it is first
@@ -46,3 +47,5 @@ const result = await build({
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
 });
 writeFileSync(new URL('../dist/meta.json', import.meta.url), JSON.stringify(result.metafile));
+// The package ships no dependencies: the licences of the code the bundle holds ship beside it.
+writeThirdPartyLicenses(root, result.metafile, new URL('../dist/THIRD-PARTY-LICENSES.txt', import.meta.url));

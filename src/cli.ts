@@ -1,5 +1,5 @@
 import { readFileSync, writeSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import type { AwsSession } from './aws/session.js';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
 import { EvsrcError, ExitCode, PartialApplyError } from './core/errors.js';
@@ -11,6 +11,7 @@ import { ConsoleReporter, loadSpinner } from './render/reporter.js';
 import type { SourceType, TriggerType } from './sources/contract.js';
 import { collect } from './sources/options.js';
 import { parseTimeoutSeconds } from './aws/network.js';
+import { completeWith } from './completion/hints.js';
 
 /** Test seams: a faster sleep for polls and retries. */
 export interface MainOptions {
@@ -57,8 +58,10 @@ async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions)
   const { Chalk } = await import('chalk');
   const chalk = new Chalk({ level: useColor(io.stderr, io.env, globals.color) ? 1 : 0 });
   const outChalk = new Chalk({ level: useColor(io.stdout, io.env, globals.color) ? 1 : 0 });
-  // On Node 20 the SDK warns on every run that future versions need Node 22: only --verbose shows it.
-  if (!globals.verbose && process.env[SDK_WARNING_ENV] === undefined) process.env[SDK_WARNING_ENV] = 'true';
+  // On Node 20 the SDK warns that its releases from 2027 on need Node 22. evsrc ships the SDK inside its
+  // bundle, so that is news for evsrc's maintainers, not its users: never shown, --verbose included
+  // (unless the variable is set, which the SDK then reads as it is).
+  if (process.env[SDK_WARNING_ENV] === undefined) process.env[SDK_WARNING_ENV] = 'true';
   const reporter = new ConsoleReporter({
     stderr: io.stderr,
     chalk,
@@ -111,7 +114,7 @@ interface Invocation {
 /** What the program needs from the registry of trigger types: the types and the flags of `remove`. */
 interface Registry {
   types: readonly TriggerType[];
-  removeFlags: { option: { flags: string; description: string; repeatable?: boolean; hidden?: boolean }; types: string[] }[];
+  removeFlags: { option: { flags: string; description: string; repeatable?: boolean; hidden?: boolean; values?: readonly string[] }; types: string[] }[];
 }
 
 function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocation) => void, onHelp?: () => void): Command {
@@ -167,6 +170,7 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
       const opt = new Option(option.flags, option.description);
       if (option.repeatable) opt.argParser(collect);
       if (option.hidden) opt.hideHelp();
+      if (option.values) completeWith(opt, { values: option.values });
       sub.addOption(opt);
     }
     sub.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
@@ -180,11 +184,12 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
       });
     });
   }
+  const typeNames = adapters.map((a) => a.spec.type);
   program
     .command('list')
     .description('show every trigger of a function (or of every function in the region) and flag broken ones')
     .option('--function <fn>', 'function name, ARN, partial ARN, or name:alias / name:version (default: every function in the region)')
-    .option('--type <type>', `only these source types: ${typeList} (repeatable, or comma-separated)`, collect)
+    .addOption(completeWith(new Option('--type <type>', `only these source types: ${typeList} (repeatable, or comma-separated)`).argParser(collect), { values: typeNames }))
     .option('--check-permissions', 'without --function: also read every function policy to flag orphaned and missing permissions (slow: 15 a second)')
     .addHelpText(
       'after',
@@ -203,7 +208,7 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
   const remove = program
     .command('remove')
     .description('remove a trigger (and the permission behind it); asks first on a terminal, needs --yes otherwise')
-    .argument('<type|mapping-uuid>', `source type (${typeList}) or the UUID of an event source mapping`)
+    .addArgument(completeWith(new Argument('<type|mapping-uuid>', `source type (${typeList}) or the UUID of an event source mapping`), { values: typeNames }))
     .argument('[source]', `the source: ${[...new Set(adapters.map((a) => a.spec.argument.replace(/[<>]/g, '')))].join(', ')} (name or ARN)`)
     .option('--function <fn>', 'the function whose trigger to remove (required with a source type)')
     .addHelpText(
@@ -224,13 +229,14 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
     const opt = new Option(option.flags, `${types.join(', ')}: ${option.description}`);
     if (option.repeatable) opt.argParser(collect);
     if (option.hidden) opt.hideHelp();
+    if (option.values) completeWith(opt, { values: option.values });
     remove.addOption(opt);
   }
   // `evsrc help add sqs` is `evsrc add sqs --help` (commander's own help command takes one name only).
   program
     .command('help')
     .description('show the help of a command: evsrc help add sqs')
-    .argument('[command...]', 'the command, e.g. add sqs')
+    .addArgument(completeWith(new Argument('[command...]', 'the command, e.g. add sqs'), { commands: true }))
     .action((names: string[]) => {
       let command = program;
       for (const name of names) {
@@ -239,6 +245,19 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
         else command = sub;
       }
       command.help();
+    });
+  // Generated from this program (its commands, the registry's flags and their values); loads no SDK code.
+  program
+    .command('completion')
+    .description('print a shell completion script for bash, zsh or fish (load it from your shell\'s start-up file)')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ eval "$(evsrc completion bash)"      # in ~/.bashrc\n  $ source <(evsrc completion zsh)       # in ~/.zshrc, after compinit\n  $ evsrc completion fish > ~/.config/fish/completions/evsrc.fish\n',
+    )
+    .action(async (shell: 'bash' | 'zsh' | 'fish') => {
+      const [{ commandModel }, { completionScript }] = await Promise.all([import('./completion/model.js'), import('./completion/scripts.js')]);
+      io.stdout.write(completionScript(shell, commandModel(program), version()));
     });
   return program;
 }
@@ -283,7 +302,7 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
   // The trigger types (and their flags) are loaded only when a command that uses them is on the
   // command line: `evsrc --help` and `--version` do not need them.
   const registry: Registry = { types: [], removeFlags: [] };
-  if (argv.some((a) => a === 'add' || a === 'list' || a === 'remove')) {
+  if (argv.some((a) => a === 'add' || a === 'list' || a === 'remove' || a === 'completion')) {
     const [{ TRIGGER_TYPES }, { removeFlags }] = await Promise.all([import('./sources/registry.js'), import('./removal/resolve.js')]);
     registry.types = TRIGGER_TYPES;
     registry.removeFlags = removeFlags();

@@ -24,6 +24,8 @@ export interface OptionSpec {
   repeatable?: boolean;
   /** Accepted (to refuse it with a clear message) but not listed in --help. */
   hidden?: boolean;
+  /** The values it takes, when they are a fixed set: offered by shell completion (`evsrc completion`). */
+  values?: readonly string[];
 }
 
 /** What the CLI needs to know about a type before using it: cheap, static data. */

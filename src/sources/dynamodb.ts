@@ -51,6 +51,7 @@ export const dynamodbSpec: SourceSpec = {
     {
       flags: '--enable-stream <view-type>',
       description: `enable the table's stream when it has none: ${STREAM_VIEW_TYPES.join('|')}`,
+      values: STREAM_VIEW_TYPES,
     },
   ],
   examples: [

@@ -42,8 +42,8 @@ describe('the bundle', () => {
     expect(sdkFiles(Object.keys(meta.outputs)).length).toBeGreaterThan(0);
   });
 
-  it('--help, --version and add sqs --help load no file of it that holds AWS SDK code', () => {
-    for (const args of [['--help'], ['--version'], ['-V'], ['add', 'sqs', '--help'], ['help', 'remove']]) {
+  it('--help, --version, add sqs --help and completion load no file of it that holds AWS SDK code', () => {
+    for (const args of [['--help'], ['--version'], ['-V'], ['add', 'sqs', '--help'], ['help', 'remove'], ['completion', 'bash'], ['completion', 'zsh'], ['completion', 'fish']]) {
       const { packages, files } = probe(...args);
       expect(files, args.join(' ')).toContain('dist/cli.js');
       expect(files.every((f) => f in meta.outputs), args.join(' ')).toBe(true);

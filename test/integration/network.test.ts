@@ -292,7 +292,7 @@ describe('the SDK\'s own warnings', () => {
     expect(r.stderr.split('\n').filter((l) => l.includes('note:'))).toHaveLength(1);
   });
 
-  it('--verbose (and its alias --debug) shows them', async () => {
+  it('--verbose (and its alias --debug) shows them, but never the Node version notice', async () => {
     for (const flag of ['--verbose', '--debug']) {
       const r = await spawnCli([flag, '--profile', 'p', '--endpoint-url', moto.endpoint, 'list', '--function', FN], {
         ...files(),
@@ -301,8 +301,9 @@ describe('the SDK\'s own warnings', () => {
       expect(r.code).toBe(0);
       expect(r.stderr).toMatch(/Multiple credential sources detected/);
       expect(r.stderr).toMatch(/aws lambda GetFunctionConfiguration \d+ms ok/);
-      // The SDK's notice that its next versions need Node 22 (it gives it on older Node only).
-      if (Number(process.versions.node.split('.')[0]) < 22) expect(r.stderr).toMatch(/NodeVersionSupportWarning/);
+      // Not the SDK's notice that its releases from 2027 on need Node 22: evsrc bundles its SDK, so it is
+      // never news for a user (the SDK gives it on Node 20 only).
+      expect(r.stderr).not.toMatch(/NodeVersionSupportWarning|will require node/);
     }
   });
 

@@ -49,7 +49,11 @@ export function mappingSwitchSpecs(): OptionSpec[] {
 /** The flags of the shared mapping options; `pollers` only for sources that take provisioned mode. */
 export function mappingOptionSpecs(pollers: boolean): OptionSpec[] {
   const specs: OptionSpec[] = [
-    { flags: '--metrics <list>', description: 'mapping metrics to produce, comma-separated: EventCount' },
+    {
+      flags: '--metrics <list>',
+      description: 'mapping metrics to produce, comma-separated: EventCount',
+      values: (Object.keys(MAPPING_METRICS) as (keyof typeof MAPPING_METRICS)[]).filter((m) => MAPPING_METRICS[m] === 'all'),
+    },
     { flags: '--no-metrics', description: 'turn the mapping metrics off' },
   ];
   if (pollers) {

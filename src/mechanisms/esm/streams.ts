@@ -111,7 +111,7 @@ export function streamOptionSpecs(type: StreamType): OptionSpec[] {
   const positions = STARTING_POSITIONS[type].join('|');
   const filterExample = type === 'dynamodb' ? '{"eventName":["INSERT"]}' : '{"data":{"kind":["order"]}}';
   const specs: OptionSpec[] = [
-    { flags: '--starting-position <position>', description: `where to start reading (required): ${positions}` },
+    { flags: '--starting-position <position>', description: `where to start reading (required): ${positions}`, values: STARTING_POSITIONS[type] },
   ];
   if (type === 'kinesis') {
     specs.push({

@@ -19,6 +19,7 @@ import {
   mergeLambdaEntry,
   parseS3Events,
   removeLambdaEntries,
+  S3_EVENT_TYPES,
   toNotificationConfiguration,
   type CandidateRule,
   type LambdaFunctionConfiguration,
@@ -45,7 +46,7 @@ export const s3Spec: SourceSpec = {
   argumentDescription: 'bucket name or bucket ARN (arn:aws:s3:::bucket)',
   summary: 'Wire an S3 bucket to a Lambda function (bucket notification + invoke permission)',
   options: [
-    { flags: '--events <list>', description: 'S3 event types, comma-separated or repeated (default: s3:ObjectCreated:*)', repeatable: true },
+    { flags: '--events <list>', description: 'S3 event types, comma-separated or repeated (default: s3:ObjectCreated:*)', repeatable: true, values: S3_EVENT_TYPES },
     { flags: '--prefix <prefix>', description: 'only keys starting with this literal text (S3 has no wildcards)' },
     { flags: '--suffix <suffix>', description: 'only keys ending with this literal text, e.g. .csv' },
     { flags: '--source-account <id>', description: "the bucket owner's account id (default: the function's account)" },

@@ -6,7 +6,7 @@ import { withFunction } from '../../mechanisms/permission/removal.js';
 import type { AdapterContext, Discovery, ListScan, PushTraits, RemovalPlan, RemoveRequest, SourceSpec, TriggerType, TriggerView } from '../contract.js';
 import { parseBucketRef, parseS3Options, planS3Add, s3Spec, type BucketRef, type S3Options } from './add.js';
 import { bucketArn, bucketNameOf, listRegionBuckets, readNotifications, s3Triggers } from './inventory.js';
-import { configsEqual, type NotificationConfiguration } from './notifications.js';
+import { configsEqual, S3_EVENT_TYPES, type NotificationConfiguration } from './notifications.js';
 import { parseEventSelector, planS3Removal, type S3Selector } from './removal.js';
 
 // The S3 trigger type: a bucket notification entry and the function's permission for the bucket.
@@ -14,7 +14,7 @@ import { parseEventSelector, planS3Removal, type S3Selector } from './removal.js
 const spec: SourceSpec = {
   ...s3Spec,
   removeOptions: [
-    { flags: '--events <events>', description: 'only entries with exactly these event types (comma-separated or repeated)', repeatable: true },
+    { flags: '--events <events>', description: 'only entries with exactly these event types (comma-separated or repeated)', repeatable: true, values: S3_EVENT_TYPES },
     { flags: '--prefix <prefix>', description: 'only entries with this key prefix filter' },
     { flags: '--suffix <suffix>', description: 'only entries with this key suffix filter' },
     { flags: '--id <id>', description: 'only the entry with this notification id' },

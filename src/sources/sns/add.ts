@@ -9,6 +9,7 @@ import { mergeSendPolicy } from '../../mechanisms/queue-policy.js';
 import type { PlanWarning } from '../../core/reporter.js';
 import { checkPushQualifier, planPermission, readFunctionPolicyOf, sessionCall, type FunctionPolicy } from '../../mechanisms/permission/plan.js';
 import {
+  FILTER_POLICY_SCOPES,
   parseFilterPolicy,
   parseFilterPolicyScope,
   sameFilterPolicy,
@@ -38,7 +39,7 @@ export const snsSpec: SourceSpec = {
   options: [
     { flags: '--filter-policy <json|@file>', description: 'SNS filter policy, e.g. \'{"type":["order"]}\' (a JSON object, at most 5 keys)' },
     { flags: '--no-filter-policy', description: 'remove the filter policy of an existing subscription (deliver every message)' },
-    { flags: '--filter-policy-scope <scope>', description: 'what the filter policy matches: MessageAttributes (default) or MessageBody' },
+    { flags: '--filter-policy-scope <scope>', description: 'what the filter policy matches: MessageAttributes (default) or MessageBody', values: FILTER_POLICY_SCOPES },
     { flags: '--dlq <queue>', description: "dead-letter queue (name, URL or ARN) for messages SNS cannot deliver; evsrc lets the topic send to it" },
   ],
   examples: [
