@@ -3,7 +3,7 @@
 // carry a `# not on the emulator: <reason>` comment next to them. Each page starts from a fresh world
 // (test/helpers/docs-world.ts) holding the functions, queues, buckets and others the pages name.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,12 +81,16 @@ describe('documentation examples run against the emulator', () => {
       beforeAll(async () => {
         await moto.reset();
         cwd = await buildDocsWorld(moto.endpoint);
+        // A home of its own: examples that install something (a completion script) write there.
+        const home = mkdtempSync(join(tmpdir(), 'evsrc-docs-home-'));
+        mkdirSync(join(home, '.config', 'fish', 'completions'), { recursive: true });
         env = {
           ...process.env,
           ...TEST_ENV,
           AWS_ENDPOINT_URL: moto.endpoint,
           AWS_EC2_METADATA_DISABLED: 'true',
           PATH: `${shimDir()}:${process.env.PATH ?? ''}`,
+          HOME: home,
         };
         delete env.AWS_PROFILE;
       }, 60_000);
