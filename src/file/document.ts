@@ -8,6 +8,15 @@ import { FILE_VERSION } from './format.js';
 
 // Reading a triggers file (YAML or JSON: JSON is YAML too) and writing one from what `list` found.
 
+/**
+ * The YAML library, loaded on first use (only export, apply and diff need it). Bundled, the package's
+ * CommonJS build comes back as the module's default export; run from source, as named exports.
+ */
+async function loadYaml(): Promise<typeof import('yaml')> {
+  const mod = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
+  return mod.default && typeof mod.default.parseDocument === 'function' ? mod.default : mod;
+}
+
 /** Reads and parses a triggers file; `-` is standard input. Syntax errors name the line. */
 export async function readTriggersFile(path: string): Promise<unknown> {
   let text: string;
@@ -16,7 +25,7 @@ export async function readTriggersFile(path: string): Promise<unknown> {
   } catch (error) {
     throw new UsageError(`--file: cannot read ${JSON.stringify(path)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { hint: 'give the path of a file that evsrc export wrote, or - for standard input' });
   }
-  const YAML = await import('yaml');
+  const YAML = await loadYaml();
   const doc = YAML.parseDocument(text, { uniqueKeys: true });
   const first = doc.errors[0];
   if (first) {
@@ -62,7 +71,7 @@ export function exportDocument(inventory: Inventory): { version: number; trigger
 /** The document as YAML (with a header comment) or JSON. */
 export async function renderDocument(doc: object, format: 'yaml' | 'json', header: string): Promise<string> {
   if (format === 'json') return `${JSON.stringify(doc, null, 2)}\n`;
-  const YAML = await import('yaml');
+  const YAML = await loadYaml();
   const body = YAML.stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
   return `${header
     .split('\n')

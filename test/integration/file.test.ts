@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { LambdaClient, RemovePermissionCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { runCli } from '../helpers/cli.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
 import {
   allMappings,
   clientConfig,
@@ -120,6 +120,14 @@ describe('evsrc apply -f', () => {
     const diff = await runCli(['diff', '-f', file], moto.endpoint);
     expect(diff.code, diff.stdout + diff.stderr).toBe(0);
     expect(diff.stdout).toContain('is in sync');
+    // The built CLI (bin/evsrc.js, the bundle) reads and writes YAML the same way.
+    const env = { AWS_ENDPOINT_URL: moto.endpoint };
+    const spawned = await spawnCli(['export'], env);
+    expect(spawned.code, spawned.stderr).toBe(0);
+    expect(spawned.stdout).toBe(await exportYaml(moto.endpoint));
+    const spawnedApply = await spawnCli(['apply', '-f', file], env);
+    expect(spawnedApply.code, spawnedApply.stderr).toBe(0);
+    expect(spawnedApply.stdout).toContain('No changes');
   });
 
   it('an export applied to an empty account (sources recreated) reproduces every trigger', async () => {
