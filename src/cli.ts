@@ -42,7 +42,9 @@ function globalsOf(command: Command): GlobalOptions {
     verbose: Boolean(o.verbose || o.debug),
   };
   if (globals.output === 'yaml' && command.name() !== 'export') {
-    throw new UsageError(`--output: invalid value "yaml" for ${command.name()}; allowed: text, json (yaml is for export)`);
+    const path: string[] = [];
+    for (let c: Command | null = command; c?.parent; c = c.parent) path.unshift(c.name());
+    throw new UsageError(`--output: invalid value "yaml" for ${path.join(' ')}; allowed: text, json (yaml is for export)`);
   }
   if (typeof o.region === 'string') {
     globals.region = parseRegion('--region', o.region);
