@@ -2,7 +2,7 @@ import { readFileSync, writeSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import type { AwsSession } from './aws/session.js';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
-import { EvsrcError, ExitCode, PartialApplyError } from './core/errors.js';
+import { EvsrcError, ExitCode, PartialApplyError, UsageError } from './core/errors.js';
 import { parseEndpointUrl, parseRegion } from './core/url.js';
 import { InterruptController, InterruptedError } from './core/interrupt.js';
 import { processIo, terminalWidth, useColor, type Io } from './render/io.js';
@@ -35,13 +35,18 @@ function version(): string {
 function globalsOf(command: Command): GlobalOptions {
   const o = command.optsWithGlobals() as Record<string, unknown>;
   const globals: GlobalOptions = {
-    output: o.json ? 'json' : ((o.output as 'text' | 'json' | undefined) ?? 'text'),
+    output: o.json ? 'json' : ((o.output as GlobalOptions['output'] | undefined) ?? 'text'),
     dryRun: Boolean(o.dryRun),
     yes: Boolean(o.yes),
     wait: o.wait !== false,
     color: o.color !== false,
     verbose: Boolean(o.verbose || o.debug),
   };
+  if (globals.output === 'yaml' && command.name() !== 'export') {
+    const path: string[] = [];
+    for (let c: Command | null = command; c?.parent; c = c.parent) path.unshift(c.name());
+    throw new UsageError(`--output: invalid value "yaml" for ${path.join(' ')}; allowed: text, json (yaml is for export)`);
+  }
   if (typeof o.region === 'string') {
     globals.region = parseRegion('--region', o.region);
   }
@@ -128,7 +133,7 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
     .option('--region <region>', "AWS region (default: AWS_REGION or the profile's region)")
     .option('--profile <profile>', 'AWS shared config profile')
     .option('--endpoint-url <url>', 'send every AWS call to this endpoint (LocalStack, moto)')
-    .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--output <format>', 'output format (yaml: export only)').choices(['text', 'json', 'yaml']).default('text'))
     .option('--json', 'shorthand for --output json')
     .option('--dry-run', 'show the plan (API calls and inputs); change nothing')
     .option('--yes', 'do not ask for confirmation')
@@ -191,9 +196,10 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
     .option('--function <fn>', 'function name, ARN, partial ARN, or name:alias / name:version (default: every function in the region)')
     .addOption(completeWith(new Option('--type <type>', `only these source types: ${typeList} (repeatable, or comma-separated)`).argParser(collect), { values: typeNames }))
     .option('--check-permissions', 'without --function: also read every function policy to flag orphaned and missing permissions (slow: 15 a second)')
+    .option('--fail-on <codes>', `exit ${ExitCode.DRIFT} when list finds these problems: any, or warning codes such as disabled-by-lambda,missing-permission (repeatable, or comma-separated)`, collect)
     .addHelpText(
       'after',
-      '\nExamples:\n  $ evsrc list --function process-orders\n  $ evsrc list --type sqs --type s3 --output json\n  $ evsrc list --check-permissions\n',
+      "\nExamples:\n  $ evsrc list --function process-orders\n  $ evsrc list --type sqs --type s3 --output json\n  $ evsrc list --check-permissions\n  $ evsrc list --fail-on disabled-by-lambda,missing-permission\n",
     )
     .action((_opts: unknown, command: Command) => {
       dispatch({
@@ -201,6 +207,54 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
         execute: async (ctx) => {
           const { runList } = await import('./commands/list.js');
           return runList(ctx, command.opts());
+        },
+      });
+    });
+
+  program
+    .command('export')
+    .description('write every trigger found (as list finds them, hand-made ones included) as a triggers file for apply -f and diff -f (YAML; --output json for JSON)')
+    .option('--function <fn>', 'only the triggers of this function (repeatable; default: every function in the region)', collect)
+    .option('--type <type>', 'only these source types (repeatable, or comma-separated)', collect)
+    .addHelpText('after', `\n${FILE_HELP}\nExamples:\n  $ evsrc export > triggers.yaml\n  $ evsrc export --function process-orders --function audit --output json\n`)
+    .action((_opts: unknown, command: Command) => {
+      dispatch({
+        command,
+        execute: async (ctx) => {
+          const { runExport } = await import('./commands/export.js');
+          return runExport(ctx, command.opts());
+        },
+      });
+    });
+  program
+    .command('apply')
+    .description('converge every trigger in a triggers file, as add would; prints the combined plan first')
+    .option('-f, --file <path>', 'the triggers file (YAML or JSON, as evsrc export writes it; - for standard input)')
+    .option('--prune', 'also remove the triggers of the functions the file names that it does not list (asks first on a terminal, needs --yes otherwise)')
+    .addHelpText(
+      'after',
+      `\n${FILE_HELP}\nExamples:\n  $ evsrc apply -f triggers.yaml --dry-run\n  $ evsrc apply -f triggers.yaml\n  $ evsrc apply -f triggers.yaml --prune --yes --output json\n`,
+    )
+    .action((_opts: unknown, command: Command) => {
+      dispatch({
+        command,
+        execute: async (ctx) => {
+          const { runApply } = await import('./commands/apply.js');
+          return runApply(ctx, command.opts());
+        },
+      });
+    });
+  program
+    .command('diff')
+    .description(`compare a triggers file with the account: missing, differing and extra triggers; exit ${ExitCode.DRIFT} when they differ`)
+    .option('-f, --file <path>', 'the triggers file (YAML or JSON, as evsrc export writes it; - for standard input)')
+    .addHelpText('after', `\n${FILE_HELP}\nExamples:\n  $ evsrc diff -f triggers.yaml\n  $ evsrc diff -f triggers.yaml --output json\n`)
+    .action((_opts: unknown, command: Command) => {
+      dispatch({
+        command,
+        execute: async (ctx) => {
+          const { runDiff } = await import('./commands/diff.js');
+          return runDiff(ctx, command.opts());
         },
       });
     });
@@ -261,6 +315,26 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
     });
   return program;
 }
+
+/** What `export`, `apply` and `diff` say about the triggers file in their --help. */
+const FILE_HELP = `Triggers file (YAML or JSON; schema: schema/evsrc-triggers.schema.json in the package):
+  version: 1
+  triggers:
+    - type: sqs                # the add type
+      source: orders           # what add <type> takes: a name (this account and region) or an ARN
+      function: process-orders # name, ARN, or name:alias
+      batchSize: 50            # add's flags by name: --batch-size 50
+      batchingWindow: 5
+      filter:                  # a JSON flag may be an object; a repeatable one a list
+        - {body: {type: [order]}}
+    - type: s3
+      source: uploads
+      function: thumbnailer
+      suffix: .jpg
+  A setting left out means its AWS default (a disabled mapping is enabled again, filters are removed).
+  Exit codes: 0 in sync or done, 2 bad file (every bad entry is named), ${ExitCode.DRIFT} diff found drift,
+  1/3/4 the worst failure of apply's triggers.
+`;
 
 /** Prints an error in one line (plus hint), as JSON too with --output json; returns its exit code. */
 async function reportError(io: Io, error: unknown, globals: GlobalOptions | undefined): Promise<number> {

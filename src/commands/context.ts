@@ -10,7 +10,8 @@ export interface GlobalOptions {
   region?: string;
   profile?: string;
   endpointUrl?: string;
-  output: 'text' | 'json';
+  /** yaml only for export (its default is YAML; text means the same). */
+  output: 'text' | 'json' | 'yaml';
   dryRun: boolean;
   yes: boolean;
   wait: boolean;

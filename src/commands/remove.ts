@@ -1,7 +1,8 @@
 import { awsErrorName, isAwsError, isUnknownOutcome, toEvsrcError } from '../aws/errors.js';
 import type { AwsSession, ServiceName } from '../aws/session.js';
 import { EvsrcError, ExitCode, PartialApplyError, UsageError } from '../core/errors.js';
-import { applyPlan } from '../core/executor.js';
+import { applyPlan, type CallApi } from '../core/executor.js';
+import type { Reporter } from '../core/reporter.js';
 import { InterruptedError } from '../core/interrupt.js';
 import type { Action } from '../core/plan.js';
 import { viewAction } from '../core/plan.js';
@@ -54,6 +55,40 @@ async function notificationRemoved(aws: AwsSession, input: Record<string, unknow
   return (now.LambdaFunctionConfigurations ?? []).every((e) => keep.has(e.Id));
 }
 
+/**
+ * The call of removal steps: a target already gone counts as removed, and a removal that is safe to send
+ * again is retried when its outcome is unknown (an S3 PUT is read back first). `ran` collects the inputs of
+ * the steps that went through.
+ */
+export function removalCaller(aws: AwsSession, reporter: Reporter, sleep: (ms: number) => Promise<void>, ran: Set<Record<string, unknown>>): CallApi {
+  return async (api, input, region) => {
+    const [service, operation] = api.split(':') as [ServiceName, string];
+    let result: unknown;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        result = await aws.call(service, operation, input, { region });
+        break;
+      } catch (error) {
+        if (isAwsError(error, ...(GONE[api] ?? []))) {
+          result = { alreadyGone: true };
+          break;
+        }
+        if (!SAFE_TO_RETRY.has(api) || !worthRetrying(error) || attempt >= REMOVAL_ATTEMPTS) throw error;
+        // The PUT may have been carried out: read back before sending it again.
+        if (api === 's3:PutBucketNotificationConfiguration' && (await notificationRemoved(aws, input, region).catch(() => false))) {
+          result = { readBack: true };
+          break;
+        }
+        const delay = REMOVAL_DELAY_MS * 2 ** (attempt - 1);
+        reporter.emit({ type: 'progress', message: `${api}: ${toEvsrcError(error).message}; trying again in ${(delay / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${REMOVAL_ATTEMPTS})` });
+        await sleep(delay);
+      }
+    }
+    ran.add(input);
+    return result;
+  };
+}
+
 /** `evsrc remove <type> <source> --function <fn>` and `evsrc remove <mapping-uuid>`. */
 export async function runRemove(ctx: CommandContext, first: string, source: string | undefined, raw: Record<string, unknown>): Promise<number> {
   const request = parseRemoveRequest(first, source, raw);
@@ -104,32 +139,7 @@ export async function runRemove(ctx: CommandContext, first: string, source: stri
     const release = ctx.guardWrites();
     try {
       await applyPlan(plan.actions, {
-        call: async (api, input, region) => {
-          const [service, operation] = api.split(':') as [ServiceName, string];
-          let result: unknown;
-          for (let attempt = 1; ; attempt += 1) {
-            try {
-              result = await aws.call(service, operation, input, { region });
-              break;
-            } catch (error) {
-              if (isAwsError(error, ...(GONE[api] ?? []))) {
-                result = { alreadyGone: true };
-                break;
-              }
-              if (!SAFE_TO_RETRY.has(api) || !worthRetrying(error) || attempt >= REMOVAL_ATTEMPTS) throw error;
-              // The PUT may have been carried out: read back before sending it again.
-              if (api === 's3:PutBucketNotificationConfiguration' && (await notificationRemoved(aws, input, region).catch(() => false))) {
-                result = { readBack: true };
-                break;
-              }
-              const delay = REMOVAL_DELAY_MS * 2 ** (attempt - 1);
-              ctx.reporter.emit({ type: 'progress', message: `${api}: ${toEvsrcError(error).message}; trying again in ${(delay / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${REMOVAL_ATTEMPTS})` });
-              await ctx.sleep(delay);
-            }
-          }
-          ran.add(input);
-          return result;
-        },
+        call: removalCaller(aws, ctx.reporter, ctx.sleep, ran),
         reporter: ctx.reporter,
         describeError: toEvsrcError,
         errorName: awsErrorName,

@@ -5,6 +5,8 @@ export const ExitCode = {
   USAGE: 2,
   NOT_FOUND: 3,
   PARTIAL: 4,
+  /** The account differs from what was asked: `diff -f` found drift, `list --fail-on` found those problems. */
+  DRIFT: 5,
   /** Interrupted by SIGINT or SIGTERM (128 + 2, as a shell reports Ctrl-C). */
   INTERRUPTED: 130,
 } as const;

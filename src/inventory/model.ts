@@ -5,28 +5,32 @@ import type { TriggerView } from '../sources/contract.js';
 // What `evsrc list` produces: the triggers found and the problems flagged, plus the small pure
 // helpers that read a source's kind and name from its ARN. No SDK imports.
 
-/** The kinds of problem `list` flags. */
-export type FindingCode =
+/** The kinds of problem `list` flags (what `list --fail-on` takes). */
+export const FINDING_CODES = [
   /** A permission lets a bucket or topic invoke the function, but nothing on that source does. */
-  | 'orphan-permission'
+  'orphan-permission',
   /** An S3 or SNS trigger exists but the function's policy does not let the source invoke it. */
-  | 'missing-permission'
+  'missing-permission',
   /** A permission lets any bucket or topic invoke the function (no SourceArn): evsrc cannot tell which. */
-  | 'unscoped-permission'
+  'unscoped-permission',
   /** Lambda (not a user) disabled the mapping. */
-  | 'disabled-by-lambda'
+  'disabled-by-lambda',
   /** The mapping reports a processing problem (LastProcessingResult PROBLEM: …). */
-  | 'mapping-problem'
+  'mapping-problem',
   /** The mapping's queue, table or stream no longer exists. */
-  | 'source-missing'
+  'source-missing',
   /** A DynamoDB mapping reads a stream that is no longer the table's current stream. */
-  | 'stale-stream'
+  'stale-stream',
   /** A bucket notification or subscription sends to a function that does not exist. */
-  | 'function-missing'
+  'function-missing',
   /** An SNS subscription is still pending confirmation. */
-  | 'pending-subscription'
+  'pending-subscription',
   /** A source could not be read (access denied, other region). */
-  | 'unreadable-source';
+  'unreadable-source',
+] as const;
+
+/** One of FINDING_CODES. */
+export type FindingCode = (typeof FINDING_CODES)[number];
 
 /** One problem `list` flags; `triggerId` or `statementId` says what it is about. */
 export interface Finding {

@@ -182,6 +182,49 @@ export interface RemoveRequest<R> {
   source: R;
 }
 
+// --- triggers as a file (export, apply, diff) ------------------------------------------------------
+
+/** Where an export is taken: sources and functions of this account and region are named, others given by ARN. */
+export interface ExportScope {
+  /** The account of the function the trigger belongs to. */
+  account?: string;
+  region: string;
+  partition: string;
+  /** What `list` flagged about this trigger (a stale stream, a missing source), for types that name it differently then. */
+  findings: readonly Finding[];
+}
+
+/**
+ * A trigger in the vocabulary of `add <type>`: the source argument, and flag values by commander key
+ * (`--batch-size 50` is `batchSize: 50`, `--no-filter` is `filter: false`, a JSON flag may be an object).
+ */
+export interface EntryFlags {
+  source: string;
+  flags: Record<string, unknown>;
+}
+
+/** What a setting left out of a file entry means: these flags (its AWS default), unless one of `unless` is in the entry. */
+export interface EntryDefault {
+  unless: readonly string[];
+  flags: Record<string, unknown>;
+}
+
+/** How a type's triggers are written to and read from a triggers file (`evsrc export`, `apply -f`, `diff -f`). */
+export interface FileTraits {
+  /** The trigger as `add` flags, settings at AWS defaults left out; applying it back to the same account changes nothing. */
+  toEntry(view: TriggerView, scope: ExportScope): EntryFlags;
+  /**
+   * The AWS defaults of the settings `add` can set back, as flags: a file entry describes a whole trigger,
+   * so a setting it leaves out is converged to its default (a mapping disabled by hand is enabled again).
+   */
+  defaults: readonly EntryDefault[];
+  /**
+   * The `remove <type>` request that removes exactly this trigger (for `apply --prune`). Mapping types
+   * leave it out: their triggers are removed by mapping UUID.
+   */
+  removeArgs?(view: TriggerView): EntryFlags;
+}
+
 // --- the contract --------------------------------------------------------------------------------
 
 /** One trigger type: flags, add, list and remove. `O` are its add options, `R` its parsed remove source. */
@@ -203,6 +246,8 @@ export interface TriggerType<O = unknown, R = unknown> {
   parseRemove(source: string, raw: Record<string, unknown>): R;
   /** Reads what is there and plans the removal (read-only AWS calls). */
   planRemove(ctx: AdapterContext, request: RemoveRequest<R>): Promise<RemovalPlan>;
+  /** Triggers as a file: export in `add` vocabulary, the defaults a left-out setting means, prune. */
+  file: FileTraits;
 }
 
 /** The older name of a trigger type's add side, kept for the adapters' declarations. */

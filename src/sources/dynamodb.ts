@@ -27,7 +27,10 @@ import { sourceFinding, unreadable, type SourceCheck, type SourceProblem } from 
 import { mappingLifecycle } from '../mechanisms/esm/lifecycle.js';
 import { sourceNameOfArn } from '../inventory/model.js';
 import { STREAM_SETTING_KEYS } from '../mechanisms/esm/streams.js';
-import type { AddPlan, AdapterContext, AddRequest, SourceSpec, TriggerType, TriggerView } from './contract.js';
+import type { AddPlan, AdapterContext, AddRequest, ExportScope, FileTraits, SourceSpec, TriggerType, TriggerView } from './contract.js';
+import { mappingFlags, streamDefaults } from '../mechanisms/esm/entry.js';
+import { STREAM_DEFAULTS } from '../mechanisms/esm/streams.js';
+import { isLocal } from './entry.js';
 
 /** The view types of a DynamoDB stream (StreamSpecification.StreamViewType). */
 export const STREAM_VIEW_TYPES = ['NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES', 'KEYS_ONLY'] as const;
@@ -354,8 +357,25 @@ export const checkTables: SourceCheck = async (scan, triggers) => {
 };
 
 /** The DynamoDB Streams trigger type. */
+/**
+ * A DynamoDB mapping as `add dynamodb` flags. The source is the table (its current stream is what a new
+ * mapping reads, in this account or another), except for a mapping on an old stream or a missing table,
+ * whose stream ARN is the only name that still means it.
+ */
+export const dynamodbFile: FileTraits = {
+  toEntry: (view: TriggerView, scope: ExportScope) => {
+    const arn = parseArn(view.sourceArn);
+    const table = /^table\/([^/]+)/.exec(arn?.resource ?? '')?.[1];
+    const odd = scope.findings.some((f) => f.code === 'stale-stream' || f.code === 'source-missing');
+    const source = !arn || !table || odd ? view.sourceArn : isLocal(view.sourceArn, scope) ? table : `arn:${arn.partition}:dynamodb:${arn.region}:${arn.account}:table/${table}`;
+    return { source, flags: mappingFlags(view, STREAM_DEFAULTS, scope) };
+  },
+  defaults: streamDefaults(),
+};
+
 export const dynamodbType: TriggerType<DynamodbOptions, TableSourceRef> = {
   spec: dynamodbSpec,
+  file: dynamodbFile,
   parseAddOptions: (raw) => parseDynamodbOptions(raw),
   planAdd,
   ...mappingLifecycle<TableSourceRef>({

@@ -26,6 +26,10 @@ import { mappingLifecycle } from '../mechanisms/esm/lifecycle.js';
 import { sourceNameOfArn } from '../inventory/model.js';
 import { STREAM_SETTING_KEYS } from '../mechanisms/esm/streams.js';
 import type { AddPlan, AdapterContext, AddRequest, SourceSpec, TriggerType } from './contract.js';
+import type { ExportScope, FileTraits, TriggerView } from './contract.js';
+import { mappingFlags, streamDefaults } from '../mechanisms/esm/entry.js';
+import { STREAM_DEFAULTS } from '../mechanisms/esm/streams.js';
+import { isLocal } from './entry.js';
 
 /** Validated options of `evsrc add kinesis`. */
 export interface KinesisOptions extends StreamOptions {
@@ -335,8 +339,23 @@ function kinesisStreamArn(sourceArn: string): string {
 }
 
 /** The Kinesis data streams trigger type. */
+/** A Kinesis mapping as `add kinesis` flags: an enhanced fan-out consumer is the stream and `consumer`. */
+export const kinesisFile: FileTraits = {
+  toEntry: (view: TriggerView, scope: ExportScope) => {
+    const arn = parseArn(view.sourceArn);
+    const m = /^stream\/([^/]+)(?:\/consumer\/([^:]+))?/.exec(arn?.resource ?? '');
+    const stream = m?.[1];
+    const flags = mappingFlags(view, STREAM_DEFAULTS, scope);
+    if (!arn || !stream) return { source: view.sourceArn, flags };
+    if (m?.[2]) flags.consumer = m[2];
+    return { source: isLocal(view.sourceArn, scope) ? stream : `arn:${arn.partition}:kinesis:${arn.region}:${arn.account}:stream/${stream}`, flags };
+  },
+  defaults: streamDefaults(),
+};
+
 export const kinesisType: TriggerType<KinesisOptions, StreamSourceRef> = {
   spec: kinesisSpec,
+  file: kinesisFile,
   parseAddOptions: (raw) => parseKinesisOptions(raw),
   planAdd,
   ...mappingLifecycle<StreamSourceRef>({

@@ -19,7 +19,9 @@ import { mappingOptionSpecs, mappingSwitchSpecs, parseMappingOptions } from '../
 import { applyTagPlan, readMappingTags, tagsAsked, withTagView, type TagOptions } from '../mechanisms/esm/tags.js';
 import { checkByReadOrListing } from '../mechanisms/esm/inventory.js';
 import { mappingLifecycle, type SourceMatcher } from '../mechanisms/esm/lifecycle.js';
-import type { AddPlan, AdapterContext, AddRequest, SourceSpec, TriggerType } from './contract.js';
+import type { AddPlan, AdapterContext, AddRequest, ExportScope, FileTraits, SourceSpec, TriggerType, TriggerView } from './contract.js';
+import { mappingDefaults, mappingFlags } from '../mechanisms/esm/entry.js';
+import { nameOrArn } from './entry.js';
 
 /** Validated options of `evsrc add sqs`: mapping settings, plus the tag flags and the warnings found in the flags. */
 export type SqsOptions = Pick<
@@ -364,8 +366,18 @@ async function queueMatcher(aws: AwsSession, ref: QueueSourceRef, fn: ResolvedFu
 const MISSING_QUEUE = ['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'NonExistentQueue'];
 
 /** The SQS trigger type. */
+/** An SQS mapping as `add sqs` flags (AWS defaults: a batch of 10, no batching window). */
+export const sqsFile: FileTraits = {
+  toEntry: (view: TriggerView, scope: ExportScope) => ({
+    source: nameOrArn(view.sourceArn, parseArn(view.sourceArn)?.resource ?? '', scope),
+    flags: mappingFlags(view, { batchSize: 10, batchingWindow: 0 }, scope),
+  }),
+  defaults: mappingDefaults({ batchSize: 10, batchingWindow: 0 }, true),
+};
+
 export const sqsType: TriggerType<SqsOptions, QueueSourceRef> = {
   spec: sqsSpec,
+  file: sqsFile,
   parseAddOptions: parseSqsOptions,
   planAdd,
   ...mappingLifecycle<QueueSourceRef>({

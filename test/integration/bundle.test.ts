@@ -35,6 +35,9 @@ function probe(...args: string[]): { packages: string[]; files: string[] } {
 
 const sdkFiles = (files: string[]) => files.filter((f) => Object.keys(meta.outputs[f]?.inputs ?? {}).some((i) => SDK_INPUT.test(i)));
 
+/** The files among `files` that hold code from inputs matching `pattern`. */
+const filesHolding = (files: string[], pattern: RegExp) => files.filter((f) => Object.keys(meta.outputs[f]?.inputs ?? {}).some((i) => pattern.test(i)));
+
 describe('the bundle', () => {
   it('holds the AWS SDK in chunks of its own', () => {
     expect(Object.keys(meta.outputs)).toContain('dist/cli.js');
@@ -42,8 +45,8 @@ describe('the bundle', () => {
     expect(sdkFiles(Object.keys(meta.outputs)).length).toBeGreaterThan(0);
   });
 
-  it('--help, --version, add sqs --help and completion load no file of it that holds AWS SDK code', () => {
-    for (const args of [['--help'], ['--version'], ['-V'], ['add', 'sqs', '--help'], ['help', 'remove'], ['completion', 'bash'], ['completion', 'zsh'], ['completion', 'fish']]) {
+  it('--help, --version, add sqs --help, the new commands' help and completion load no file of it that holds AWS SDK code', () => {
+    for (const args of [['--help'], ['--version'], ['-V'], ['add', 'sqs', '--help'], ['help', 'remove'], ['export', '--help'], ['apply', '--help'], ['diff', '--help'], ['completion', 'bash'], ['completion', 'zsh'], ['completion', 'fish']]) {
       const { packages, files } = probe(...args);
       expect(files, args.join(' ')).toContain('dist/cli.js');
       expect(files.every((f) => f in meta.outputs), args.join(' ')).toBe(true);
@@ -58,8 +61,18 @@ describe('the bundle', () => {
     expect(sdkFiles(files).length).toBeGreaterThan(0);
     expect(packages).toContain('@aws-sdk/client-lambda');
     expect(packages).toContain('@aws-sdk/client-sqs');
+    // Nor the triggers-file commands or the YAML library: those are export's, apply's and diff's.
+    expect(filesHolding(files, /node_modules\/yaml\/|src\/file\/|src\/commands\/(export|apply|diff)\.ts/)).toEqual([]);
     for (const other of ['@aws-sdk/client-s3', '@aws-sdk/client-sns', '@aws-sdk/client-dynamodb', '@aws-sdk/client-kinesis', '@aws-sdk/client-eventbridge', '@aws-sdk/client-cloudwatch-logs']) {
       expect(packages).not.toContain(other);
     }
+  });
+
+  it('--help and add load neither the YAML library nor the triggers-file commands; export does', () => {
+    for (const args of [['--help'], ['add', 'sqs', '--help'], ['apply', '--help']]) {
+      expect(filesHolding(probe(...args).files, /node_modules\/yaml\//), args.join(' ')).toEqual([]);
+    }
+    const { files } = probe('export', '--region', 'us-east-1', '--endpoint-url', 'http://127.0.0.1:9', '--cli-connect-timeout', '1');
+    expect(filesHolding(files, /src\/commands\/export\.ts/).length).toBe(1);
   });
 });

@@ -62,7 +62,10 @@ describe('the command line', () => {
     expect(missing.stderr).toMatch(/--function <fn>' not specified/);
     const output = await runCli(['--output', 'yaml', 'add', 'sqs', 'q', '--function', 'f']);
     expect(output.code).toBe(2);
-    expect(output.stderr).toMatch(/Allowed choices are text, json/);
+    expect(output.stderr).toContain('--output: invalid value "yaml" for add sqs; allowed: text, json (yaml is for export)');
+    const xml = await runCli(['--output', 'xml', 'list']);
+    expect(xml.code).toBe(2);
+    expect(xml.stderr).toMatch(/Allowed choices are text, json, yaml/);
   });
 
   it('with --output json, a usage error found while parsing still prints one JSON document', async () => {

@@ -58,7 +58,7 @@ describe('examples a person copies', () => {
   });
 
   it('the examples in --help quote their globs', async () => {
-    for (const argv of [['list', '--help'], ['remove', '--help'], ...TRIGGER_TYPES.map((t) => ['add', t.spec.type, '--help'])]) {
+    for (const argv of [['list', '--help'], ['remove', '--help'], ['export', '--help'], ['apply', '--help'], ['diff', '--help'], ...TRIGGER_TYPES.map((t) => ['add', t.spec.type, '--help'])]) {
       const help = (await runCli(argv)).stdout;
       for (const line of help.split('\n').filter((l) => l.trim().startsWith('$ evsrc'))) {
         expect(unquotedGlobs(line.trim().slice(2)), line).toEqual([]);

@@ -5,7 +5,9 @@ import { parseArn } from '../../core/arn.js';
 import { AwsFailure } from '../../core/errors.js';
 import { functionGrants } from '../../mechanisms/permission/removal.js';
 import { sessionCall } from '../../mechanisms/permission/plan.js';
-import type { AdapterContext, PushTraits, RemovalPlan, RemoveRequest, TriggerType } from '../contract.js';
+import type { AdapterContext, ExportScope, FileTraits, PushTraits, RemovalPlan, RemoveRequest, TriggerType, TriggerView } from '../contract.js';
+import { isLocal } from '../entry.js';
+import { destinationFlag } from '../../mechanisms/esm/entry.js';
 import { describeRuleWith, eventbridgeSpec, parseEventBridgeOptions, planEventBridgeAdd, type EventBridgeOptions } from './add.js';
 import { discoverEventBridge, listTargets, type EbTarget } from './inventory.js';
 import { planEventBridgeRemoval, type DlqPolicy } from './removal.js';
@@ -102,8 +104,35 @@ async function planRemove(ctx: AdapterContext, request: RemoveRequest<RuleRef>):
 }
 
 /** The EventBridge trigger type. */
+/**
+ * A rule's target as `add eventbridge` flags: the rule by name (and its bus when not the default) with its
+ * pattern or schedule, so applying the file where the rule is missing creates it; the target's input and
+ * retry settings when not EventBridge's defaults (185 attempts, 86400 seconds).
+ */
+const file: FileTraits = {
+  toEntry: (view: TriggerView, scope: ExportScope) => {
+    const s = view.settings;
+    const rule = ruleOfArn(view.sourceArn);
+    const local = isLocal(view.sourceArn, scope);
+    const flags: Record<string, unknown> = {};
+    if (local && rule && rule.bus !== 'default') flags.eventBus = rule.bus;
+    if (s.pattern !== undefined) flags.pattern = s.pattern;
+    else if (s.schedule !== undefined) flags.schedule = s.schedule;
+    if (s.input !== undefined) flags.input = s.input;
+    if (s.inputPath !== undefined) flags.inputPath = s.inputPath;
+    if (s.retryAttempts !== undefined && s.retryAttempts !== 185) flags.retryAttempts = s.retryAttempts;
+    if (s.maxEventAge !== undefined && s.maxEventAge !== 86400) flags.maxEventAge = s.maxEventAge;
+    if (typeof s.dlq === 'string') flags.dlq = destinationFlag(s.dlq, scope);
+    return { source: local && rule ? rule.name : view.sourceArn, flags };
+  },
+  // Input and input path cannot be taken back with a flag; the retry settings are left as they are.
+  defaults: [],
+  removeArgs: (view: TriggerView) => ({ source: view.sourceArn, flags: {} }),
+};
+
 export const eventbridgeType: TriggerType<EventBridgeOptions, RuleRef> = {
   spec: eventbridgeSpec,
+  file,
   parseAddOptions: parseEventBridgeOptions,
   planAdd: planEventBridgeAdd,
   ownsSourceArn: (arn) => {

@@ -4,7 +4,8 @@ import { AwsFailure } from '../../core/errors.js';
 import { belongsTo, type Finding } from '../../inventory/model.js';
 import { type Grant, type SourceStatus } from '../../mechanisms/permission/grants.js';
 import { functionGrants } from '../../mechanisms/permission/removal.js';
-import type { AdapterContext, Discovery, ListScan, PushTraits, RemovalPlan, RemoveRequest, TriggerType, TriggerView } from '../contract.js';
+import type { AdapterContext, Discovery, ExportScope, FileTraits, ListScan, PushTraits, RemovalPlan, RemoveRequest, TriggerType, TriggerView } from '../contract.js';
+import { nameOrArn } from '../entry.js';
 import { checkSameAccountRegion, LOGS_PRINCIPAL, logsSpec, parseFilterName, parseLogGroupRef, parseLogsOptions, planLogsAdd, type LogGroupRef, type LogsOptions } from './add.js';
 import { filterView, isFunctionArn, listLogGroups, logGroupArn, logGroupNameOfArn, readGroupFilters, wildcardPrefix } from './inventory.js';
 import { planLogsRemoval } from './removal.js';
@@ -142,8 +143,21 @@ async function planRemove(ctx: AdapterContext, request: RemoveRequest<LogsRemove
 }
 
 /** The CloudWatch Logs trigger type. */
+/** A subscription filter as `add logs` flags: always its name (it is how a log group's filters are told apart), and its pattern. */
+const file: FileTraits = {
+  toEntry: (view: TriggerView, scope: ExportScope) => {
+    const flags: Record<string, unknown> = { filterName: view.id };
+    if (typeof view.settings.filterPattern === 'string' && view.settings.filterPattern !== '') flags.filterPattern = view.settings.filterPattern;
+    return { source: nameOrArn(view.sourceArn, logGroupNameOfArn(view.sourceArn) ?? '', scope), flags };
+  },
+  // No pattern in the entry: every log event is sent.
+  defaults: [{ unless: ['filterPattern'], flags: { filterPattern: '' } }],
+  removeArgs: (view: TriggerView) => ({ source: view.sourceArn, flags: { filterName: view.id } }),
+};
+
 export const logsType: TriggerType<LogsOptions, LogsRemoveSource> = {
   spec: logsSpec,
+  file,
   parseAddOptions: parseLogsOptions,
   planAdd: planLogsAdd,
   ownsSourceArn: (arn) => {

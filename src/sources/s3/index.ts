@@ -3,7 +3,7 @@ import { parseArn, partitionOf } from '../../core/arn.js';
 import { belongsTo, type Finding } from '../../inventory/model.js';
 import { exactSource, type SourceStatus } from '../../mechanisms/permission/grants.js';
 import { withFunction } from '../../mechanisms/permission/removal.js';
-import type { AdapterContext, Discovery, ListScan, PushTraits, RemovalPlan, RemoveRequest, SourceSpec, TriggerType, TriggerView } from '../contract.js';
+import type { AdapterContext, Discovery, FileTraits, ListScan, PushTraits, RemovalPlan, RemoveRequest, SourceSpec, TriggerType, TriggerView } from '../contract.js';
 import { parseBucketRef, parseS3Options, planS3Add, s3Spec, type BucketRef, type S3Options } from './add.js';
 import { bucketArn, bucketNameOf, listRegionBuckets, readNotifications, s3Triggers } from './inventory.js';
 import { configsEqual, S3_EVENT_TYPES, type NotificationConfiguration } from './notifications.js';
@@ -105,8 +105,24 @@ async function planRemove(ctx: AdapterContext, request: RemoveRequest<S3RemoveSo
 }
 
 /** The S3 trigger type. */
+/** A bucket notification entry as `add s3` flags (bucket names are global: always the name). */
+const file: FileTraits = {
+  toEntry: (view: TriggerView) => {
+    const events = (view.settings.events as string[] | undefined) ?? [];
+    const flags: Record<string, unknown> = {};
+    if (!(events.length === 1 && events[0] === 's3:ObjectCreated:*')) flags.events = events;
+    if (typeof view.settings.prefix === 'string') flags.prefix = view.settings.prefix;
+    if (typeof view.settings.suffix === 'string') flags.suffix = view.settings.suffix;
+    return { source: bucketNameOf(view.sourceArn), flags };
+  },
+  // The events and key filter say which entry it is: nothing else to set back.
+  defaults: [],
+  removeArgs: (view: TriggerView) => ({ source: bucketNameOf(view.sourceArn), flags: { id: view.id } }),
+};
+
 export const s3Type: TriggerType<S3Options, S3RemoveSource> = {
   spec,
+  file,
   parseAddOptions: parseS3Options,
   planAdd: planS3Add,
   ownsSourceArn: (arn) => parseArn(arn)?.service === 's3',

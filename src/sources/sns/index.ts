@@ -5,7 +5,8 @@ import { AwsFailure, UsageError } from '../../core/errors.js';
 import { belongsTo, sourceNameOfArn, type Finding } from '../../inventory/model.js';
 import { exactSource, type Grant, type SourceStatus } from '../../mechanisms/permission/grants.js';
 import { functionGrants, withFunction } from '../../mechanisms/permission/removal.js';
-import type { AdapterContext, Discovery, ListScan, PushTraits, RemovalPlan, RemoveRequest, TriggerType, TriggerView } from '../contract.js';
+import type { AdapterContext, Discovery, ExportScope, FileTraits, ListScan, PushTraits, RemovalPlan, RemoveRequest, TriggerType, TriggerView } from '../contract.js';
+import { nameOrArn } from '../entry.js';
 import { parseSnsOptions, planSnsAdd, snsSpec, type SnsOptions } from './add.js';
 import { listLambdaSubscriptions, PENDING, readTopicSubscriptions, snsTrigger, subscriptionAttributes, type Subscription, type TopicRead } from './inventory.js';
 import { planSnsRemoval } from './removal.js';
@@ -116,8 +117,27 @@ async function planRemove(ctx: AdapterContext, request: RemoveRequest<string>): 
 }
 
 /** The SNS trigger type. */
+/** A subscription as `add sns` flags: a filter policy (and its scope when not the default), a dead-letter queue. */
+const file: FileTraits = {
+  toEntry: (view: TriggerView, scope: ExportScope) => {
+    const s = view.settings;
+    const flags: Record<string, unknown> = {};
+    if (s.filterPolicy !== undefined) {
+      flags.filterPolicy = s.filterPolicy;
+      if (s.filterPolicyScope && s.filterPolicyScope !== 'MessageAttributes') flags.filterPolicyScope = s.filterPolicyScope;
+    }
+    const dlq = (s.deadLetterQueue ?? s.dlq) as string | undefined;
+    if (dlq) flags.dlq = nameOrArn(dlq, parseArn(dlq)?.resource ?? '', scope);
+    return { source: nameOrArn(view.sourceArn, parseArn(view.sourceArn)?.resource ?? '', scope), flags };
+  },
+  // No filter policy in the entry: every message is delivered.
+  defaults: [{ unless: ['filterPolicy'], flags: { filterPolicy: false } }],
+  removeArgs: (view: TriggerView) => ({ source: view.sourceArn, flags: {} }),
+};
+
 export const snsType: TriggerType<SnsOptions, string> = {
   spec: snsSpec,
+  file,
   parseAddOptions: parseSnsOptions,
   planAdd: planSnsAdd,
   ownsSourceArn: (arn) => parseArn(arn)?.service === 'sns',
