@@ -45,7 +45,7 @@ describe('the bundle', () => {
     expect(sdkFiles(Object.keys(meta.outputs)).length).toBeGreaterThan(0);
   });
 
-  it('--help, --version, add sqs --help, the new commands' help and completion load no file of it that holds AWS SDK code', () => {
+  it("--help, --version, add sqs --help, the new commands' help and completion load no file of it that holds AWS SDK code", () => {
     for (const args of [['--help'], ['--version'], ['-V'], ['add', 'sqs', '--help'], ['help', 'remove'], ['export', '--help'], ['apply', '--help'], ['diff', '--help'], ['completion', 'bash'], ['completion', 'zsh'], ['completion', 'fish']]) {
       const { packages, files } = probe(...args);
       expect(files, args.join(' ')).toContain('dist/cli.js');
