@@ -8,7 +8,7 @@ import { InterruptController, InterruptedError } from './core/interrupt.js';
 import { processIo, terminalWidth, useColor, type Io } from './render/io.js';
 import { wrapMessage } from './render/fit.js';
 import { ConsoleReporter, loadSpinner } from './render/reporter.js';
-import type { SourceType, TriggerType } from './sources/contract.js';
+import type { SourceType, TypeSpec } from './sources/contract.js';
 import { collect } from './sources/options.js';
 import { parseTimeoutSeconds } from './aws/network.js';
 
@@ -108,9 +108,9 @@ interface Invocation {
   execute: (ctx: CommandContext) => Promise<number>;
 }
 
-/** What the program needs from the registry of trigger types: the types and the flags of `remove`. */
+/** What the program needs from the registry of trigger types: their specs and the flags of `remove`. */
 interface Registry {
-  types: readonly TriggerType[];
+  types: readonly TypeSpec[];
   removeFlags: { option: { flags: string; description: string; repeatable?: boolean; hidden?: boolean }; types: string[] }[];
 }
 
@@ -280,11 +280,11 @@ function wantsJson(argv: readonly string[]): boolean {
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[], io: Io = processIo(), options: MainOptions = {}): Promise<number> {
   let invocation: Invocation | undefined;
-  // The trigger types (and their flags) are loaded only when a command that uses them is on the
-  // command line: `evsrc --help` and `--version` do not need them.
+  // The specs of the trigger types (their flags) are loaded only when a command that uses them is on the
+  // command line: `evsrc --help` and `--version` do not need them. No type's implementation is loaded here.
   const registry: Registry = { types: [], removeFlags: [] };
   if (argv.some((a) => a === 'add' || a === 'list' || a === 'remove')) {
-    const [{ TRIGGER_TYPES }, { removeFlags }] = await Promise.all([import('./sources/registry.js'), import('./removal/resolve.js')]);
+    const { TRIGGER_TYPES, removeFlags } = await import('./sources/registry.js');
     registry.types = TRIGGER_TYPES;
     registry.removeFlags = removeFlags();
   }

@@ -8,8 +8,8 @@ import { listAliasArns, listAllMappings, listFunctionMappings, revealEncryptedFi
 import { checkPermissions, dedupeGrants, grantsOf, type Grant, type SourceStatus } from '../mechanisms/permission/grants.js';
 import { readFunctionPolicyOf, sessionCall } from '../mechanisms/permission/plan.js';
 import { rateLimiter, readPolicy, type ReadPolicy } from '../mechanisms/permission/read.js';
-import type { Discovery, ListScan, SourceType, TriggerType, TriggerView } from '../sources/contract.js';
-import { pushTraits, pushTypeOfPrincipal, sortTriggers, sourceTypeOfArn, TRIGGER_TYPES } from '../sources/registry.js';
+import type { Discovery, ListScan, RegisteredType, SourceType, TriggerType, TriggerView } from '../sources/contract.js';
+import { loadTriggerTypes, pushTraits, pushTypeOfPrincipal, sortTriggers, sourceTypeOfArn, TRIGGER_TYPES } from '../sources/registry.js';
 import { belongsTo, type Finding, type FunctionTarget, type Inventory } from './model.js';
 
 // `evsrc list`: who triggers a function, found from every place AWS keeps it. Each registered type
@@ -46,7 +46,7 @@ function keepType<T extends { sourceArn?: string; type?: SourceType }>(options: 
   return type === undefined || options.types.has(type);
 }
 
-function wantedTypes(options: ListOptions): TriggerType[] {
+function wantedTypes(options: ListOptions): RegisteredType[] {
   return TRIGGER_TYPES.filter((t) => !options.types || options.types.has(t.spec.type));
 }
 
@@ -80,6 +80,8 @@ const isPush = (trigger: TriggerView, push: ReadonlyMap<string, unknown>) => pus
 export async function listForFunction(ctx: ListContext, ref: FunctionRef, options: ListOptions = {}): Promise<Inventory> {
   const { aws } = ctx;
   const types = wantedTypes(options);
+  // The types' implementations load while the first reads are in flight.
+  const loaded = loadTriggerTypes(options.types);
   const push = pushTraits();
   const wantsMappings = types.some((t) => t.mapping);
   const wantsPolicy = types.some((t) => t.push);
@@ -133,7 +135,7 @@ export async function listForFunction(ctx: ListContext, ref: FunctionRef, option
     mappings,
     grants,
   };
-  const found = await discoverAll(types, scan);
+  const found = await discoverAll(await loaded, scan);
   // A push type's triggers are judged against the function's policy: orphaned, missing and unscoped permissions.
   const checked = types.some((t) => t.push);
   const permissionFindings = checked
@@ -171,6 +173,7 @@ export async function listRegion(ctx: ListContext, options: ListOptions = {}): P
   const { aws } = ctx;
   const region = await aws.region();
   const types = wantedTypes(options);
+  const loaded = loadTriggerTypes(options.types);
   const push = pushTraits();
   ctx.reporter.emit({ type: 'progress', message: `reading the triggers of every function in ${region}` });
   const functions = once(() =>
@@ -196,7 +199,7 @@ export async function listRegion(ctx: ListContext, options: ListOptions = {}): P
     checkPermissions: Boolean(options.checkPermissions),
   };
   // The functions are listed whatever the types: the summary counts them.
-  const [known, found] = await Promise.all([functions().then((f) => new Set(f)), discoverAll(types, scan)]);
+  const [known, found] = await Promise.all([functions().then((f) => new Set(f)), loaded.then((all) => discoverAll(all, scan))]);
   const account = await scan.account();
   const pushTriggers = found.triggers.filter((t) => isPush(t, push));
 

@@ -5,22 +5,15 @@ import { AwsFailure, UsageError } from '../../core/errors.js';
 import { belongsTo, sourceNameOfArn, type Finding } from '../../inventory/model.js';
 import { exactSource, type Grant, type SourceStatus } from '../../mechanisms/permission/grants.js';
 import { functionGrants, withFunction } from '../../mechanisms/permission/removal.js';
-import type { AdapterContext, Discovery, ListScan, PushTraits, RemovalPlan, RemoveRequest, TriggerType, TriggerView } from '../contract.js';
-import { parseSnsOptions, planSnsAdd, snsSpec, type SnsOptions } from './add.js';
+import type { AdapterContext, Discovery, ListScan, RemovalPlan, RemoveRequest, TriggerType, TriggerView } from '../contract.js';
+import { snsSpec, snsTypeSpec } from './spec.js';
+
+const push = snsTypeSpec.push;
+import { parseSnsOptions, planSnsAdd, type SnsOptions } from './add.js';
 import { listLambdaSubscriptions, PENDING, readTopicSubscriptions, snsTrigger, subscriptionAttributes, type Subscription, type TopicRead } from './inventory.js';
 import { planSnsRemoval } from './removal.js';
 
 // The SNS trigger type: a lambda subscription to a topic and the function's permission for the topic.
-
-const push: PushTraits = {
-  principal: 'sns.amazonaws.com',
-  noun: 'topic',
-  // Topics in opt-in regions invoke functions elsewhere as sns.<region>.amazonaws.com.
-  matchesPrincipal: (p) => {
-    const lower = p.toLowerCase();
-    return lower === 'sns.amazonaws.com' || /^sns\.[a-z0-9-]+\.amazonaws\.com$/.test(lower);
-  },
-};
 
 async function snsTriggers(scan: ListScan, subs: readonly Subscription[]): Promise<TriggerView[]> {
   const attributes = await scan.each(subs, (sub) => subscriptionAttributes(scan.aws, sub));
@@ -120,7 +113,7 @@ export const snsType: TriggerType<SnsOptions, string> = {
   spec: snsSpec,
   parseAddOptions: parseSnsOptions,
   planAdd: planSnsAdd,
-  ownsSourceArn: (arn) => parseArn(arn)?.service === 'sns',
+  ownsSourceArn: snsTypeSpec.ownsSourceArn,
   push,
   discover,
   parseRemove,
