@@ -7,6 +7,7 @@ import type { Reporter } from '../core/reporter.js';
 import { listAliasArns, listAllMappings, listFunctionMappings, revealEncryptedFilters } from '../mechanisms/esm/inventory.js';
 import { checkPermissions, dedupeGrants, grantsOf, type Grant, type SourceStatus } from '../mechanisms/permission/grants.js';
 import { readFunctionPolicyOf, sessionCall } from '../mechanisms/permission/plan.js';
+import type { PolicyStatement } from '../mechanisms/permission/policy.js';
 import { rateLimiter, readPolicy, type ReadPolicy } from '../mechanisms/permission/read.js';
 import type { Discovery, ListScan, RegisteredType, SourceType, TriggerType, TriggerView } from '../sources/contract.js';
 import { loadTriggerTypes, pushTraits, pushTypeOfPrincipal, sortTriggers, sourceTypeOfArn, TRIGGER_TYPES } from '../sources/registry.js';
@@ -76,6 +77,37 @@ function scanBase(ctx: ListContext, region: string): Pick<ListScan, 'aws' | 'rep
 
 const isPush = (trigger: TriggerView, push: ReadonlyMap<string, unknown>) => push.has(trigger.type);
 
+/**
+ * Loads the SDK clients the wanted types read while the first calls fly, rather than one by one after
+ * them (when each would delay its type's calls past the next round). Once those calls answered, only
+ * the clients of types that showed up are still loaded: mapping types with a mapping, push types with a
+ * grant, and push types whose triggers need no grant to exist (EventBridge targets: `silent`), which
+ * are always looked for.
+ */
+function preloadClients(
+  aws: AwsSession,
+  types: readonly RegisteredType[],
+  early: { mappings?: Promise<EventSourceMappingConfiguration[]> | undefined; policy?: Promise<{ statements: PolicyStatement[] }> | undefined },
+): void {
+  let needed: Set<string> | undefined;
+  const servicesOf = (list: readonly RegisteredType[]) => [...new Set(list.flatMap((t) => t.services ?? []))];
+  // Those always read first, then the rest in registry order.
+  const always = types.filter((t) => t.push?.silent);
+  aws.preload(servicesOf([...always, ...types]), (service) => !needed || needed.has(service));
+  void Promise.all([early.mappings ?? [], early.policy ?? { statements: [] }]).then(
+    ([mappings, policy]) => {
+      const granted = new Set(grantsOf(policy.statements, '', pushTypeOfPrincipal).map((g) => g.type));
+      const present = types.filter(
+        (t) => t.push?.silent || granted.has(t.spec.type) || (t.mapping && mappings.some((m) => t.ownsSourceArn(m.EventSourceArn ?? ''))),
+      );
+      needed = new Set(servicesOf(present));
+    },
+    () => {
+      needed = new Set();
+    },
+  );
+}
+
 /** Every trigger of one function (and, unless a qualifier was named, of its aliases), with its problems. */
 export async function listForFunction(ctx: ListContext, ref: FunctionRef, options: ListOptions = {}): Promise<Inventory> {
   const { aws } = ctx;
@@ -97,6 +129,7 @@ export async function listForFunction(ctx: ListContext, ref: FunctionRef, option
   };
   // Used after the function resolved (or never, when it does not exist): no unhandled rejection meanwhile.
   for (const read of Object.values(early)) read?.catch(() => {});
+  preloadClients(aws, types, early);
   const fn = await fnP;
   const target: FunctionTarget = { unqualifiedArn: fn.unqualifiedArn };
   if (fn.qualifier) target.qualifier = fn.qualifier;

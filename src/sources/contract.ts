@@ -1,6 +1,6 @@
 import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import type { ResolvedFunction } from '../aws/lambda.js';
-import type { AwsSession } from '../aws/session.js';
+import type { AwsSession, ServiceName } from '../aws/session.js';
 import type { FunctionRef } from '../core/arn.js';
 import type { Interrupt } from '../core/interrupt.js';
 import type { Action } from '../core/plan.js';
@@ -195,6 +195,8 @@ export interface TypeSpec {
   push?: PushTraits;
   /** Mapping types: the setting keys of a mapping of this type (for `remove <uuid>` and views). */
   mapping?: { settingKeys: readonly string[] };
+  /** The AWS services besides Lambda whose clients its `list` reads: loaded ahead, while the first calls fly. */
+  services?: readonly ServiceName[];
 }
 
 /** A line of the registry: a type's spec, and how to load the whole type (its own bundle chunk) when a command needs it. */

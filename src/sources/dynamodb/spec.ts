@@ -38,4 +38,5 @@ export const dynamodbTypeSpec: TypeSpec = {
     return parsed?.service === 'dynamodb' && /^table\/[^/]+\/stream\//.test(parsed.resource);
   },
   mapping: { settingKeys: STREAM_SETTING_KEYS },
+  services: ['dynamodb'],
 };

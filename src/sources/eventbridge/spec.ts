@@ -50,4 +50,5 @@ export const eventbridgeTypeSpec: TypeSpec & { push: PushTraits } = {
     return parsed?.service === 'events' && parsed.resource.startsWith('rule/');
   },
   push,
+  services: ['events'],
 };

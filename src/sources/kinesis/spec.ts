@@ -30,4 +30,5 @@ export const kinesisTypeSpec: TypeSpec = {
     return parsed?.service === 'kinesis' && parsed.resource.startsWith('stream/');
   },
   mapping: { settingKeys: STREAM_SETTING_KEYS },
+  services: ['kinesis'],
 };

@@ -64,4 +64,5 @@ export const logsTypeSpec: TypeSpec & { push: PushTraits } = {
     return parsed?.service === 'logs' && parsed.resource.startsWith('log-group:');
   },
   push,
+  services: ['logs'],
 };

@@ -37,4 +37,5 @@ export const s3TypeSpec: TypeSpec & { push: PushTraits } = {
   spec: s3Spec,
   ownsSourceArn: (arn) => parseArn(arn)?.service === 's3',
   push,
+  services: ['s3'],
 };

@@ -38,4 +38,5 @@ export const snsTypeSpec: TypeSpec & { push: PushTraits } = {
   spec: snsSpec,
   ownsSourceArn: (arn) => parseArn(arn)?.service === 'sns',
   push,
+  services: ['sns'],
 };

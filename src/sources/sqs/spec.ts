@@ -46,4 +46,5 @@ export const sqsTypeSpec: TypeSpec = {
   spec: sqsSpec,
   ownsSourceArn: (arn) => parseArn(arn)?.service === 'sqs',
   mapping: { settingKeys: SQS_SETTING_KEYS },
+  services: ['sqs'],
 };
