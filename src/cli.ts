@@ -3,14 +3,18 @@ import { Command, CommanderError, Option } from 'commander';
 import type { AwsSession } from './aws/session.js';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
 import { EvsrcError, ExitCode, PartialApplyError } from './core/errors.js';
-import { parseEndpointUrl, parseRegion } from './core/url.js';
-import { InterruptController, InterruptedError } from './core/interrupt.js';
+import type { InterruptController } from './core/interrupt.js';
 import { processIo, terminalWidth, useColor, type Io } from './render/io.js';
-import { wrapMessage } from './render/fit.js';
-import { ConsoleReporter, loadSpinner } from './render/reporter.js';
 import type { SourceType, TypeSpec } from './sources/contract.js';
-import { collect } from './sources/options.js';
-import { parseTimeoutSeconds } from './aws/network.js';
+
+// Start-up reads this file, commander and what help needs, nothing more: what only a command needs
+// (the checks of the global options, the reporter, the interrupt flag, chalk, the registry of types)
+// is imported when a command runs, each its own chunk of the bundle.
+
+/** Commander's collector for repeatable flags. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
 
 /** Test seams: a faster sleep for polls and retries. */
 export interface MainOptions {
@@ -31,7 +35,8 @@ function version(): string {
   return pkg.version;
 }
 
-function globalsOf(command: Command): GlobalOptions {
+async function globalsOf(command: Command): Promise<GlobalOptions> {
+  const [{ parseEndpointUrl, parseRegion }, { parseTimeoutSeconds }] = await Promise.all([import('./core/url.js'), import('./aws/network.js')]);
   const o = command.optsWithGlobals() as Record<string, unknown>;
   const globals: GlobalOptions = {
     output: o.json ? 'json' : ((o.output as 'text' | 'json' | undefined) ?? 'text'),
@@ -54,7 +59,12 @@ function globalsOf(command: Command): GlobalOptions {
 /** Checks an endpoint URL (--endpoint-url, AWS_ENDPOINT_URL): an absolute http(s) URL with a host. */
 async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions): Promise<CommandContext> {
   // chalk is loaded only when a command runs: --help and --version never need it.
-  const { Chalk } = await import('chalk');
+  const [{ Chalk }, { ConsoleReporter, loadSpinner }, { InterruptController }, { parseEndpointUrl, parseRegion }] = await Promise.all([
+    import('chalk'),
+    import('./render/reporter.js'),
+    import('./core/interrupt.js'),
+    import('./core/url.js'),
+  ]);
   const chalk = new Chalk({ level: useColor(io.stderr, io.env, globals.color) ? 1 : 0 });
   const outChalk = new Chalk({ level: useColor(io.stdout, io.env, globals.color) ? 1 : 0 });
   // On Node 20 the SDK warns on every run that future versions need Node 22: only --verbose shows it.
@@ -114,7 +124,7 @@ interface Registry {
   removeFlags: { option: { flags: string; description: string; repeatable?: boolean; hidden?: boolean }; types: string[] }[];
 }
 
-function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocation) => void, onHelp?: () => void): Command {
+function buildProgram(io: Io, registry: Registry, argv: readonly string[], dispatch: (invocation: Invocation) => void, onHelp?: () => void): Command {
   const adapters = registry.types;
   const typeList = adapters.map((a) => a.spec.type).join(', ');
   const program = new Command('evsrc');
@@ -163,13 +173,6 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
       // Checked by `add` itself rather than as a commander required option: commander reports a missing
       // required option before an unknown one, so a misspelt `--fucntion` would be blamed on --function.
       .option('--function <fn>', 'function name, ARN, partial ARN, or name:alias / name:version');
-    for (const option of spec.options) {
-      const opt = new Option(option.flags, option.description);
-      if (option.repeatable) opt.argParser(collect);
-      if (option.hidden) opt.hideHelp();
-      sub.addOption(opt);
-    }
-    sub.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
     sub.action((source: string, _opts: unknown, command: Command) => {
       dispatch({
         command,
@@ -179,6 +182,16 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
         },
       });
     });
+    // A type's own flags matter only when it is on the command line (to run it, or for its help):
+    // `add --help` lists the types by name, so the others are not built.
+    if (!argv.includes(spec.type)) continue;
+    for (const option of spec.options) {
+      const opt = new Option(option.flags, option.description);
+      if (option.repeatable) opt.argParser(collect);
+      if (option.hidden) opt.hideHelp();
+      sub.addOption(opt);
+    }
+    sub.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
   }
   program
     .command('list')
@@ -245,7 +258,7 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
 
 /** Prints an error in one line (plus hint), as JSON too with --output json; returns its exit code. */
 async function reportError(io: Io, error: unknown, globals: GlobalOptions | undefined): Promise<number> {
-  const { Chalk } = await import('chalk');
+  const [{ Chalk }, { wrapMessage }, { InterruptedError }] = await Promise.all([import('chalk'), import('./render/fit.js'), import('./core/interrupt.js')]);
   const verbose = globals?.verbose ?? false;
   const chalk = new Chalk({ level: useColor(io.stderr, io.env, globals?.color ?? true) ? 1 : 0 });
   const known = error instanceof EvsrcError ? error : undefined;
@@ -291,6 +304,7 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
   const program = buildProgram(
     io,
     registry,
+    argv,
     (i) => {
       invocation = i;
     },
@@ -301,7 +315,7 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
   try {
     await program.parseAsync(argv, { from: 'user' });
     if (!invocation) return ExitCode.OK;
-    globals = globalsOf(invocation.command);
+    globals = await globalsOf(invocation.command);
     ctx = await makeContext(io, globals, options);
     return await invocation.execute(ctx);
   } catch (error) {

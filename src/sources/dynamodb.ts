@@ -27,7 +27,8 @@ import { mappingLifecycle } from '../mechanisms/esm/lifecycle.js';
 import { sourceNameOfArn } from '../inventory/model.js';
 import { STREAM_SETTING_KEYS } from '../mechanisms/esm/streams.js';
 import type { AddPlan, AdapterContext, AddRequest, TriggerType, TriggerView } from './contract.js';
-import { dynamodbSpec, dynamodbTypeSpec, STREAM_VIEW_TYPES, type StreamViewType } from './dynamodb/spec.js';
+import { dynamodbSpec, STREAM_VIEW_TYPES, type StreamViewType } from './dynamodb/spec.js';
+import { dynamodbTypeSpec } from './registry.js';
 
 export { dynamodbSpec, STREAM_VIEW_TYPES, type StreamViewType } from './dynamodb/spec.js';
 

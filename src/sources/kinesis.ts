@@ -25,7 +25,8 @@ import { mappingLifecycle } from '../mechanisms/esm/lifecycle.js';
 import { sourceNameOfArn } from '../inventory/model.js';
 import { STREAM_SETTING_KEYS } from '../mechanisms/esm/streams.js';
 import type { AddPlan, AdapterContext, AddRequest, TriggerType } from './contract.js';
-import { kinesisSpec, kinesisTypeSpec } from './kinesis/spec.js';
+import { kinesisSpec } from './kinesis/spec.js';
+import { kinesisTypeSpec } from './registry.js';
 
 export { kinesisSpec } from './kinesis/spec.js';
 

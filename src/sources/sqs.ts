@@ -20,7 +20,8 @@ import { applyTagPlan, readMappingTags, tagsAsked, withTagView, type TagOptions 
 import { checkByReadOrListing } from '../mechanisms/esm/inventory.js';
 import { mappingLifecycle, type SourceMatcher } from '../mechanisms/esm/lifecycle.js';
 import type { AddPlan, AdapterContext, AddRequest, TriggerType } from './contract.js';
-import { SQS_SETTING_KEYS, sqsSpec, sqsTypeSpec } from './sqs/spec.js';
+import { SQS_SETTING_KEYS, sqsSpec } from './sqs/spec.js';
+import { sqsTypeSpec } from './registry.js';
 
 export { SQS_SETTING_KEYS, sqsSpec } from './sqs/spec.js';
 

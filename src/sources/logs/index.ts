@@ -7,7 +7,8 @@ import { functionGrants } from '../../mechanisms/permission/removal.js';
 import type { AdapterContext, Discovery, ListScan, RemovalPlan, RemoveRequest, TriggerType, TriggerView } from '../contract.js';
 import { checkSameAccountRegion, parseFilterName, parseLogGroupRef, parseLogsOptions, planLogsAdd, type LogGroupRef, type LogsOptions } from './add.js';
 import { filterView, isFunctionArn, listLogGroups, logGroupArn, logGroupNameOfArn, readGroupFilters, wildcardPrefix } from './inventory.js';
-import { logGroupOfGrant, logsSpec, logsTypeSpec } from './spec.js';
+import { logGroupOfGrant, logsSpec } from './spec.js';
+import { logsTypeSpec } from '../registry.js';
 
 export { logGroupOfGrant } from './spec.js';
 

@@ -8,7 +8,7 @@ import { parseBucketRef, parseS3Options, planS3Add, type BucketRef, type S3Optio
 import { bucketArn, bucketNameOf, listRegionBuckets, readNotifications, s3Triggers } from './inventory.js';
 import { configsEqual, type NotificationConfiguration } from './notifications.js';
 import { parseEventSelector, planS3Removal, type S3Selector } from './removal.js';
-import { s3TypeSpec } from './spec.js';
+import { s3TypeSpec } from '../registry.js';
 
 const { spec, push } = s3TypeSpec;
 

@@ -6,7 +6,8 @@ import { belongsTo, sourceNameOfArn, type Finding } from '../../inventory/model.
 import { exactSource, type Grant, type SourceStatus } from '../../mechanisms/permission/grants.js';
 import { functionGrants, withFunction } from '../../mechanisms/permission/removal.js';
 import type { AdapterContext, Discovery, ListScan, RemovalPlan, RemoveRequest, TriggerType, TriggerView } from '../contract.js';
-import { snsSpec, snsTypeSpec } from './spec.js';
+import { snsSpec } from './spec.js';
+import { snsTypeSpec } from '../registry.js';
 
 const push = snsTypeSpec.push;
 import { parseSnsOptions, planSnsAdd, type SnsOptions } from './add.js';
