@@ -3,6 +3,7 @@
 //
 //   npm run build && node scripts/bench-list.mjs [--functions 200] [--triggers 300] [--runs 5] [--keep]
 //   node scripts/bench-list.mjs --sizes 50,200,800 [--runs 3]   (region-wide list at each size, 1.5 triggers a function)
+//   … [--bin path/to/bin/evsrc.js]                               (another build, to compare before and after)
 //
 // Starts `python3 -m moto.server` on a free loopback port, creates the functions and a mix of SQS
 // mappings, SNS subscriptions and S3 notifications (with their permissions) straight through the SDK,
@@ -14,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { LambdaClient, CreateFunctionCommand, CreateEventSourceMappingCommand, AddPermissionCommand } from '@aws-sdk/client-lambda';
@@ -40,7 +41,9 @@ const RUNS = flag('runs', 5);
 const KEEP = args.includes('--keep');
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
-const BIN = fileURLToPath(new URL('../bin/evsrc.js', import.meta.url));
+const binAt = args.indexOf('--bin');
+// --bin points at another build (a checkout of main, say) to compare before and after on one machine.
+const BIN = binAt >= 0 ? resolve(args[binAt + 1]) : fileURLToPath(new URL('../bin/evsrc.js', import.meta.url));
 const ENV = {
   ...process.env,
   AWS_ACCESS_KEY_ID: 'testing',
