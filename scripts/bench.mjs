@@ -1,6 +1,6 @@
 // Benchmark: every row of the speed targets, side by side in one run, as ratios (never a pass or fail).
 //
-//   npm run bench            (builds first)    node scripts/bench.mjs [--runs 9] [--quick]
+//   npm run bench            (builds first)    node scripts/bench.mjs [--runs 9] [--quick] [--bin path/to/bin/evsrc.js]
 //
 // 1. Start-up: evsrc against a bare `node -e 0` (--help, --version, add sqs --help).
 // 2. Whole-process wiring against a local moto server: evsrc against the AWS CLI script a person would
@@ -14,7 +14,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -28,7 +28,8 @@ const flag = (name, fallback) => {
   return at >= 0 ? args[at + 1] : fallback;
 };
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = join(root, 'bin', 'evsrc.js');
+// --bin measures another build (a checkout of main, say), for before and after on one machine.
+const bin = flag('bin') ? resolve(flag('bin')) : join(root, 'bin', 'evsrc.js');
 const probe = join(root, 'scripts', 'sdk-probe.cjs');
 const peakProbe = join(root, 'scripts', 'peak-rss.cjs');
 const RUNS = Number(flag('runs', process.env.BENCH_RUNS ?? 9));
@@ -247,7 +248,7 @@ try {
 }
 if (!QUICK) {
   console.log('\n3. Calls and sequential rounds through a proxy that delays every AWS call by 100 ms (targets: add sqs <= 3, add s3 <= 4, add sns <= 4, list --function <= 3)');
-  await runScript('bench-rounds.mjs');
+  await runScript('bench-rounds.mjs', ['--bin', bin]);
   console.log('\n4. list at 50, 200 and 800 functions (1.5 triggers per function): calls and peak memory');
-  await runScript('bench-list.mjs', ['--sizes', '50,200,800', '--runs', '3']);
+  await runScript('bench-list.mjs', ['--sizes', '50,200,800', '--runs', '3', '--bin', bin]);
 }
