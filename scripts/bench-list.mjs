@@ -2,14 +2,20 @@
 // Benchmark of `evsrc list` over many functions, against a local moto server (never real AWS).
 //
 //   npm run build && node scripts/bench-list.mjs [--functions 200] [--triggers 300] [--runs 5] [--keep]
+//   node scripts/bench-list.mjs --sizes 50,200,800 [--runs 3]   (region-wide list at each size, 1.5 triggers a function)
+//   … [--bin path/to/bin/evsrc.js]                               (another build, to compare before and after)
 //
 // Starts `python3 -m moto.server` on a free loopback port, creates the functions and a mix of SQS
 // mappings, SNS subscriptions and S3 notifications (with their permissions) straight through the SDK,
 // then times `node bin/evsrc.js list … --output json` for the whole region, for the region with
 // --check-permissions, and for one function. Prints the median wall time and the number of AWS calls
-// (the `aws <service> <Operation>` lines --verbose writes to stderr). --keep leaves moto running with
+// (the `aws <service> <Operation>` lines --verbose writes to stderr) and the peak memory of the run. With
+// --sizes, a fresh moto per size, and the region-wide list only. --keep leaves moto running with
 // the data so the commands can be tried by hand.
 import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { LambdaClient, CreateFunctionCommand, CreateEventSourceMappingCommand, AddPermissionCommand } from '@aws-sdk/client-lambda';
@@ -26,13 +32,18 @@ const flag = (name, fallback) => {
   const at = args.indexOf(`--${name}`);
   return at >= 0 ? Number(args[at + 1]) : fallback;
 };
-const FUNCTIONS = flag('functions', 200);
-const TRIGGERS = flag('triggers', 300);
+let FUNCTIONS = flag('functions', 200);
+let TRIGGERS = flag('triggers', 300);
+const at = args.indexOf('--sizes');
+const SIZES = at >= 0 ? args[at + 1].split(',').map(Number) : undefined;
+const PEAK = fileURLToPath(new URL('./peak-rss.cjs', import.meta.url));
 const RUNS = flag('runs', 5);
 const KEEP = args.includes('--keep');
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
-const BIN = fileURLToPath(new URL('../bin/evsrc.js', import.meta.url));
+const binAt = args.indexOf('--bin');
+// --bin points at another build (a checkout of main, say) to compare before and after on one machine.
+const BIN = binAt >= 0 ? resolve(args[binAt + 1]) : fileURLToPath(new URL('../bin/evsrc.js', import.meta.url));
 const ENV = {
   ...process.env,
   AWS_ACCESS_KEY_ID: 'testing',
@@ -119,13 +130,14 @@ async function seed(endpoint) {
 function runEvsrc(argv) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [BIN, ...argv], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    const peakFile = join(mkdtempSync(join(tmpdir(), 'evsrc-list-')), 'peak');
+    const child = spawn(process.execPath, ['-r', PEAK, BIN, ...argv], { env: { ...ENV, EVSRC_PEAK_RSS_OUT: peakFile }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - started }));
+    child.on('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - started, peakMiB: existsSync(peakFile) ? Number(readFileSync(peakFile, 'utf8')) / 1024 : NaN }));
   });
 }
 
@@ -137,6 +149,7 @@ const median = (values) => {
 
 async function measure(label, argv) {
   const times = [];
+  const peaks = [];
   let calls = 0;
   let byOp = {};
   let triggers = 0;
@@ -145,6 +158,7 @@ async function measure(label, argv) {
     const r = await runEvsrc([...argv, '--output', 'json', '--verbose']);
     if (r.code !== 0) throw new Error(`${label}: exit ${r.code}\n${r.stderr.slice(-2000)}`);
     times.push(r.ms);
+    peaks.push(r.peakMiB);
     const lines = r.stderr.split('\n').filter((l) => /^aws \S+ \S+ \d+ms/.test(l));
     calls = lines.length;
     byOp = {};
@@ -160,24 +174,41 @@ async function measure(label, argv) {
     .sort((a, b) => b[1] - a[1])
     .map(([op, n]) => `${op}×${n}`)
     .join(' ');
-  console.log(`${label.padEnd(34)} median ${Math.round(median(times))} ms (min ${Math.round(Math.min(...times))}, max ${Math.round(Math.max(...times))}), ${calls} AWS calls, ${triggers} triggers, ${warnings} warnings`);
+  console.log(
+    `${label.padEnd(34)} median ${Math.round(median(times))} ms (min ${Math.round(Math.min(...times))}, max ${Math.round(Math.max(...times))}), ${calls} AWS calls, ${triggers} triggers, ${warnings} warnings, peak ${median(peaks).toFixed(1)} MiB`,
+  );
   console.log(`${''.padEnd(34)} ${ops}`);
 }
 
-const moto = await startMoto();
-const { endpoint } = moto;
-try {
-  const seeded = await seed(endpoint);
-  console.log(`moto at ${endpoint}: ${FUNCTIONS} functions, ${seeded.sqs + seeded.sns + seeded.s3} triggers (${seeded.sqs} SQS, ${seeded.sns} SNS, ${seeded.s3} S3); ${RUNS} runs each, node ${process.version}`);
-  if (KEEP) {
-    console.log(`try: AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=${REGION} node bin/evsrc.js list --endpoint-url ${endpoint}`);
-    console.log('Ctrl-C stops moto.');
-    await new Promise((resolve) => process.once('SIGINT', resolve));
-  } else {
-    await measure('list (whole region)', ['list', '--endpoint-url', endpoint]);
-    await measure('list --check-permissions', ['list', '--check-permissions', '--endpoint-url', endpoint]);
-    await measure('list --function fn-000', ['list', '--function', 'fn-000', '--endpoint-url', endpoint]);
+if (SIZES) {
+  for (const size of SIZES) {
+    FUNCTIONS = size;
+    TRIGGERS = Math.round(size * 1.5);
+    const moto = await startMoto();
+    try {
+      const seeded = await seed(moto.endpoint);
+      console.log(`${FUNCTIONS} functions, ${seeded.sqs + seeded.sns + seeded.s3} triggers (${seeded.sqs} SQS, ${seeded.sns} SNS, ${seeded.s3} S3); ${RUNS} runs`);
+      await measure(`  list (whole region), ${size} fns`, ['list', '--endpoint-url', moto.endpoint]);
+    } finally {
+      moto.stop();
+    }
   }
-} finally {
-  moto.stop();
+} else {
+  const moto = await startMoto();
+  const { endpoint } = moto;
+  try {
+    const seeded = await seed(endpoint);
+    console.log(`moto at ${endpoint}: ${FUNCTIONS} functions, ${seeded.sqs + seeded.sns + seeded.s3} triggers (${seeded.sqs} SQS, ${seeded.sns} SNS, ${seeded.s3} S3); ${RUNS} runs each, node ${process.version}`);
+    if (KEEP) {
+      console.log(`try: AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=${REGION} node bin/evsrc.js list --endpoint-url ${endpoint}`);
+      console.log('Ctrl-C stops moto.');
+      await new Promise((resolve) => process.once('SIGINT', resolve));
+    } else {
+      await measure('list (whole region)', ['list', '--endpoint-url', endpoint]);
+      await measure('list --check-permissions', ['list', '--check-permissions', '--endpoint-url', endpoint]);
+      await measure('list --function fn-000', ['list', '--function', 'fn-000', '--endpoint-url', endpoint]);
+    }
+  } finally {
+    moto.stop();
+  }
 }

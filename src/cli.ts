@@ -3,15 +3,19 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import type { AwsSession } from './aws/session.js';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
 import { EvsrcError, ExitCode, PartialApplyError, UsageError } from './core/errors.js';
-import { parseEndpointUrl, parseRegion } from './core/url.js';
-import { InterruptController, InterruptedError } from './core/interrupt.js';
+import type { InterruptController } from './core/interrupt.js';
 import { processIo, terminalWidth, useColor, type Io } from './render/io.js';
-import { wrapMessage } from './render/fit.js';
-import { ConsoleReporter, loadSpinner } from './render/reporter.js';
-import type { SourceType, TriggerType } from './sources/contract.js';
-import { collect } from './sources/options.js';
-import { parseTimeoutSeconds } from './aws/network.js';
+import type { SourceType, TypeSpec } from './sources/contract.js';
 import { completeWith } from './completion/hints.js';
+
+// Start-up reads this file, commander and what help needs, nothing more: what only a command needs
+// (the checks of the global options, the reporter, the interrupt flag, chalk, the registry of types)
+// is imported when a command runs, each its own chunk of the bundle.
+
+/** Commander's collector for repeatable flags. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
 
 /** Test seams: a faster sleep for polls and retries. */
 export interface MainOptions {
@@ -32,7 +36,8 @@ function version(): string {
   return pkg.version;
 }
 
-function globalsOf(command: Command): GlobalOptions {
+async function globalsOf(command: Command): Promise<GlobalOptions> {
+  const [{ parseEndpointUrl, parseRegion }, { parseTimeoutSeconds }] = await Promise.all([import('./core/url.js'), import('./aws/network.js')]);
   const o = command.optsWithGlobals() as Record<string, unknown>;
   const globals: GlobalOptions = {
     output: o.json ? 'json' : ((o.output as GlobalOptions['output'] | undefined) ?? 'text'),
@@ -60,7 +65,12 @@ function globalsOf(command: Command): GlobalOptions {
 /** Checks an endpoint URL (--endpoint-url, AWS_ENDPOINT_URL): an absolute http(s) URL with a host. */
 async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions): Promise<CommandContext> {
   // chalk is loaded only when a command runs: --help and --version never need it.
-  const { Chalk } = await import('chalk');
+  const [{ Chalk }, { ConsoleReporter, loadSpinner }, { InterruptController }, { parseEndpointUrl, parseRegion }] = await Promise.all([
+    import('chalk'),
+    import('./render/reporter.js'),
+    import('./core/interrupt.js'),
+    import('./core/url.js'),
+  ]);
   const chalk = new Chalk({ level: useColor(io.stderr, io.env, globals.color) ? 1 : 0 });
   const outChalk = new Chalk({ level: useColor(io.stdout, io.env, globals.color) ? 1 : 0 });
   // On Node 20 the SDK warns that its releases from 2027 on need Node 22. evsrc ships the SDK inside its
@@ -116,13 +126,13 @@ interface Invocation {
   execute: (ctx: CommandContext) => Promise<number>;
 }
 
-/** What the program needs from the registry of trigger types: the types and the flags of `remove`. */
+/** What the program needs from the registry of trigger types: their specs and the flags of `remove`. */
 interface Registry {
-  types: readonly TriggerType[];
+  types: readonly TypeSpec[];
   removeFlags: { option: { flags: string; description: string; repeatable?: boolean; hidden?: boolean; values?: readonly string[] }; types: string[] }[];
 }
 
-function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocation) => void, onHelp?: () => void): Command {
+function buildProgram(io: Io, registry: Registry, argv: readonly string[], dispatch: (invocation: Invocation) => void, onHelp?: () => void): Command {
   const adapters = registry.types;
   const typeList = adapters.map((a) => a.spec.type).join(', ');
   const program = new Command('evsrc');
@@ -171,14 +181,6 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
       // Checked by `add` itself rather than as a commander required option: commander reports a missing
       // required option before an unknown one, so a misspelt `--fucntion` would be blamed on --function.
       .option('--function <fn>', 'function name, ARN, partial ARN, or name:alias / name:version');
-    for (const option of spec.options) {
-      const opt = new Option(option.flags, option.description);
-      if (option.repeatable) opt.argParser(collect);
-      if (option.hidden) opt.hideHelp();
-      if (option.values) completeWith(opt, { values: option.values });
-      sub.addOption(opt);
-    }
-    sub.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
     sub.action((source: string, _opts: unknown, command: Command) => {
       dispatch({
         command,
@@ -188,6 +190,17 @@ function buildProgram(io: Io, registry: Registry, dispatch: (invocation: Invocat
         },
       });
     });
+    // A type's own flags matter only when it is on the command line (to run it, or for its help):
+    // `add --help` lists the types by name, so the others are not built (completion needs them all).
+    if (!argv.includes(spec.type) && !argv.includes('completion')) continue;
+    for (const option of spec.options) {
+      const opt = new Option(option.flags, option.description);
+      if (option.repeatable) opt.argParser(collect);
+      if (option.hidden) opt.hideHelp();
+      if (option.values) completeWith(opt, { values: option.values });
+      sub.addOption(opt);
+    }
+    sub.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
   }
   const typeNames = adapters.map((a) => a.spec.type);
   program
@@ -338,7 +351,7 @@ const FILE_HELP = `Triggers file (YAML or JSON; schema: schema/evsrc-triggers.sc
 
 /** Prints an error in one line (plus hint), as JSON too with --output json; returns its exit code. */
 async function reportError(io: Io, error: unknown, globals: GlobalOptions | undefined): Promise<number> {
-  const { Chalk } = await import('chalk');
+  const [{ Chalk }, { wrapMessage }, { InterruptedError }] = await Promise.all([import('chalk'), import('./render/fit.js'), import('./core/interrupt.js')]);
   const verbose = globals?.verbose ?? false;
   const chalk = new Chalk({ level: useColor(io.stderr, io.env, globals?.color ?? true) ? 1 : 0 });
   const known = error instanceof EvsrcError ? error : undefined;
@@ -373,17 +386,18 @@ function wantsJson(argv: readonly string[]): boolean {
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[], io: Io = processIo(), options: MainOptions = {}): Promise<number> {
   let invocation: Invocation | undefined;
-  // The trigger types (and their flags) are loaded only when a command that uses them is on the
-  // command line: `evsrc --help` and `--version` do not need them.
+  // The specs of the trigger types (their flags) are loaded only when a command that uses them is on the
+  // command line: `evsrc --help` and `--version` do not need them. No type's implementation is loaded here.
   const registry: Registry = { types: [], removeFlags: [] };
   if (argv.some((a) => a === 'add' || a === 'list' || a === 'remove' || a === 'completion')) {
-    const [{ TRIGGER_TYPES }, { removeFlags }] = await Promise.all([import('./sources/registry.js'), import('./removal/resolve.js')]);
+    const { TRIGGER_TYPES, removeFlags } = await import('./sources/registry.js');
     registry.types = TRIGGER_TYPES;
     registry.removeFlags = removeFlags();
   }
   const program = buildProgram(
     io,
     registry,
+    argv,
     (i) => {
       invocation = i;
     },
@@ -394,7 +408,7 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
   try {
     await program.parseAsync(argv, { from: 'user' });
     if (!invocation) return ExitCode.OK;
-    globals = globalsOf(invocation.command);
+    globals = await globalsOf(invocation.command);
     ctx = await makeContext(io, globals, options);
     return await invocation.execute(ctx);
   } catch (error) {

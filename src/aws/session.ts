@@ -143,6 +143,24 @@ export class AwsSession {
     }
   }
 
+  /**
+   * Loads the SDK code of these services ahead of their first call, one after another, in the order
+   * given. It starts once the clients already asked for are built (their first requests are on their
+   * way), so the loading fills the wait for their answers instead of delaying the calls that follow.
+   * `wanted` is asked before each load: a service that turned out not to be needed is skipped, so the
+   * CPU spent on code that is never used is bounded by that wait. A failed load shows at the first call.
+   */
+  preload(services: readonly ServiceName[], wanted: (service: ServiceName) => boolean = () => true): void {
+    const asked = [...this.clients.values()];
+    void Promise.allSettled(asked).then(async () => {
+      for (const service of services) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.modules.has(service) || !wanted(service)) continue;
+        await this.module(service).catch(() => {});
+      }
+    });
+  }
+
   /** Drains a paginated list call inside the wrapper and returns all items. */
   async paginate<T>(
     service: ServiceName,

@@ -9,7 +9,7 @@ import { viewAction, type ActionView } from '../core/plan.js';
 import { toWarning, warn } from '../core/reporter.js';
 import { renderAddJson, renderAddText, type AddOutcome } from '../render/add.js';
 import { terminalWidth } from '../render/io.js';
-import { triggerType } from '../sources/registry.js';
+import { loadTriggerType } from '../sources/registry.js';
 import type { SourceType } from '../sources/contract.js';
 import { adapterContext, type CommandContext } from './context.js';
 
@@ -26,7 +26,7 @@ function boundView(view: ActionView, input: Record<string, unknown> | undefined)
 
 /** `evsrc add <type> <source> --function <fn>`: validate, resolve, plan, then print or apply the plan. */
 export async function runAdd(ctx: CommandContext, type: SourceType, source: string, raw: Record<string, unknown>): Promise<number> {
-  const adapter = triggerType(type);
+  const adapter = await loadTriggerType(type);
   if (!adapter) throw new UsageError(`add ${type}: not supported yet`);
   if (typeof raw.function !== 'string') throw new UsageError(`required option '--function <fn>' not specified: the Lambda function to wire the ${type} source to`);
   // Everything that can be checked without AWS is checked before the first call.

@@ -16,7 +16,8 @@ import { describePartialRemoval } from '../removal/partial.js';
 import { renderApplyText, type EntryReport, type ExtraReport } from '../render/file.js';
 import { terminalWidth } from '../render/io.js';
 import type { AddPlan, AdapterContext, RemovalPlan, TriggerView } from '../sources/contract.js';
-import { TRIGGER_TYPES, triggerType } from '../sources/registry.js';
+import { loadTriggerTypes } from '../sources/registry.js';
+import type { TriggerType } from '../sources/contract.js';
 import { adapterContext, type CommandContext } from './context.js';
 import { fileFlag } from './diff.js';
 import { removalCaller } from './remove.js';
@@ -41,17 +42,17 @@ function errorReport(error: unknown): NonNullable<EntryReport['error']> {
 }
 
 /** The request that removes exactly this trigger: by UUID for a mapping, else the type's own remove arguments. */
-function pruneRequest(trigger: TriggerView): RemoveRequest {
-  const type = triggerType(trigger.type);
+function pruneRequest(trigger: TriggerView, types: readonly TriggerType[]): RemoveRequest {
+  const type = types.find((t) => t.spec.type === trigger.type);
   if (!type) throw new UsageError(`--prune: unknown trigger type ${trigger.type}`);
   if (type.mapping || !type.file.removeArgs) return { kind: 'uuid', uuid: trigger.id };
   const args = type.file.removeArgs(trigger);
   return { kind: 'source', type: trigger.type, trigger: type, fn: parseFunctionRef(trigger.functionArn), source: type.parseRemove(args.source, args.flags) };
 }
 
-async function planPrune(ctx: AdapterContext, trigger: TriggerView): Promise<PrunePlan> {
+async function planPrune(ctx: AdapterContext, trigger: TriggerView, types: readonly TriggerType[]): Promise<PrunePlan> {
   try {
-    return { trigger, plan: await planRemoval(ctx, pruneRequest(trigger)) };
+    return { trigger, plan: await planRemoval(ctx, pruneRequest(trigger, types)) };
   } catch (error) {
     return { trigger, error: toEvsrcError(error) };
   }
@@ -145,7 +146,9 @@ function heading(entries: readonly EntryReport[], prune: readonly ExtraReport[],
  */
 export async function runApply(ctx: CommandContext, raw: Record<string, unknown>): Promise<number> {
   const file = fileFlag(raw, 'apply');
-  const entries = checkDocument(await readTriggersFile(file), file, TRIGGER_TYPES);
+  // A file may name any type: every implementation is loaded, side by side.
+  const types = await loadTriggerTypes();
+  const entries = checkDocument(await readTriggersFile(file), file, types);
   const actx = adapterContext(ctx);
   const json = ctx.globals.output === 'json';
   const width = terminalWidth(ctx.io.stdout);
@@ -154,7 +157,7 @@ export async function runApply(ctx: CommandContext, raw: Record<string, unknown>
   let prunes: PrunePlan[] = [];
   if (raw.prune) {
     const extras = await extraTriggers({ aws: actx.aws, reporter: ctx.reporter, sleep: ctx.sleep }, entries, plans);
-    prunes = await mapLimit(extras, PLAN_CONCURRENCY, (t) => planPrune(actx, t));
+    prunes = await mapLimit(extras, PLAN_CONCURRENCY, (t) => planPrune(actx, t, types));
   }
   ctx.reporter.emit({ type: 'progress-end' });
 

@@ -4,7 +4,7 @@ import { readTriggersFile } from '../file/document.js';
 import { checkDocument } from '../file/format.js';
 import { renderDiffText, type EntryReport, type ExtraReport } from '../render/file.js';
 import { terminalWidth } from '../render/io.js';
-import { TRIGGER_TYPES } from '../sources/registry.js';
+import { loadTriggerTypes } from '../sources/registry.js';
 import { adapterContext, type CommandContext } from './context.js';
 
 /** The --file of apply and diff, checked. */
@@ -36,7 +36,7 @@ function report(p: EntryPlan): EntryReport {
  */
 export async function runDiff(ctx: CommandContext, raw: Record<string, unknown>): Promise<number> {
   const file = fileFlag(raw, 'diff');
-  const entries = checkDocument(await readTriggersFile(file), file, TRIGGER_TYPES);
+  const entries = checkDocument(await readTriggersFile(file), file, await loadTriggerTypes());
   const actx = adapterContext(ctx);
   ctx.reporter.emit({ type: 'progress', message: `comparing ${entries.length} trigger${entries.length === 1 ? '' : 's'} of ${file} with the account`, transient: true });
   const plans = await planEntries(actx, entries, file);

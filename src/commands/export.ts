@@ -4,7 +4,7 @@ import { triggerKey } from '../file/converge.js';
 import { exportDocument, renderDocument } from '../file/document.js';
 import { listForFunction, listRegion, type ListOptions } from '../inventory/collect.js';
 import type { Inventory } from '../inventory/model.js';
-import { sortTriggers } from '../sources/registry.js';
+import { loadTriggerTypes, sortTriggers } from '../sources/registry.js';
 import { parseTypes } from './list.js';
 import type { CommandContext } from './context.js';
 
@@ -41,7 +41,7 @@ export async function runExport(ctx: CommandContext, raw: Record<string, unknown
       ? mergeInventories(await mapLimit(refs, 4, (ref) => listForFunction(lctx, ref, options)), await lctx.aws.region())
       : await listRegion(lctx, options);
   ctx.reporter.close();
-  const doc = exportDocument(inventory);
+  const doc = exportDocument(inventory, await loadTriggerTypes());
   const format = ctx.globals.output === 'json' ? 'json' : 'yaml';
   const scope = refs.length > 0 ? `functions ${given.join(', ')}` : 'every function';
   const header = [

@@ -91,7 +91,7 @@ export function removalCaller(aws: AwsSession, reporter: Reporter, sleep: (ms: n
 
 /** `evsrc remove <type> <source> --function <fn>` and `evsrc remove <mapping-uuid>`. */
 export async function runRemove(ctx: CommandContext, first: string, source: string | undefined, raw: Record<string, unknown>): Promise<number> {
-  const request = parseRemoveRequest(first, source, raw);
+  const request = await parseRemoveRequest(first, source, raw);
   const rctx = { aws: ctx.session(), reporter: ctx.reporter, wait: ctx.globals.wait, sleep: ctx.sleep };
   // Reading what to remove can take seconds: a spinner on a terminal, nothing in a log or a pipe.
   ctx.reporter.emit({ type: 'progress', message: source === undefined ? `reading mapping ${first}` : `reading ${first} ${source}`, transient: true });

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
 import { parseArn } from '../core/arn.js';
 import type { Inventory } from '../inventory/model.js';
-import { triggerType } from '../sources/registry.js';
-import type { TriggerView } from '../sources/contract.js';
+import type { TriggerType, TriggerView } from '../sources/contract.js';
 import { FILE_VERSION } from './format.js';
 
 // Reading a triggers file (YAML or JSON: JSON is YAML too) and writing one from what `list` found.
@@ -54,10 +53,10 @@ function accountOf(inventory: Inventory): string | undefined {
 }
 
 /** Every trigger `list` found, in the vocabulary of the `add` flags. */
-export function exportDocument(inventory: Inventory): { version: number; triggers: DocumentEntry[] } {
+export function exportDocument(inventory: Inventory, types: readonly TriggerType[]): { version: number; triggers: DocumentEntry[] } {
   const account = accountOf(inventory);
   const triggers = inventory.triggers.flatMap((view: TriggerView): DocumentEntry[] => {
-    const type = triggerType(view.type);
+    const type = types.find((t) => t.spec.type === view.type);
     if (!type) return [];
     const fnAccount = account ?? parseArn(view.functionArn)?.account;
     const findings = inventory.warnings.filter((f) => f.triggerId === view.id && (f.sourceArn === undefined || f.sourceArn === view.sourceArn));

@@ -7,9 +7,10 @@ import type { Reporter } from '../core/reporter.js';
 import { listAliasArns, listAllMappings, listFunctionMappings, revealEncryptedFilters } from '../mechanisms/esm/inventory.js';
 import { checkPermissions, dedupeGrants, grantsOf, type Grant, type SourceStatus } from '../mechanisms/permission/grants.js';
 import { readFunctionPolicyOf, sessionCall } from '../mechanisms/permission/plan.js';
+import type { PolicyStatement } from '../mechanisms/permission/policy.js';
 import { rateLimiter, readPolicy, type ReadPolicy } from '../mechanisms/permission/read.js';
-import type { Discovery, ListScan, SourceType, TriggerType, TriggerView } from '../sources/contract.js';
-import { pushTraits, pushTypeOfPrincipal, sortTriggers, sourceTypeOfArn, TRIGGER_TYPES } from '../sources/registry.js';
+import type { Discovery, ListScan, RegisteredType, SourceType, TriggerType, TriggerView } from '../sources/contract.js';
+import { loadTriggerTypes, pushTraits, pushTypeOfPrincipal, sortTriggers, sourceTypeOfArn, TRIGGER_TYPES } from '../sources/registry.js';
 import { belongsTo, type Finding, type FunctionTarget, type Inventory } from './model.js';
 
 // `evsrc list`: who triggers a function, found from every place AWS keeps it. Each registered type
@@ -46,7 +47,7 @@ function keepType<T extends { sourceArn?: string; type?: SourceType }>(options: 
   return type === undefined || options.types.has(type);
 }
 
-function wantedTypes(options: ListOptions): TriggerType[] {
+function wantedTypes(options: ListOptions): RegisteredType[] {
   return TRIGGER_TYPES.filter((t) => !options.types || options.types.has(t.spec.type));
 }
 
@@ -76,10 +77,43 @@ function scanBase(ctx: ListContext, region: string): Pick<ListScan, 'aws' | 'rep
 
 const isPush = (trigger: TriggerView, push: ReadonlyMap<string, unknown>) => push.has(trigger.type);
 
+/**
+ * Loads the SDK clients the wanted types read while the first calls fly, rather than one by one after
+ * them (when each would delay its type's calls past the next round). Once those calls answered, only
+ * the clients of types that showed up are still loaded: mapping types with a mapping, push types with a
+ * grant, and push types whose triggers need no grant to exist (EventBridge targets: `silent`), which
+ * are always looked for.
+ */
+function preloadClients(
+  aws: AwsSession,
+  types: readonly RegisteredType[],
+  early: { mappings?: Promise<EventSourceMappingConfiguration[]> | undefined; policy?: Promise<{ statements: PolicyStatement[] }> | undefined },
+): void {
+  let needed: Set<string> | undefined;
+  const servicesOf = (list: readonly RegisteredType[]) => [...new Set(list.flatMap((t) => t.services ?? []))];
+  // Those always read first, then the rest in registry order.
+  const always = types.filter((t) => t.push?.silent);
+  aws.preload(servicesOf([...always, ...types]), (service) => !needed || needed.has(service));
+  void Promise.all([early.mappings ?? [], early.policy ?? { statements: [] }]).then(
+    ([mappings, policy]) => {
+      const granted = new Set(grantsOf(policy.statements, '', pushTypeOfPrincipal).map((g) => g.type));
+      const present = types.filter(
+        (t) => t.push?.silent || granted.has(t.spec.type) || (t.mapping && mappings.some((m) => t.ownsSourceArn(m.EventSourceArn ?? ''))),
+      );
+      needed = new Set(servicesOf(present));
+    },
+    () => {
+      needed = new Set();
+    },
+  );
+}
+
 /** Every trigger of one function (and, unless a qualifier was named, of its aliases), with its problems. */
 export async function listForFunction(ctx: ListContext, ref: FunctionRef, options: ListOptions = {}): Promise<Inventory> {
   const { aws } = ctx;
   const types = wantedTypes(options);
+  // The types' implementations load while the first reads are in flight.
+  const loaded = loadTriggerTypes(options.types);
   const push = pushTraits();
   const wantsMappings = types.some((t) => t.mapping);
   const wantsPolicy = types.some((t) => t.push);
@@ -95,6 +129,7 @@ export async function listForFunction(ctx: ListContext, ref: FunctionRef, option
   };
   // Used after the function resolved (or never, when it does not exist): no unhandled rejection meanwhile.
   for (const read of Object.values(early)) read?.catch(() => {});
+  preloadClients(aws, types, early);
   const fn = await fnP;
   const target: FunctionTarget = { unqualifiedArn: fn.unqualifiedArn };
   if (fn.qualifier) target.qualifier = fn.qualifier;
@@ -133,7 +168,7 @@ export async function listForFunction(ctx: ListContext, ref: FunctionRef, option
     mappings,
     grants,
   };
-  const found = await discoverAll(types, scan);
+  const found = await discoverAll(await loaded, scan);
   // A push type's triggers are judged against the function's policy: orphaned, missing and unscoped permissions.
   const checked = types.some((t) => t.push);
   const permissionFindings = checked
@@ -171,6 +206,7 @@ export async function listRegion(ctx: ListContext, options: ListOptions = {}): P
   const { aws } = ctx;
   const region = await aws.region();
   const types = wantedTypes(options);
+  const loaded = loadTriggerTypes(options.types);
   const push = pushTraits();
   ctx.reporter.emit({ type: 'progress', message: `reading the triggers of every function in ${region}` });
   const functions = once(() =>
@@ -196,7 +232,7 @@ export async function listRegion(ctx: ListContext, options: ListOptions = {}): P
     checkPermissions: Boolean(options.checkPermissions),
   };
   // The functions are listed whatever the types: the summary counts them.
-  const [known, found] = await Promise.all([functions().then((f) => new Set(f)), discoverAll(types, scan)]);
+  const [known, found] = await Promise.all([functions().then((f) => new Set(f)), loaded.then((all) => discoverAll(all, scan))]);
   const account = await scan.account();
   const pushTriggers = found.triggers.filter((t) => isPush(t, push));
 

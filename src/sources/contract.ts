@@ -1,6 +1,6 @@
 import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import type { ResolvedFunction } from '../aws/lambda.js';
-import type { AwsSession } from '../aws/session.js';
+import type { AwsSession, ServiceName } from '../aws/session.js';
 import type { FunctionRef } from '../core/arn.js';
 import type { Interrupt } from '../core/interrupt.js';
 import type { Action } from '../core/plan.js';
@@ -227,19 +227,34 @@ export interface FileTraits {
 
 // --- the contract --------------------------------------------------------------------------------
 
-/** One trigger type: flags, add, list and remove. `O` are its add options, `R` its parsed remove source. */
-export interface TriggerType<O = unknown, R = unknown> {
+/**
+ * What is known of a trigger type without loading its implementation: its flags and examples, and the
+ * pure facts `list`, `remove <uuid>` and the renderers need to tell types apart. A type declares it in its
+ * `spec.ts`, which imports no planning code, so `--help` and argument parsing load only these.
+ */
+export interface TypeSpec {
   spec: SourceSpec;
-  /** Validates the raw commander options of `add` (pure); throws UsageError. */
-  parseAddOptions(raw: Record<string, unknown>): O;
-  /** Resolves, reads current state and plans the add (read-only AWS calls). */
-  planAdd(ctx: AdapterContext, request: AddRequest<O>): Promise<AddPlan>;
   /** True when a source ARN (a mapping's EventSourceArn, a grant's SourceArn) is of this type. */
   ownsSourceArn(arn: string): boolean;
   /** Push types: how their permissions look. Mapping types have none (the execution role reads the source). */
   push?: PushTraits;
   /** Mapping types: the setting keys of a mapping of this type (for `remove <uuid>` and views). */
   mapping?: { settingKeys: readonly string[] };
+  /** The AWS services besides Lambda whose clients its `list` reads: loaded ahead, while the first calls fly. */
+  services?: readonly ServiceName[];
+}
+
+/** A line of the registry: a type's spec, and how to load the whole type (its own bundle chunk) when a command needs it. */
+export interface RegisteredType extends TypeSpec {
+  load(): Promise<TriggerType>;
+}
+
+/** One trigger type: flags, add, list and remove. `O` are its add options, `R` its parsed remove source. */
+export interface TriggerType<O = unknown, R = unknown> extends TypeSpec {
+  /** Validates the raw commander options of `add` (pure); throws UsageError. */
+  parseAddOptions(raw: Record<string, unknown>): O;
+  /** Resolves, reads current state and plans the add (read-only AWS calls). */
+  planAdd(ctx: AdapterContext, request: AddRequest<O>): Promise<AddPlan>;
   /** Finds the triggers of this type in the scan's scope, hand-made ones included, with their problems. */
   discover(scan: ListScan): Promise<Discovery>;
   /** Checks the source argument and the `removeOptions` of `remove <type>` (pure); throws UsageError. */

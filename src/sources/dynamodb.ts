@@ -18,7 +18,6 @@ import {
   parseStreamOptions,
   planStreamMapping,
   resolveDestination,
-  streamOptionSpecs,
   waitUntilMappingGone,
   type ResolvedDestination,
   type StreamOptions,
@@ -27,43 +26,20 @@ import { sourceFinding, unreadable, type SourceCheck, type SourceProblem } from 
 import { mappingLifecycle } from '../mechanisms/esm/lifecycle.js';
 import { sourceNameOfArn } from '../inventory/model.js';
 import { STREAM_SETTING_KEYS } from '../mechanisms/esm/streams.js';
-import type { AddPlan, AdapterContext, AddRequest, ExportScope, FileTraits, SourceSpec, TriggerType, TriggerView } from './contract.js';
+import type { AdapterContext, AddPlan, AddRequest, ExportScope, FileTraits, TriggerType, TriggerView } from './contract.js';
 import { mappingFlags, streamDefaults } from '../mechanisms/esm/entry.js';
 import { STREAM_DEFAULTS } from '../mechanisms/esm/streams.js';
 import { isLocal } from './entry.js';
+import { dynamodbSpec, STREAM_VIEW_TYPES, type StreamViewType } from './dynamodb/spec.js';
+import { dynamodbTypeSpec } from './registry.js';
 
-/** The view types of a DynamoDB stream (StreamSpecification.StreamViewType). */
-export const STREAM_VIEW_TYPES = ['NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES', 'KEYS_ONLY'] as const;
-/** One of STREAM_VIEW_TYPES. */
-export type StreamViewType = (typeof STREAM_VIEW_TYPES)[number];
+export { dynamodbSpec, STREAM_VIEW_TYPES, type StreamViewType } from './dynamodb/spec.js';
 
 /** Validated options of `evsrc add dynamodb`. */
 export interface DynamodbOptions extends StreamOptions {
   /** Enable the table's stream with this view type when it has none. */
   enableStream?: StreamViewType;
 }
-
-/** The flags of `evsrc add dynamodb`. */
-export const dynamodbSpec: SourceSpec = {
-  type: 'dynamodb',
-  argument: '<table>',
-  argumentDescription: 'table name, table ARN or stream ARN',
-  summary: 'Wire a DynamoDB table stream to a Lambda function (event source mapping)',
-  options: [
-    ...streamOptionSpecs('dynamodb'),
-    {
-      flags: '--enable-stream <view-type>',
-      description: `enable the table's stream when it has none: ${STREAM_VIEW_TYPES.join('|')}`,
-      values: STREAM_VIEW_TYPES,
-    },
-  ],
-  examples: [
-    'evsrc add dynamodb orders --function audit-orders --starting-position LATEST',
-    'evsrc add dynamodb orders --function audit-orders --starting-position TRIM_HORIZON --enable-stream NEW_AND_OLD_IMAGES --dry-run',
-    'evsrc add dynamodb orders --function audit-orders --starting-position LATEST --batch-size 500 --batching-window 5 --on-failure audit-dlq --bisect-on-error --retry-attempts 3',
-  ],
-  removeExamples: ['evsrc remove dynamodb users --function audit --yes'],
-};
 
 /** Validates the raw flags of `add dynamodb` (pure: no AWS). */
 export function parseDynamodbOptions(raw: Record<string, unknown>, now: Date = new Date()): DynamodbOptions {
@@ -381,10 +357,7 @@ export const dynamodbType: TriggerType<DynamodbOptions, TableSourceRef> = {
   ...mappingLifecycle<TableSourceRef>({
     type: 'dynamodb',
     settingKeys: STREAM_SETTING_KEYS,
-    ownsSourceArn: (arn) => {
-      const parsed = parseArn(arn);
-      return parsed?.service === 'dynamodb' && /^table\/[^/]+\/stream\//.test(parsed.resource);
-    },
+    ownsSourceArn: dynamodbTypeSpec.ownsSourceArn,
     checkSources: checkTables,
     parseRemoveSource: parseTableSource,
     // A table name or ARN matches every stream of the table: after a stream is disabled and re-enabled,

@@ -16,7 +16,6 @@ import {
   parseStreamOptions,
   planStreamMapping,
   resolveDestination,
-  streamOptionSpecs,
   waitUntilMappingGone,
   type ResolvedDestination,
   type StreamOptions,
@@ -25,35 +24,19 @@ import { checkByReadOrListing } from '../mechanisms/esm/inventory.js';
 import { mappingLifecycle } from '../mechanisms/esm/lifecycle.js';
 import { sourceNameOfArn } from '../inventory/model.js';
 import { STREAM_SETTING_KEYS } from '../mechanisms/esm/streams.js';
-import type { AddPlan, AdapterContext, AddRequest, SourceSpec, TriggerType } from './contract.js';
-import type { ExportScope, FileTraits, TriggerView } from './contract.js';
+import type { AdapterContext, AddPlan, AddRequest, ExportScope, FileTraits, TriggerType, TriggerView } from './contract.js';
 import { mappingFlags, streamDefaults } from '../mechanisms/esm/entry.js';
 import { STREAM_DEFAULTS } from '../mechanisms/esm/streams.js';
 import { isLocal } from './entry.js';
+import { kinesisSpec } from './kinesis/spec.js';
+import { kinesisTypeSpec } from './registry.js';
+export { kinesisSpec } from './kinesis/spec.js';
 
 /** Validated options of `evsrc add kinesis`. */
 export interface KinesisOptions extends StreamOptions {
   /** Read through this enhanced fan-out consumer (registered when missing). */
   consumer?: string;
 }
-
-/** The flags of `evsrc add kinesis`. */
-export const kinesisSpec: SourceSpec = {
-  type: 'kinesis',
-  argument: '<stream>',
-  argumentDescription: 'stream name or stream ARN',
-  summary: 'Wire a Kinesis data stream to a Lambda function (event source mapping)',
-  options: [
-    ...streamOptionSpecs('kinesis'),
-    { flags: '--consumer <name>', description: 'read through this enhanced fan-out consumer (reused if it exists, else registered)' },
-  ],
-  examples: [
-    'evsrc add kinesis clicks --function count-clicks --starting-position LATEST',
-    'evsrc add kinesis clicks --function count-clicks --starting-position AT_TIMESTAMP --starting-position-timestamp 2024-05-01T00:00:00Z',
-    'evsrc add kinesis arn:aws:kinesis:eu-west-1:123456789012:stream/clicks --function count-clicks --starting-position TRIM_HORIZON --consumer count-clicks --parallelization 4 --on-failure sns:click-failures',
-  ],
-  removeExamples: ['evsrc remove kinesis clicks --function count-clicks --dry-run'],
-};
 
 // Kinesis stream and consumer names: 1-128 letters, digits, underscores, hyphens and dots.
 const KINESIS_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -361,10 +344,7 @@ export const kinesisType: TriggerType<KinesisOptions, StreamSourceRef> = {
   ...mappingLifecycle<StreamSourceRef>({
     type: 'kinesis',
     settingKeys: STREAM_SETTING_KEYS,
-    ownsSourceArn: (arn) => {
-      const parsed = parseArn(arn);
-      return parsed?.service === 'kinesis' && parsed.resource.startsWith('stream/');
-    },
+    ownsSourceArn: kinesisTypeSpec.ownsSourceArn,
     // One DescribeStreamSummary per stream for a function; one ListStreams for the region.
     checkSources: checkByReadOrListing(
       'stream',

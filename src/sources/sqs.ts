@@ -15,56 +15,22 @@ import {
   type EsmSettings,
 } from '../mechanisms/esm/settings.js';
 import { parseFilters, parseIntFlag } from './options.js';
-import { mappingOptionSpecs, mappingSwitchSpecs, parseMappingOptions } from '../mechanisms/esm/mapping-options.js';
+import { parseMappingOptions } from '../mechanisms/esm/mapping-options.js';
 import { applyTagPlan, readMappingTags, tagsAsked, withTagView, type TagOptions } from '../mechanisms/esm/tags.js';
 import { checkByReadOrListing } from '../mechanisms/esm/inventory.js';
 import { mappingLifecycle, type SourceMatcher } from '../mechanisms/esm/lifecycle.js';
-import type { AddPlan, AdapterContext, AddRequest, ExportScope, FileTraits, SourceSpec, TriggerType, TriggerView } from './contract.js';
+import type { AdapterContext, AddPlan, AddRequest, ExportScope, FileTraits, TriggerType, TriggerView } from './contract.js';
 import { mappingDefaults, mappingFlags } from '../mechanisms/esm/entry.js';
 import { nameOrArn } from './entry.js';
+import { SQS_SETTING_KEYS, sqsSpec } from './sqs/spec.js';
+import { sqsTypeSpec } from './registry.js';
+export { SQS_SETTING_KEYS, sqsSpec } from './sqs/spec.js';
 
 /** Validated options of `evsrc add sqs`: mapping settings, plus the tag flags and the warnings found in the flags. */
 export type SqsOptions = Pick<
   EsmSettings,
   'batchSize' | 'batchingWindow' | 'maxConcurrency' | 'filters' | 'reportBatchItemFailures' | 'enabled' | 'metrics' | 'provisionedPollers' | 'filterKmsKey'
 > & { tags?: TagOptions; warnings?: string[] };
-
-/** The settings an SQS mapping shows. */
-export const SQS_SETTING_KEYS = [
-  'batchSize',
-  'batchingWindow',
-  'maxConcurrency',
-  'provisionedPollers',
-  'filters',
-  'reportBatchItemFailures',
-  'metrics',
-  'filterKmsKey',
-  'enabled',
-] as const;
-
-/** The flags of `evsrc add sqs`. */
-export const sqsSpec: SourceSpec = {
-  type: 'sqs',
-  argument: '<queue>',
-  argumentDescription: 'queue name, queue URL or queue ARN',
-  summary: 'Wire an SQS queue to a Lambda function (event source mapping)',
-  options: [
-    { flags: '--batch-size <n>', description: 'records per batch: 1-10000 (standard queues; over 10 needs --batching-window), 1-10 (FIFO)' },
-    { flags: '--batching-window <seconds>', description: 'seconds to gather records before invoking: 0-300 (not for FIFO queues)' },
-    { flags: '--max-concurrency <n>', description: 'maximum concurrent invocations from this queue: 2-1000 (not with provisioned pollers)' },
-    { flags: '--filter <json|@file>', description: 'Lambda filter pattern, e.g. \'{"body":{"type":["order"]}}\' (repeatable)', repeatable: true },
-    ...mappingSwitchSpecs(),
-    ...mappingOptionSpecs(true),
-    { flags: '--starting-position <position>', description: 'not valid for SQS', hidden: true },
-  ],
-  examples: [
-    'evsrc add sqs orders --function process-orders',
-    'evsrc add sqs https://sqs.eu-west-1.amazonaws.com/123456789012/orders --function process-orders:live --batch-size 50 --batching-window 5',
-    'evsrc add sqs arn:aws:sqs:eu-west-1:123456789012:orders.fifo --function process-orders --report-batch-item-failures --dry-run',
-    'evsrc add sqs orders --function process-orders --min-pollers 5 --max-pollers 100 --metrics EventCount --tag team=payments',
-  ],
-  removeExamples: ['evsrc remove sqs orders --function process-orders --yes'],
-};
 
 /** Validates the raw flags of `add sqs` (pure: no AWS). Rules that need the queue are checked in planSqs. */
 export function parseSqsOptions(raw: Record<string, unknown>): SqsOptions {
@@ -383,7 +349,7 @@ export const sqsType: TriggerType<SqsOptions, QueueSourceRef> = {
   ...mappingLifecycle<QueueSourceRef>({
     type: 'sqs',
     settingKeys: SQS_SETTING_KEYS,
-    ownsSourceArn: (arn) => parseArn(arn)?.service === 'sqs',
+    ownsSourceArn: sqsTypeSpec.ownsSourceArn,
     // One GetQueueUrl per queue for a function; one ListQueues for the region.
     checkSources: checkByReadOrListing(
       'queue',

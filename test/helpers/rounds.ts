@@ -45,6 +45,8 @@ export function roundsSession(answer: Answer, region = 'us-east-1') {
     paginate: async (service: string, operation: string, input: Record<string, unknown>, page: { items: string; outputToken: string }, options: { region?: string } = {}) =>
       (((await call(service, operation, input, options)) as Record<string, unknown[]> | undefined)?.[page.items] ?? []),
     region: async () => region,
+    // SDK code to load ahead: a fake session has none.
+    preload: () => {},
     close: async () => {},
   } as unknown as AwsSession;
   return {

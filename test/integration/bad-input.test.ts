@@ -7,7 +7,7 @@ import { runCli } from '../helpers/cli.js';
 import { useFaultProxy } from '../helpers/fault-proxy.js';
 import { useMoto } from '../helpers/moto.js';
 import { TRIGGER_TYPES } from '../../src/sources/registry.js';
-import type { OptionSpec, TriggerType } from '../../src/sources/contract.js';
+import type { OptionSpec, TypeSpec } from '../../src/sources/contract.js';
 
 const moto = useMoto();
 const proxy = useFaultProxy(moto);
@@ -140,7 +140,7 @@ function flagOf(option: OptionSpec): string {
   return /--[a-z0-9-]+/.exec(option.flags)?.[0] ?? option.flags;
 }
 
-function addCases(t: TriggerType): Case[] {
+function addCases(t: TypeSpec): Case[] {
   const type = t.spec.type;
   const source = GOOD_SOURCE[type] ?? 'source-name';
   const required = REQUIRED[type] ?? [];
@@ -193,7 +193,7 @@ function addCases(t: TriggerType): Case[] {
   return cases;
 }
 
-function removeCases(t: TriggerType): Case[] {
+function removeCases(t: TypeSpec): Case[] {
   const type = t.spec.type;
   const source = GOOD_SOURCE[type] ?? 'source-name';
   const remove = (...rest: string[]) => ['remove', type, ...rest, '--yes'];

@@ -8,7 +8,10 @@ import { describe, expect, it } from 'vitest';
 // bin/evsrc.js runs the code-split bundle in dist/ (scripts/build.mjs, run by `npm test`'s build step).
 // scripts/sdk-probe.cjs notes which files of dist/ a run loads; dist/meta.json says whose code each holds.
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const meta = JSON.parse(readFileSync(join(root, 'dist', 'meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
+const meta = JSON.parse(readFileSync(join(root, 'dist', 'meta.json'), 'utf8')) as {
+  inputs: Record<string, { imports: { path: string; kind: string }[] }>;
+  outputs: Record<string, { inputs: Record<string, unknown> }>;
+};
 const SDK_INPUT = /node_modules\/@(aws-sdk|smithy)\//;
 
 function probe(...args: string[]): { packages: string[]; files: string[] } {
@@ -33,6 +36,27 @@ function probe(...args: string[]): { packages: string[]; files: string[] } {
   return { packages: JSON.parse(readFileSync(out, 'utf8')) as string[], files: JSON.parse(readFileSync(files, 'utf8')) as string[] };
 }
 
+/** The modules statically reachable from `from` (itself included), by the bundle's own import graph. */
+function reachable(from: readonly string[]): Set<string> {
+  const seen = new Set<string>();
+  const todo = [...from];
+  for (let path = todo.pop(); path !== undefined; path = todo.pop()) {
+    if (seen.has(path)) continue;
+    seen.add(path);
+    for (const i of meta.inputs[path]?.imports ?? []) if (i.kind === 'import-statement' && i.path in meta.inputs) todo.push(i.path);
+  }
+  return seen;
+}
+
+// The registry imports each type's spec statically and its implementation with import(): what only the
+// implementations reach (planning, list, remove, the mechanisms), and neither the CLI nor the specs do,
+// is the code help must not load.
+const REGISTRY = 'src/sources/registry.ts';
+const implementations = (meta.inputs[REGISTRY]?.imports ?? []).filter((i) => i.kind === 'dynamic-import').map((i) => i.path);
+const specSide = reachable([REGISTRY, 'src/cli.ts']);
+const implementationOnly = [...reachable(implementations)].filter((p) => !specSide.has(p));
+const implementationFiles = (files: string[]) => files.filter((f) => Object.keys(meta.outputs[f]?.inputs ?? {}).some((i) => implementationOnly.includes(i)));
+
 const sdkFiles = (files: string[]) => files.filter((f) => Object.keys(meta.outputs[f]?.inputs ?? {}).some((i) => SDK_INPUT.test(i)));
 
 /** The files among `files` that hold code from inputs matching `pattern`. */
@@ -55,6 +79,17 @@ describe('the bundle', () => {
     }
   });
 
+  it('add sqs --help, remove --help and a usage error load the specs of the types and no implementation of any', () => {
+    // One implementation per registered type, each with code of its own.
+    expect(implementations.length).toBeGreaterThanOrEqual(7);
+    expect(implementationOnly).toEqual(expect.arrayContaining(implementations));
+    for (const args of [['add', 'sqs', '--help'], ['add', 's3', '--help'], ['remove', '--help'], ['list', '--help'], ['add', 'sqs', 'q', '--no-such-flag']]) {
+      const { files } = probe(...args);
+      expect(files.some((f) => Object.keys(meta.outputs[f]?.inputs ?? {}).includes('src/sources/sqs/spec.ts')), args.join(' ')).toBe(true);
+      expect(implementationFiles(files), args.join(' ')).toEqual([]);
+    }
+  });
+
   it('a command loads the SDK clients it uses and no other', () => {
     // Nothing listens on port 9: the run fails at its first call, after loading what that call needs.
     const { packages, files } = probe('add', 'sqs', 'q', '--function', 'f', '--region', 'us-east-1', '--endpoint-url', 'http://127.0.0.1:9', '--cli-connect-timeout', '1');
@@ -63,6 +98,9 @@ describe('the bundle', () => {
     expect(packages).toContain('@aws-sdk/client-sqs');
     // Nor the triggers-file commands or the YAML library: those are export's, apply's and diff's.
     expect(filesHolding(files, /node_modules\/yaml\/|src\/file\/|src\/commands\/(export|apply|diff)\.ts/)).toEqual([]);
+    // The sqs implementation, and no other type's.
+    const loadedImplementations = implementations.filter((i) => files.some((f) => i in (meta.outputs[f]?.inputs ?? {})));
+    expect(loadedImplementations).toEqual(['src/sources/sqs.ts']);
     for (const other of ['@aws-sdk/client-s3', '@aws-sdk/client-sns', '@aws-sdk/client-dynamodb', '@aws-sdk/client-kinesis', '@aws-sdk/client-eventbridge', '@aws-sdk/client-cloudwatch-logs']) {
       expect(packages).not.toContain(other);
     }

@@ -65,8 +65,9 @@ describe('evsrc completion', () => {
   });
 
   it('bash: the subcommands, the source types, and the types remove and list --type take', () => {
-    expect(one('evsrc ')).toEqual(['add', 'list', 'remove', 'help', 'completion']);
-    expect(one('evsrc a')).toEqual(['add']);
+    expect(one('evsrc ')).toEqual(['add', 'list', 'export', 'apply', 'diff', 'remove', 'help', 'completion']);
+    expect(one('evsrc a')).toEqual(['add', 'apply']);
+    expect(one('evsrc ad')).toEqual(['add']);
     // add's subcommands are the registry's types (and commander's `add help`).
     expect(one('evsrc add ')).toEqual([...typeNames, 'help']);
     expect(one('evsrc --region us-east-1 --output json add ')).toEqual([...typeNames, 'help']);
@@ -112,8 +113,9 @@ describe('evsrc completion', () => {
     cases.forEach((c, i) => expect(replies[i], c.line).toEqual(c.values.map(escaped)));
     expect(one('evsrc add kinesis s --starting-position L')).toEqual(['LATEST']);
     expect(one('evsrc add kinesis s --starting-position ')).toEqual(['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP']);
-    expect(one('evsrc --output ')).toEqual(['text', 'json']);
-    expect(one('evsrc add sqs q --function f --output ')).toEqual(['text', 'json']);
+    // yaml is export's only; the option is global, so completion offers it everywhere and the CLI refuses it elsewhere.
+    expect(one('evsrc --output ')).toEqual(['text', 'json', 'yaml']);
+    expect(one('evsrc add sqs q --function f --output ')).toEqual(['text', 'json', 'yaml']);
   });
 
   it('bash: values with : and =, and the next item of a comma-separated list', () => {

@@ -3,7 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { KeyedQueue } from '../../src/file/converge.js';
 import { atPath, buildSchema, checkDocument, entryFields, FileError, optionKey } from '../../src/file/format.js';
-import { TRIGGER_TYPES, triggerType } from '../../src/sources/registry.js';
+import { loadTriggerTypes, triggerType } from '../../src/sources/registry.js';
+
+// The file checks take whole types: every implementation, loaded once.
+const TRIGGER_TYPES = await loadTriggerTypes();
 
 const SCHEMA = fileURLToPath(new URL('../../schema/evsrc-triggers.schema.json', import.meta.url));
 

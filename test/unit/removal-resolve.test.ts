@@ -48,7 +48,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
 describe('planRemoval reads concurrently', () => {
   it('remove s3: the bucket is read while the function is being resolved', async () => {
     const fake = fakeSession();
-    const planned = planRemoval(fake.ctx, parseRemoveRequest('s3', 'uploads', { function: 'worker' }));
+    const planned = planRemoval(fake.ctx, await parseRemoveRequest('s3', 'uploads', { function: 'worker' }));
     await settle();
     // GetFunctionConfiguration has not answered yet, and the bucket read has started.
     expect([...fake.started].sort()).toEqual(['GetBucketNotificationConfiguration', 'GetFunctionConfiguration']);
@@ -60,7 +60,7 @@ describe('planRemoval reads concurrently', () => {
 
   it('remove sns with a topic ARN: the subscriptions are read while the function is being resolved', async () => {
     const fake = fakeSession();
-    const planned = planRemoval(fake.ctx, parseRemoveRequest('sns', TOPIC, { function: 'worker' }));
+    const planned = planRemoval(fake.ctx, await parseRemoveRequest('sns', TOPIC, { function: 'worker' }));
     await settle();
     expect([...fake.started].sort()).toEqual(['GetFunctionConfiguration', 'ListSubscriptionsByTopic']);
     fake.release();
@@ -70,7 +70,7 @@ describe('planRemoval reads concurrently', () => {
 
   it('remove sns with a topic name needs the function\'s account first: read after it', async () => {
     const fake = fakeSession();
-    const planned = planRemoval(fake.ctx, parseRemoveRequest('sns', 'alerts', { function: 'worker' }));
+    const planned = planRemoval(fake.ctx, await parseRemoveRequest('sns', 'alerts', { function: 'worker' }));
     await settle();
     expect(fake.started).toEqual(['GetFunctionConfiguration']);
     fake.release();
@@ -84,7 +84,7 @@ describe('planRemoval reads concurrently', () => {
         throw awsError('InternalError');
       },
     });
-    const planned = planRemoval(fake.ctx, parseRemoveRequest('s3', 'uploads', { function: 'worker' }));
+    const planned = planRemoval(fake.ctx, await parseRemoveRequest('s3', 'uploads', { function: 'worker' }));
     const outcome = planned.then(
       () => undefined,
       (error: unknown) => error,

@@ -166,9 +166,9 @@ describe('planSnsRemoval and planMappingRemoval', () => {
 });
 
 describe('parseRemoveRequest and parseTypes', () => {
-  it('accepts a UUID alone, or a type, a source and --function', () => {
-    expect(parseRemoveRequest('6C9F2A1E-0D1B-4D0A-9A52-3F1B2C4D5E6F', undefined, {})).toEqual({ kind: 'uuid', uuid: '6C9F2A1E-0D1B-4D0A-9A52-3F1B2C4D5E6F' });
-    expect(parseRemoveRequest('S3', 'uploads', { function: 'worker:live', events: ['s3:ObjectCreated:*'], prefix: 'in/' })).toMatchObject({
+  it('accepts a UUID alone, or a type, a source and --function', async () => {
+    expect(await parseRemoveRequest('6C9F2A1E-0D1B-4D0A-9A52-3F1B2C4D5E6F', undefined, {})).toEqual({ kind: 'uuid', uuid: '6C9F2A1E-0D1B-4D0A-9A52-3F1B2C4D5E6F' });
+    expect(await parseRemoveRequest('S3', 'uploads', { function: 'worker:live', events: ['s3:ObjectCreated:*'], prefix: 'in/' })).toMatchObject({
       kind: 'source',
       type: 's3',
       fn: { name: 'worker', qualifier: 'live' },
@@ -176,8 +176,8 @@ describe('parseRemoveRequest and parseTypes', () => {
     });
   });
 
-  it('--events of remove s3 is the exact set: a type next to its own wildcard is kept, each name is checked', () => {
-    const request = parseRemoveRequest('s3', 'uploads', { function: 'worker', events: ['s3:ObjectCreated:*,s3:ObjectCreated:Put', 's3:ObjectCreated:Put'] });
+  it('--events of remove s3 is the exact set: a type next to its own wildcard is kept, each name is checked', async () => {
+    const request = await parseRemoveRequest('s3', 'uploads', { function: 'worker', events: ['s3:ObjectCreated:*,s3:ObjectCreated:Put', 's3:ObjectCreated:Put'] });
     expect(request).toMatchObject({ source: { selector: { events: ['s3:ObjectCreated:*', 's3:ObjectCreated:Put'] } } });
     const both = { Id: 'both', LambdaFunctionArn: FN, Events: ['s3:ObjectCreated:Put', 's3:ObjectCreated:*'] };
     expect(selectsEntry(both, FN, (request as { source: { selector: S3Selector } }).source.selector)).toBe(true);
@@ -187,7 +187,7 @@ describe('parseRemoveRequest and parseTypes', () => {
     expect(() => parseEventSelector([' , '])).toThrow(/--events/);
   });
 
-  it('parses the source of a mapping type: names, ARNs, and which ARNs match only themselves', () => {
+  it('parses the source of a mapping type: names, ARNs, and which ARNs match only themselves', async () => {
     const table = 'arn:aws:dynamodb:us-east-1:123456789012:table/users';
     const stream = 'arn:aws:kinesis:us-east-1:123456789012:stream/clicks';
     const cases: [string, string, unknown][] = [
@@ -200,22 +200,22 @@ describe('parseRemoveRequest and parseTypes', () => {
       ['kinesis', `${stream}/consumer/c:1`, { type: 'kinesis', name: 'clicks', arn: `${stream}/consumer/c:1`, exact: true }],
     ];
     for (const [type, source, mappingSource] of cases) {
-      expect(parseRemoveRequest(type, source, { function: 'worker' }), `${type} ${source}`).toMatchObject({ source: mappingSource });
+      expect(await parseRemoveRequest(type, source, { function: 'worker' }), `${type} ${source}`).toMatchObject({ source: mappingSource });
     }
-    expect(parseRemoveRequest('s3', 'uploads', { function: 'worker' })).toMatchObject({ source: { bucket: { name: 'uploads' } } });
+    expect(await parseRemoveRequest('s3', 'uploads', { function: 'worker' })).toMatchObject({ source: { bucket: { name: 'uploads' } } });
   });
 
-  it('refuses what does not fit', () => {
-    expect(() => parseRemoveRequest('6c9f2a1e-0d1b-4d0a-9a52-3f1b2c4d5e6f', 'x', {})).toThrow(/takes no source argument/);
-    expect(() => parseRemoveRequest('6c9f2a1e-0d1b-4d0a-9a52-3f1b2c4d5e6f', undefined, { function: 'w' })).toThrow(/--function is not needed/);
-    expect(() => parseRemoveRequest('sns', 'alerts', { function: 'w', id: 'x' })).toThrow(/--id: only for remove s3/);
-    expect(() => parseRemoveRequest('sqs', 'q', { function: 'bad name' })).toThrow(/--function/);
+  it('refuses what does not fit', async () => {
+    await expect(parseRemoveRequest('6c9f2a1e-0d1b-4d0a-9a52-3f1b2c4d5e6f', 'x', {})).rejects.toThrow(/takes no source argument/);
+    await expect(parseRemoveRequest('6c9f2a1e-0d1b-4d0a-9a52-3f1b2c4d5e6f', undefined, { function: 'w' })).rejects.toThrow(/--function is not needed/);
+    await expect(parseRemoveRequest('sns', 'alerts', { function: 'w', id: 'x' })).rejects.toThrow(/--id: only for remove s3/);
+    await expect(parseRemoveRequest('sqs', 'q', { function: 'bad name' })).rejects.toThrow(/--function/);
     // The source of a mapping type is checked here too, before any AWS call.
-    expect(() => parseRemoveRequest('kinesis', 'a b', { function: 'nofn' })).toThrow(/<stream>: "a b" is not a Kinesis stream name or ARN/);
-    expect(() => parseRemoveRequest('kinesis', 'arn:aws:sqs:us-east-1:123456789012:q', { function: 'w' })).toThrow(/<stream>: .* is not a Kinesis stream or consumer ARN/);
-    expect(() => parseRemoveRequest('dynamodb', 'ab', { function: 'w' })).toThrow(/<table>: "ab" is not a DynamoDB table name/);
-    expect(() => parseRemoveRequest('dynamodb', 'arn:aws:dynamodb:us-east-1:123456789012:index/x', { function: 'w' })).toThrow(/<table>: .* is not a DynamoDB table or stream ARN/);
-    expect(() => parseRemoveRequest('sqs', 'bad queue!', { function: 'w' })).toThrow(/<queue>: "bad queue!" is not a queue name/);
+    await expect(parseRemoveRequest('kinesis', 'a b', { function: 'nofn' })).rejects.toThrow(/<stream>: "a b" is not a Kinesis stream name or ARN/);
+    await expect(parseRemoveRequest('kinesis', 'arn:aws:sqs:us-east-1:123456789012:q', { function: 'w' })).rejects.toThrow(/<stream>: .* is not a Kinesis stream or consumer ARN/);
+    await expect(parseRemoveRequest('dynamodb', 'ab', { function: 'w' })).rejects.toThrow(/<table>: "ab" is not a DynamoDB table name/);
+    await expect(parseRemoveRequest('dynamodb', 'arn:aws:dynamodb:us-east-1:123456789012:index/x', { function: 'w' })).rejects.toThrow(/<table>: .* is not a DynamoDB table or stream ARN/);
+    await expect(parseRemoveRequest('sqs', 'bad queue!', { function: 'w' })).rejects.toThrow(/<queue>: "bad queue!" is not a queue name/);
     expect(parseTypes(['sqs,S3', 'sns'])).toEqual(new Set(['sqs', 's3', 'sns']));
     expect(() => parseTypes(['mq'])).toThrow(/--type: invalid value "mq"/);
   });

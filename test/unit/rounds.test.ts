@@ -289,6 +289,30 @@ describe('list --function: three rounds', () => {
     expect(doc.triggers.map((t: { type: string }) => t.type).sort()).toEqual(['s3', 'sns', 'sqs']);
   });
 
+  it('loads the SDK clients ahead while the first calls fly, and then only those of the types that showed up', async () => {
+    const fake = roundsSession(listWorld());
+    const asked: { services: readonly string[]; wanted: (service: string) => boolean }[] = [];
+    fake.aws.preload = (services, wanted = () => true) => asked.push({ services, wanted: wanted as (service: string) => boolean });
+    const { ctx } = roundsContext(fake.aws);
+    expect(await runList(ctx, { function: 'worker' })).toBe(0);
+    expect(asked).toHaveLength(1);
+    const { services, wanted } = asked[0] as (typeof asked)[number];
+    // EventBridge targets need no grant, so its client comes first; then every wanted type's, in registry order.
+    expect(services).toEqual(['events', 'sqs', 's3', 'sns', 'dynamodb', 'kinesis', 'logs']);
+    // S3 and SNS grants: their clients. The SQS mapping is listed by the function's ARN only (as moto does),
+    // so the first round does not show it: its client loads at its first call. No DynamoDB, Kinesis or Logs.
+    expect(services.filter(wanted)).toEqual(['events', 's3', 'sns']);
+
+    // Listed by the name given (as AWS does), the mapping shows in the first round: the SQS client too.
+    const byName = roundsSession((service, op, input) =>
+      listWorld()(service, op, op === 'ListEventSourceMappings' && input.FunctionName === 'worker' ? { ...input, FunctionName: FN } : input),
+    );
+    const again: typeof asked = [];
+    byName.aws.preload = (list, keep = () => true) => again.push({ services: list, wanted: keep as (service: string) => boolean });
+    expect(await runList(roundsContext(byName.aws).ctx, { function: 'worker' })).toBe(0);
+    expect(again[0]?.services.filter(again[0].wanted)).toEqual(['events', 'sqs', 's3', 'sns']);
+  });
+
   it('with --type sqs, the policy is not read', async () => {
     const fake = roundsSession(listWorld());
     const { ctx } = roundsContext(fake.aws);

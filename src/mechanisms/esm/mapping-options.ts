@@ -3,79 +3,24 @@
  * encryption key, tags): their flags, their checks, and the lists and ranges AWS gives for them.
  */
 import { UsageError, invalidFlag } from '../../core/errors.js';
-import type { OptionSpec } from '../../sources/contract.js';
 import { parseIntFlag } from '../../sources/options.js';
 import type { EsmSettings, PollerConfig } from './settings.js';
 import { parseTagFlags, type TagOptions } from './tags.js';
+import { MAPPING_METRICS, SQS_POLLERS } from './flags.js';
+
+// The flags themselves are data for --help, in flags.ts (loaded without this module).
+export { MAPPING_METRICS, mappingOptionSpecs, mappingSwitchSpecs, SQS_POLLERS } from './flags.js';
 
 // The lists and ranges below come from the Lambda API 2015-03-31 as AWS SDK for JavaScript v3
 // (@aws-sdk/client-lambda 3.1162) documents it: EventSourceMappingMetricsConfig, ProvisionedPollerConfig,
 // CreateEventSourceMapping.KMSKeyArn. Keep them here, and only here.
 
-/** MetricsConfig.Metrics values, and the sources that may ask each. */
-export const MAPPING_METRICS = {
-  /** "EventCount to receive metrics related to the number of events processed": every mapping source. */
-  EventCount: 'all',
-  /** "ErrorCount (Amazon MSK and self-managed Apache Kafka)". */
-  ErrorCount: 'kafka',
-  /** "KafkaMetrics (Amazon MSK and self-managed Apache Kafka)". */
-  KafkaMetrics: 'kafka',
-} as const;
-
-/**
- * SQS provisioned mode: MinimumPollers 2-200 (default 2, "minimum 2 required" for SQS); MaximumPollers
- * 2-10000 for SQS (default 200). Older API models and CDK say at most 2000; above that evsrc warns.
- */
-export const SQS_POLLERS = { min: { low: 2, high: 200 }, max: { low: 2, high: 10000 }, olderMax: 2000 } as const;
 
 /** Options shared by mapping sources, parsed. */
 export interface MappingOptions {
   settings: Pick<EsmSettings, 'metrics' | 'provisionedPollers' | 'filterKmsKey'>;
   tags: TagOptions;
   warnings: string[];
-}
-
-/** The switches every mapping source takes the same way: filters off, partial batch failures, enabled state. */
-export function mappingSwitchSpecs(): OptionSpec[] {
-  return [
-    { flags: '--no-filter', description: 'remove all filters from an existing mapping' },
-    { flags: '--report-batch-item-failures', description: 'let the function report partial batch failures' },
-    { flags: '--no-report-batch-item-failures', description: 'turn partial batch failure reporting off' },
-    { flags: '--disabled', description: 'create or set the mapping disabled' },
-    { flags: '--enabled', description: 'enable a disabled mapping' },
-  ];
-}
-
-/** The flags of the shared mapping options; `pollers` only for sources that take provisioned mode. */
-export function mappingOptionSpecs(pollers: boolean): OptionSpec[] {
-  const specs: OptionSpec[] = [
-    {
-      flags: '--metrics <list>',
-      description: 'mapping metrics to produce, comma-separated: EventCount',
-      values: (Object.keys(MAPPING_METRICS) as (keyof typeof MAPPING_METRICS)[]).filter((m) => MAPPING_METRICS[m] === 'all'),
-    },
-    { flags: '--no-metrics', description: 'turn the mapping metrics off' },
-  ];
-  if (pollers) {
-    specs.push(
-      { flags: '--min-pollers <n>', description: `provisioned mode: minimum event pollers, ${SQS_POLLERS.min.low}-${SQS_POLLERS.min.high} (AWS default 2)` },
-      { flags: '--max-pollers <n>', description: `provisioned mode: maximum event pollers, ${SQS_POLLERS.max.low}-${SQS_POLLERS.max.high} (AWS default 200); not with --max-concurrency` },
-      { flags: '--no-provisioned-pollers', description: 'turn provisioned mode off' },
-    );
-  } else {
-    specs.push(
-      { flags: '--min-pollers <n>', description: 'SQS (and Kafka) only', hidden: true },
-      { flags: '--max-pollers <n>', description: 'SQS (and Kafka) only', hidden: true },
-      { flags: '--no-provisioned-pollers', description: 'SQS (and Kafka) only', hidden: true },
-    );
-  }
-  specs.push(
-    { flags: '--filter-kms-key <key-arn>', description: 'customer managed KMS key (ARN) that encrypts the filter criteria' },
-    { flags: '--no-filter-kms-key', description: 'encrypt the filter criteria with the AWS owned key again' },
-    { flags: '--tag <key=value>', description: 'tag the mapping (repeatable); other tags are left alone', repeatable: true },
-    { flags: '--no-tags', description: 'remove the tags evsrc gave the mapping (the keys recorded in its evsrc:tags tag)' },
-  );
-  return specs;
 }
 
 // KMS key ARN: arn:<partition>:kms:<region>:<account>:key/<key-id>. CreateEventSourceMapping takes an ARN.

@@ -23,38 +23,14 @@ import {
   type EsmSettings,
 } from './settings.js';
 import { parseChoice, parseFilters, parseIntFlag } from '../../sources/options.js';
-import { mappingOptionSpecs, mappingSwitchSpecs, parseMappingOptions } from './mapping-options.js';
+import { parseMappingOptions } from './mapping-options.js';
 import { applyTagPlan, readMappingTags, tagsAsked, withTagView, type TagOptions } from './tags.js';
 import { resolveQueue } from '../../sources/sqs.js';
-import type { AdapterContext, AddPlan, OptionSpec, TriggerView } from '../../sources/contract.js';
+import type { AdapterContext, AddPlan, TriggerView } from '../../sources/contract.js';
+import { STARTING_POSITIONS, STREAM_SETTING_KEYS, type StreamType } from './flags.js';
 
-/** The two stream sources. */
-export type StreamType = 'dynamodb' | 'kinesis';
-
-/** Starting positions each source accepts (Lambda: AT_TIMESTAMP only for Kinesis among these two). */
-export const STARTING_POSITIONS: Record<StreamType, readonly string[]> = {
-  dynamodb: ['TRIM_HORIZON', 'LATEST'],
-  kinesis: ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'],
-};
-
-/** The mapping settings a stream mapping shows, in this order. */
-export const STREAM_SETTING_KEYS = [
-  'startingPosition',
-  'startingPositionTimestamp',
-  'batchSize',
-  'batchingWindow',
-  'parallelization',
-  'retryAttempts',
-  'maxRecordAge',
-  'bisectOnError',
-  'tumblingWindow',
-  'onFailure',
-  'filters',
-  'reportBatchItemFailures',
-  'metrics',
-  'filterKmsKey',
-  'enabled',
-] as const;
+// The flags themselves are data for --help, in flags.ts (loaded without this module).
+export { STARTING_POSITIONS, STREAM_SETTING_KEYS, streamOptionSpecs, type StreamType } from './flags.js';
 
 /** AWS's values for a stream mapping's settings when they are not set (Lambda developer guide parameter tables). */
 export const STREAM_DEFAULTS: EsmSettings = {
@@ -105,43 +81,6 @@ const RANGE = {
   maxRecordAge: 'allowed: -1 (no limit, the AWS default) or whole seconds from 60 to 604800 (7 days)',
   tumblingWindow: 'allowed: whole seconds from 0 (off, the AWS default) to 900',
 } as const;
-
-/** The flags both stream commands take, worded for `type`. */
-export function streamOptionSpecs(type: StreamType): OptionSpec[] {
-  const positions = STARTING_POSITIONS[type].join('|');
-  const filterExample = type === 'dynamodb' ? '{"eventName":["INSERT"]}' : '{"data":{"kind":["order"]}}';
-  const specs: OptionSpec[] = [
-    { flags: '--starting-position <position>', description: `where to start reading (required): ${positions}`, values: STARTING_POSITIONS[type] },
-  ];
-  if (type === 'kinesis') {
-    specs.push({
-      flags: '--starting-position-timestamp <time>',
-      description: 'with AT_TIMESTAMP: ISO-8601 time or unix seconds, not in the future',
-    });
-  } else {
-    specs.push({ flags: '--starting-position-timestamp <time>', description: 'not valid for DynamoDB', hidden: true });
-  }
-  specs.push(
-    { flags: '--batch-size <n>', description: 'records per batch: 1-10000 (AWS default 100)' },
-    { flags: '--batching-window <seconds>', description: 'seconds to gather records before invoking: 0-300' },
-    { flags: '--parallelization <n>', description: 'batches processed per shard at once: 1-10' },
-    { flags: '--retry-attempts <n>', description: 'retries of a failed batch: -1 (until the record expires) or 0-10000' },
-    { flags: '--max-record-age <seconds>', description: 'discard older records: -1 (never) or 60-604800' },
-    { flags: '--bisect-on-error', description: 'split a failed batch in two and retry each half' },
-    { flags: '--no-bisect-on-error', description: 'stop splitting failed batches' },
-    { flags: '--tumbling-window <seconds>', description: 'aggregation window: 0 (off) to 900' },
-    {
-      flags: '--on-failure <destination>',
-      description: 'where discarded batches go: an SQS queue (name, URL or ARN), sns:<topic>, s3:<bucket>, or an SNS/S3 ARN',
-    },
-    { flags: '--filter <json|@file>', description: `Lambda filter pattern, e.g. '${filterExample}' (repeatable)`, repeatable: true },
-    ...mappingSwitchSpecs(),
-    { flags: '--replace', description: 'delete and recreate the mapping when its starting position or source must change (settings and tags are kept)' },
-    ...mappingOptionSpecs(false),
-    { flags: '--max-concurrency <n>', description: 'SQS only', hidden: true },
-  );
-  return specs;
-}
 
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 

@@ -8,7 +8,7 @@ import type { CallApi } from '../../core/executor.js';
 import type { Action, Change, RetryRule } from '../../core/plan.js';
 import { checkPushQualifier, planPermission, readFunctionPolicy, sessionCall, type FunctionPolicy } from '../../mechanisms/permission/plan.js';
 import { mergeSendPolicy } from '../../mechanisms/queue-policy.js';
-import type { AddPlan, AdapterContext, AddRequest, SourceSpec } from '../contract.js';
+import type { AddPlan, AdapterContext, AddRequest } from '../contract.js';
 import { canonicalJson, checkJsonDepth, parseIntFlag, shownValue } from '../options.js';
 import { resolveQueue, type ResolvedQueue } from '../sqs.js';
 import { ebTrigger, listTargets, type EbTarget, type RuleState } from './inventory.js';
@@ -50,32 +50,6 @@ export interface EventBridgeOptions {
   /** The dead-letter queue as the user named it (name, URL or ARN). */
   dlq?: string;
 }
-
-/** The flags of `evsrc add eventbridge`. */
-export const eventbridgeSpec: SourceSpec = {
-  type: 'eventbridge',
-  argument: '<rule>',
-  argumentDescription: 'rule name (on the default bus or --event-bus) or rule ARN',
-  summary: 'Make a Lambda function a target of an EventBridge rule (target + invoke permission; creates the rule when asked)',
-  options: [
-    { flags: '--event-bus <name|arn>', description: 'the event bus of the rule (default: the default bus)' },
-    { flags: '--pattern <json|@file>', description: 'event pattern; creates the rule when it does not exist, e.g. \'{"source":["aws.s3"]}\'' },
-    { flags: '--schedule <expression>', description: 'rate(5 minutes) or cron(0 12 * * ? *); creates the rule when it does not exist (default bus only)' },
-    { flags: '--update-rule', description: 'make an existing rule that differs trigger on the given --pattern and/or --schedule only (description, state and role kept)' },
-    { flags: '--input <json>', description: 'constant JSON sent to the function instead of the event' },
-    { flags: '--input-path <path>', description: 'JSONPath of the part of the event sent to the function, e.g. $.detail' },
-    { flags: '--retry-attempts <n>', description: 'maximum retry attempts, 0-185 (EventBridge default 185)' },
-    { flags: '--max-event-age <seconds>', description: 'maximum event age for retries, 60-86400 seconds (default 86400)' },
-    { flags: '--dlq <queue>', description: 'dead-letter queue (name, URL or ARN) for events that cannot be delivered; evsrc lets the rule send to it' },
-  ],
-  examples: [
-    'evsrc add eventbridge nightly --function report --schedule "cron(0 2 * * ? *)"',
-    'evsrc add eventbridge uploads --function thumbs --pattern \'{"source":["aws.s3"],"detail-type":["Object Created"]}\'',
-    "evsrc add eventbridge orders-created --event-bus orders --function notify --input-path '$.detail' --retry-attempts 3 --dlq orders-dlq",
-  ],
-  removeOptions: [{ flags: '--event-bus <name|arn>', description: 'the event bus of the rule (default: the default bus)' }],
-  removeExamples: ['evsrc remove eventbridge nightly --function report --yes'],
-};
 
 // Target Input: at most 8192 characters of valid JSON; InputPath at most 256 (EventBridge API reference).
 const MAX_INPUT = 8192;

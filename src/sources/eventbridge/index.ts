@@ -5,28 +5,20 @@ import { parseArn } from '../../core/arn.js';
 import { AwsFailure } from '../../core/errors.js';
 import { functionGrants } from '../../mechanisms/permission/removal.js';
 import { sessionCall } from '../../mechanisms/permission/plan.js';
-import type { AdapterContext, ExportScope, FileTraits, PushTraits, RemovalPlan, RemoveRequest, TriggerType, TriggerView } from '../contract.js';
+import type { AdapterContext, ExportScope, FileTraits, RemovalPlan, RemoveRequest, TriggerType, TriggerView } from '../contract.js';
 import { isLocal } from '../entry.js';
 import { destinationFlag } from '../../mechanisms/esm/entry.js';
-import { describeRuleWith, eventbridgeSpec, parseEventBridgeOptions, planEventBridgeAdd, type EventBridgeOptions } from './add.js';
+import { eventbridgeSpec } from './spec.js';
+import { eventbridgeTypeSpec } from '../registry.js';
+import { describeRuleWith, parseEventBridgeOptions, planEventBridgeAdd, type EventBridgeOptions } from './add.js';
 import { discoverEventBridge, listTargets, type EbTarget } from './inventory.js';
 import { planEventBridgeRemoval, type DlqPolicy } from './removal.js';
 import { checkRuleAccount, parseBusRef, parseRuleRef, ruleArn, ruleDisplayName, ruleOfArn, type RuleRef } from './rule.js';
 
+const push = eventbridgeTypeSpec.push;
+
 // The EventBridge trigger type: a rule's target naming the function, the function's permission for the
 // rule, and (when evsrc created it) the rule itself.
-
-const push: PushTraits = {
-  principal: 'events.amazonaws.com',
-  noun: 'rule',
-  nameOf: (arn) => {
-    const rule = ruleOfArn(arn);
-    return rule ? ruleDisplayName(rule.bus, rule.name) : arn;
-  },
-  matchesPrincipal: (p) => p.toLowerCase() === 'events.amazonaws.com',
-  // PutTargets succeeds without the permission; EventBridge's invocations then fail with no error a person sees.
-  silent: true,
-};
 
 function parseRemove(source: string, raw: Record<string, unknown>): RuleRef {
   const bus = raw.eventBus !== undefined ? parseBusRef(String(raw.eventBus)) : undefined;
@@ -135,10 +127,7 @@ export const eventbridgeType: TriggerType<EventBridgeOptions, RuleRef> = {
   file,
   parseAddOptions: parseEventBridgeOptions,
   planAdd: planEventBridgeAdd,
-  ownsSourceArn: (arn) => {
-    const parsed = parseArn(arn);
-    return parsed?.service === 'events' && parsed.resource.startsWith('rule/');
-  },
+  ownsSourceArn: eventbridgeTypeSpec.ownsSourceArn,
   push,
   discover: discoverEventBridge,
   parseRemove,

@@ -7,7 +7,10 @@ import type { CallApi } from '../../core/executor.js';
 import type { Action, RetryRule } from '../../core/plan.js';
 import { checkPushQualifier, planPermission, readFunctionPolicy, sessionCall, type FunctionPolicy } from '../../mechanisms/permission/plan.js';
 import { findEquivalentStatement } from '../../mechanisms/permission/policy.js';
-import type { AddPlan, AdapterContext, AddRequest, SourceSpec, TriggerView } from '../contract.js';
+import type { AddPlan, AdapterContext, AddRequest, TriggerView } from '../contract.js';
+import { FILTER_PATTERN_MAX, LOGS_PRINCIPAL } from './spec.js';
+
+export { FILTER_PATTERN_MAX, LOGS_PRINCIPAL } from './spec.js';
 import { describeFilters, filterView, logGroupArn, type SubscriptionFilter } from './inventory.js';
 
 /** Validated options of `evsrc add logs`. */
@@ -17,9 +20,6 @@ export interface LogsOptions {
   /** The subscription filter's name; default: defaultFilterName(function). */
   filterName?: string;
 }
-
-/** The principal CloudWatch Logs invokes functions as (the current CloudWatch Logs User Guide uses it). */
-export const LOGS_PRINCIPAL = 'logs.amazonaws.com';
 
 /** Older docs and much third-party code grant the regional principal instead; evsrc reads both as this type's. */
 export function regionalLogsPrincipal(region: string): string {
@@ -33,31 +33,10 @@ export function regionalLogsPrincipal(region: string): string {
  */
 export const MAX_FILTERS_PER_GROUP = 2;
 
-/** PutSubscriptionFilter filterPattern: 0-1024 characters (API reference; empty matches every event). */
-export const FILTER_PATTERN_MAX = 1024;
 /** PutSubscriptionFilter filterName: 1-512 characters matching [^:*]* (API reference). */
 export const FILTER_NAME_MAX = 512;
 /** Log group names: 1-512 of [.-_/#A-Za-z0-9] (API reference). */
 const LOG_GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
-
-/** The flags of `evsrc add logs`. */
-export const logsSpec: SourceSpec = {
-  type: 'logs',
-  argument: '<log-group>',
-  argumentDescription: "log group name (in the function's region) or log group ARN",
-  summary: 'Send a CloudWatch Logs log group to a Lambda function (subscription filter + invoke permission)',
-  options: [
-    { flags: '--filter-pattern <pattern>', description: `CloudWatch Logs filter pattern, at most ${FILTER_PATTERN_MAX} characters (default: a new filter takes every log event, an existing one keeps its pattern)` },
-    { flags: '--filter-name <name>', description: 'subscription filter name (default: the filter that already sends to the function, else evsrc-<function>-<hash>)' },
-  ],
-  examples: [
-    'evsrc add logs /aws/lambda/orders --function ship-logs',
-    'evsrc add logs /app/api --function alerts --filter-pattern \'{ $.level = "ERROR" }\'',
-    "evsrc add logs 'arn:aws:logs:eu-west-1:123456789012:log-group:/app/api:*' --function audit --filter-name audit",
-  ],
-  removeOptions: [{ flags: '--filter-name <name>', description: 'remove only this subscription filter (default: every filter of the group that sends to the function)' }],
-  removeExamples: ['evsrc remove logs /app/api --function ship-logs --dry-run'],
-};
 
 /** Checks a --filter-name value (pure); throws a UsageError naming the flag. */
 export function parseFilterName(value: string, flag = '--filter-name'): string {

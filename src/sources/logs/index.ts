@@ -2,35 +2,22 @@ import { resolveFunction } from '../../aws/lambda.js';
 import { parseArn } from '../../core/arn.js';
 import { AwsFailure } from '../../core/errors.js';
 import { belongsTo, type Finding } from '../../inventory/model.js';
-import { type Grant, type SourceStatus } from '../../mechanisms/permission/grants.js';
+import { type SourceStatus } from '../../mechanisms/permission/grants.js';
 import { functionGrants } from '../../mechanisms/permission/removal.js';
-import type { AdapterContext, Discovery, ExportScope, FileTraits, ListScan, PushTraits, RemovalPlan, RemoveRequest, TriggerType, TriggerView } from '../contract.js';
+import type { AdapterContext, Discovery, ExportScope, FileTraits, ListScan, RemovalPlan, RemoveRequest, TriggerType, TriggerView } from '../contract.js';
 import { nameOrArn } from '../entry.js';
-import { checkSameAccountRegion, LOGS_PRINCIPAL, logsSpec, parseFilterName, parseLogGroupRef, parseLogsOptions, planLogsAdd, type LogGroupRef, type LogsOptions } from './add.js';
+import { checkSameAccountRegion, parseFilterName, parseLogGroupRef, parseLogsOptions, planLogsAdd, type LogGroupRef, type LogsOptions } from './add.js';
 import { filterView, isFunctionArn, listLogGroups, logGroupArn, logGroupNameOfArn, readGroupFilters, wildcardPrefix } from './inventory.js';
+import { logGroupOfGrant, logsSpec } from './spec.js';
+import { logsTypeSpec } from '../registry.js';
+
+export { logGroupOfGrant } from './spec.js';
+
+const push = logsTypeSpec.push;
 import { planLogsRemoval } from './removal.js';
 
 // The CloudWatch Logs trigger type: a subscription filter on a log group that sends to the function, and the
 // function's permission for the log group.
-
-const push: PushTraits = {
-  principal: LOGS_PRINCIPAL,
-  noun: 'log group',
-  // Older docs and many tools grant logs.<region>.amazonaws.com; the current docs use logs.amazonaws.com.
-  matchesPrincipal: (p) => {
-    const lower = p.toLowerCase();
-    return lower === LOGS_PRINCIPAL || /^logs\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/.test(lower);
-  },
-  nameOf: (arn) => logGroupNameOfArn(arn) ?? arn,
-  exactSource: logGroupOfGrant,
-};
-
-/** The one log group a grant names: a single log group ARN whose only `*` is the trailing `:*` of the format. */
-export function logGroupOfGrant(grant: Grant): string | undefined {
-  const [only, ...rest] = grant.sourceArns;
-  if (only === undefined || rest.length > 0) return undefined;
-  return /^arn:[^:*?]+:logs:[^:*?]+:\d{12}:log-group:[.\-_/#A-Za-z0-9]+(:\*)?$/.test(only) ? only : undefined;
-}
 
 async function discover(scan: ListScan): Promise<Discovery> {
   const { aws, fn, target } = scan;
@@ -160,10 +147,7 @@ export const logsType: TriggerType<LogsOptions, LogsRemoveSource> = {
   file,
   parseAddOptions: parseLogsOptions,
   planAdd: planLogsAdd,
-  ownsSourceArn: (arn) => {
-    const parsed = parseArn(arn);
-    return parsed?.service === 'logs' && parsed.resource.startsWith('log-group:');
-  },
+  ownsSourceArn: logsTypeSpec.ownsSourceArn,
   push,
   discover,
   parseRemove,

@@ -2,6 +2,9 @@ import { isAwsError } from '../../aws/errors.js';
 import type { AwsSession } from '../../aws/session.js';
 import { parseArn, partitionOf } from '../../core/arn.js';
 import type { TriggerView } from '../contract.js';
+import { logGroupNameOfArn } from './spec.js';
+
+export { logGroupNameOfArn } from './spec.js';
 
 // CloudWatch Logs for `add`, `list` and `remove`: log group ARNs and names, a group's subscription filters.
 
@@ -30,14 +33,6 @@ const GROUP_PAGE = { inputToken: 'nextToken', outputToken: 'nextToken', items: '
  */
 export function logGroupArn(region: string, account: string, name: string): string {
   return `arn:${partitionOf(region)}:logs:${region}:${account}:log-group:${name}:*`;
-}
-
-/** The log group name of a log group ARN (with or without `:*`), or undefined for other ARNs. */
-export function logGroupNameOfArn(arn: string): string | undefined {
-  const parsed = parseArn(arn);
-  if (!parsed || parsed.service !== 'logs' || !parsed.resource.startsWith('log-group:')) return undefined;
-  const name = parsed.resource.slice('log-group:'.length).split(':')[0];
-  return name ? name : undefined;
 }
 
 /** A subscription filter to a function, as a trigger; `groupArn` is the log group ARN with `:*`. */

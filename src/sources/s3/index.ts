@@ -1,28 +1,18 @@
 import { AwsFailure } from '../../core/errors.js';
-import { parseArn, partitionOf } from '../../core/arn.js';
+import { partitionOf } from '../../core/arn.js';
 import { belongsTo, type Finding } from '../../inventory/model.js';
 import { exactSource, type SourceStatus } from '../../mechanisms/permission/grants.js';
 import { withFunction } from '../../mechanisms/permission/removal.js';
-import type { AdapterContext, Discovery, FileTraits, ListScan, PushTraits, RemovalPlan, RemoveRequest, SourceSpec, TriggerType, TriggerView } from '../contract.js';
-import { parseBucketRef, parseS3Options, planS3Add, s3Spec, type BucketRef, type S3Options } from './add.js';
+import type { AdapterContext, Discovery, FileTraits, ListScan, RemovalPlan, RemoveRequest, TriggerType, TriggerView } from '../contract.js';
+import { parseBucketRef, parseS3Options, planS3Add, type BucketRef, type S3Options } from './add.js';
 import { bucketArn, bucketNameOf, listRegionBuckets, readNotifications, s3Triggers } from './inventory.js';
-import { configsEqual, S3_EVENT_TYPES, type NotificationConfiguration } from './notifications.js';
+import { configsEqual, type NotificationConfiguration } from './notifications.js';
 import { parseEventSelector, planS3Removal, type S3Selector } from './removal.js';
+import { s3TypeSpec } from '../registry.js';
+
+const { spec, push } = s3TypeSpec;
 
 // The S3 trigger type: a bucket notification entry and the function's permission for the bucket.
-
-const spec: SourceSpec = {
-  ...s3Spec,
-  removeOptions: [
-    { flags: '--events <events>', description: 'only entries with exactly these event types (comma-separated or repeated)', repeatable: true, values: S3_EVENT_TYPES },
-    { flags: '--prefix <prefix>', description: 'only entries with this key prefix filter' },
-    { flags: '--suffix <suffix>', description: 'only entries with this key suffix filter' },
-    { flags: '--id <id>', description: 'only the entry with this notification id' },
-  ],
-  removeExamples: ['evsrc remove s3 uploads --function thumbnails --prefix images/ --dry-run'],
-};
-
-const push: PushTraits = { principal: 's3.amazonaws.com', noun: 'bucket', matchesPrincipal: (p) => p.toLowerCase() === 's3.amazonaws.com' };
 
 /** The parsed source of `remove s3`: the bucket and which of its entries to take. */
 export interface S3RemoveSource {
@@ -125,7 +115,7 @@ export const s3Type: TriggerType<S3Options, S3RemoveSource> = {
   file,
   parseAddOptions: parseS3Options,
   planAdd: planS3Add,
-  ownsSourceArn: (arn) => parseArn(arn)?.service === 's3',
+  ownsSourceArn: s3TypeSpec.ownsSourceArn,
   push,
   discover,
   parseRemove,

@@ -9,7 +9,6 @@ import { mergeSendPolicy } from '../../mechanisms/queue-policy.js';
 import type { PlanWarning } from '../../core/reporter.js';
 import { checkPushQualifier, planPermission, readFunctionPolicyOf, sessionCall, type FunctionPolicy } from '../../mechanisms/permission/plan.js';
 import {
-  FILTER_POLICY_SCOPES,
   parseFilterPolicy,
   parseFilterPolicyScope,
   sameFilterPolicy,
@@ -18,7 +17,7 @@ import {
   type FilterPolicyScope,
 } from './filter-policy.js';
 import { resolveQueue, type ResolvedQueue } from '../sqs.js';
-import type { AddPlan, AdapterContext, AddRequest, SourceSpec, TriggerView } from '../contract.js';
+import type { AddPlan, AdapterContext, AddRequest, TriggerView } from '../contract.js';
 
 /** Validated options of `evsrc add sns`. */
 export interface SnsOptions {
@@ -29,26 +28,6 @@ export interface SnsOptions {
   /** The dead-letter queue as the user named it (name, URL or ARN). */
   dlq?: string;
 }
-
-/** The flags of `evsrc add sns`. */
-export const snsSpec: SourceSpec = {
-  type: 'sns',
-  argument: '<topic>',
-  argumentDescription: 'topic name (in the current region) or topic ARN',
-  summary: 'Subscribe a Lambda function to an SNS topic (subscription + invoke permission)',
-  options: [
-    { flags: '--filter-policy <json|@file>', description: 'SNS filter policy, e.g. \'{"type":["order"]}\' (a JSON object, at most 5 keys)' },
-    { flags: '--no-filter-policy', description: 'remove the filter policy of an existing subscription (deliver every message)' },
-    { flags: '--filter-policy-scope <scope>', description: 'what the filter policy matches: MessageAttributes (default) or MessageBody', values: FILTER_POLICY_SCOPES },
-    { flags: '--dlq <queue>', description: "dead-letter queue (name, URL or ARN) for messages SNS cannot deliver; evsrc lets the topic send to it" },
-  ],
-  examples: [
-    'evsrc add sns orders --function process-orders',
-    'evsrc add sns arn:aws:sns:eu-west-1:123456789012:orders --function audit --filter-policy \'{"type":["refund"]}\'',
-    'evsrc add sns orders --function process-orders --filter-policy @filter.json --filter-policy-scope MessageBody --dlq orders-dlq',
-  ],
-  removeExamples: ['evsrc remove sns alerts --function notify'],
-};
 
 /** Validates the raw flags of `add sns` (pure: no AWS). */
 export function parseSnsOptions(raw: Record<string, unknown>): SnsOptions {

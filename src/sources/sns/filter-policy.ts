@@ -6,11 +6,9 @@ import { invalidFlag } from '../../core/errors.js';
 // Developer Guide ("Filter policy constraints in Amazon SNS"), plus a canonical form for comparing the
 // policy an existing subscription has with the one asked for.
 
-/** What an SNS filter policy is matched against (Subscribe attribute FilterPolicyScope). */
-export type FilterPolicyScope = 'MessageAttributes' | 'MessageBody';
+import { FILTER_POLICY_SCOPES, type FilterPolicyScope } from './spec.js';
 
-/** The values FilterPolicyScope accepts; MessageAttributes is SNS's default. */
-export const FILTER_POLICY_SCOPES: readonly FilterPolicyScope[] = ['MessageAttributes', 'MessageBody'];
+export { FILTER_POLICY_SCOPES, type FilterPolicyScope } from './spec.js';
 
 /** SNS: a filter policy can have at most five keys (how they are counted depends on the scope). */
 export const FILTER_POLICY_MAX_KEYS = 5;

@@ -5,23 +5,16 @@ import { AwsFailure, UsageError } from '../../core/errors.js';
 import { belongsTo, sourceNameOfArn, type Finding } from '../../inventory/model.js';
 import { exactSource, type Grant, type SourceStatus } from '../../mechanisms/permission/grants.js';
 import { functionGrants, withFunction } from '../../mechanisms/permission/removal.js';
-import type { AdapterContext, Discovery, ExportScope, FileTraits, ListScan, PushTraits, RemovalPlan, RemoveRequest, TriggerType, TriggerView } from '../contract.js';
+import type { AdapterContext, Discovery, ExportScope, FileTraits, ListScan, RemovalPlan, RemoveRequest, TriggerType, TriggerView } from '../contract.js';
 import { nameOrArn } from '../entry.js';
-import { parseSnsOptions, planSnsAdd, snsSpec, type SnsOptions } from './add.js';
+import { snsSpec } from './spec.js';
+import { snsTypeSpec } from '../registry.js';
+const push = snsTypeSpec.push;
+import { parseSnsOptions, planSnsAdd, type SnsOptions } from './add.js';
 import { listLambdaSubscriptions, PENDING, readTopicSubscriptions, snsTrigger, subscriptionAttributes, type Subscription, type TopicRead } from './inventory.js';
 import { planSnsRemoval } from './removal.js';
 
 // The SNS trigger type: a lambda subscription to a topic and the function's permission for the topic.
-
-const push: PushTraits = {
-  principal: 'sns.amazonaws.com',
-  noun: 'topic',
-  // Topics in opt-in regions invoke functions elsewhere as sns.<region>.amazonaws.com.
-  matchesPrincipal: (p) => {
-    const lower = p.toLowerCase();
-    return lower === 'sns.amazonaws.com' || /^sns\.[a-z0-9-]+\.amazonaws\.com$/.test(lower);
-  },
-};
 
 async function snsTriggers(scan: ListScan, subs: readonly Subscription[]): Promise<TriggerView[]> {
   const attributes = await scan.each(subs, (sub) => subscriptionAttributes(scan.aws, sub));
@@ -140,7 +133,7 @@ export const snsType: TriggerType<SnsOptions, string> = {
   file,
   parseAddOptions: parseSnsOptions,
   planAdd: planSnsAdd,
-  ownsSourceArn: (arn) => parseArn(arn)?.service === 'sns',
+  ownsSourceArn: snsTypeSpec.ownsSourceArn,
   push,
   discover,
   parseRemove,
