@@ -79,16 +79,29 @@ export async function applyPlan(actions: readonly Action[], options: ExecuteOpti
   const results: unknown[] = [];
   const inputs: Record<string, unknown>[] = [];
   const ledger = options.interrupt;
-  for (const action of actions) {
+  // Read-only looks ahead (Action.prefetch): each starts beside the action before its own, so it costs no round.
+  const prefetched = new Map<Action, Promise<unknown>>();
+  const startPrefetch = (a: Action | undefined): void => {
+    if (!a?.prefetch || prefetched.has(a)) return;
+    const read = a.prefetch().catch(() => undefined);
+    prefetched.set(a, read);
+  };
+  for (const [index, action] of actions.entries()) {
     // Between actions: an interrupt asked for during the last call stops the plan here.
     if (ledger?.reason !== undefined) await stopForInterrupt(actions, results, options, ledger.reason);
-    const input = action.bind ? action.bind(results, action.input) : action.input;
+    startPrefetch(action);
+    startPrefetch(actions[index + 1]);
+    let input = action.bind ? action.bind(results, action.input) : action.input;
     inputs.push(input);
     options.reporter.emit({ type: 'progress', message: action.summary });
     let result: unknown;
     let called = false;
     if (ledger) ledger.inFlight = action.summary;
     try {
+      if (action.prepare) {
+        input = await action.prepare(input, await prefetched.get(action));
+        inputs[inputs.length - 1] = input;
+      }
       result = await runOrRecover(action, input, options);
       called = true;
       if (action.settle) result = (await action.settle(result)) ?? result;

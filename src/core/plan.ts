@@ -41,6 +41,17 @@ export interface Action {
    */
   bind?: (results: readonly unknown[], input: Record<string, unknown>) => Record<string, unknown>;
   /**
+   * A read-only look (e.g. a fresh read of a configuration the action replaces whole), started beside the
+   * action before this one, or with this one when it is first; its answer goes to `prepare`.
+   */
+  prefetch?: () => Promise<unknown>;
+  /**
+   * Builds the input really sent from the planned (bound) input and what `prefetch` read (undefined when
+   * that read failed), just before the call; it may read again. A throw here fails the action (the earlier
+   * ones are undone).
+   */
+  prepare?: (input: Record<string, unknown>, prefetched: unknown) => Record<string, unknown> | Promise<Record<string, unknown>>;
+  /**
    * Raises the failure an answer reports without an error (PutTargets' FailedEntries): run inside the retry
    * loop, so the action's retry rules apply to it as to a thrown AWS error.
    */

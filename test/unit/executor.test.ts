@@ -224,3 +224,59 @@ describe('retries under an interrupt', () => {
     expect(h.calls).toHaveLength(1);
   });
 });
+
+describe('applyPlan: a read-only look ahead (prefetch) and the input built from it (prepare)', () => {
+  const opts = (call: CallApi) => ({ call, reporter: new MemoryReporter(), describeError: toEvsrcError, errorName: awsErrorName, sleep: async () => {} });
+
+  it('starts the next action\'s prefetch beside the current call, and sends what prepare builds from it', async () => {
+    const events: string[] = [];
+    let prefetchRan: () => void = () => {};
+    const ran = new Promise<void>((resolve) => (prefetchRan = resolve));
+    const call: CallApi = async (api, input) => {
+      events.push(`call ${api} ${JSON.stringify(input)}`);
+      // The first call answers only once the look ahead has run: they overlap.
+      if (api === 'x:First') await ran;
+      return {};
+    };
+    const second: Action = {
+      api: 'x:Second',
+      summary: 'second',
+      input: { v: 'planned' },
+      prefetch: async () => {
+        events.push('prefetch');
+        prefetchRan();
+        return 'fresh';
+      },
+      prepare: (input, fresh) => ({ ...input, v: fresh }),
+    };
+    const out = await applyPlan([{ api: 'x:First', summary: 'first', input: {} }, second], opts(call));
+    expect(events.slice(-1)).toEqual(['call x:Second {"v":"fresh"}']);
+    expect(events.slice(0, 2).sort()).toEqual(['call x:First {}', 'prefetch']);
+    expect(out.inputs[1]).toEqual({ v: 'fresh' });
+  });
+
+  it('a failed prefetch gives prepare undefined; a throwing prepare fails the action and undoes the earlier ones', async () => {
+    const calls: string[] = [];
+    const call: CallApi = async (api) => {
+      calls.push(api);
+      return {};
+    };
+    let seen: unknown = 'unset';
+    const first: Action = { api: 'x:Add', summary: 'add', input: {}, undo: () => ({ api: 'x:Remove', summary: 'remove', input: {} }) };
+    const second: Action = {
+      api: 'x:Put',
+      summary: 'put',
+      input: {},
+      prefetch: async () => {
+        throw new Error('read failed');
+      },
+      prepare: (_input, fresh) => {
+        seen = fresh;
+        throw new AwsFailure('the fresh read shows a conflict');
+      },
+    };
+    await expect(applyPlan([first, second], opts(call))).rejects.toThrow(/conflict/);
+    expect(seen).toBeUndefined();
+    expect(calls).toEqual(['x:Add', 'x:Remove']);
+  });
+});

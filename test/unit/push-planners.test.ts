@@ -238,7 +238,7 @@ describe('settleNotification (read back, merge again, bounded)', () => {
   it('the quiet period follows how long evsrc\'s own read-merge-write took, within bounds', () => {
     expect(quietPeriod(undefined)).toBe(QUIET_PERIOD_MS);
     expect(quietPeriod(10)).toBe(QUIET_PERIOD_MIN_MS);
-    expect(quietPeriod(400)).toBe(600);
+    expect(quietPeriod(400)).toBe(800);
     expect(quietPeriod(60_000)).toBe(QUIET_PERIOD_MAX_MS);
   });
 

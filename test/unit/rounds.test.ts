@@ -138,14 +138,15 @@ function s3World(options: { initial?: object; afterPut?: (config: object) => obj
 }
 
 describe('add s3: four rounds, and one quiet wait as long as its own read-merge-write took', () => {
-  it('reads everything in the first round, then the permission, the PUT and one read-back', async () => {
+  it('reads everything in the first round, then the permission beside a fresh read, the PUT and one read-back', async () => {
     const world = s3World();
     const fake = roundsSession(world.answer);
     const { ctx, sleeps } = roundsContext(fake.aws);
     expect(await runAdd(ctx, 's3', 'uploads', { function: 'worker', events: ['s3:ObjectCreated:*'] })).toBe(0);
     expect(fake.byRound()).toEqual([
       ['GetBucketLocation', 'GetBucketNotificationConfiguration', 'GetFunctionConfiguration', 'GetPolicy'],
-      ['AddPermission'],
+      // The configuration is read again beside the permission: the PUT merges onto the latest read.
+      ['AddPermission', 'GetBucketNotificationConfiguration'],
       ['PutBucketNotificationConfiguration'],
       ['GetBucketNotificationConfiguration'],
     ]);
@@ -171,7 +172,25 @@ describe('add s3: four rounds, and one quiet wait as long as its own read-merge-
     const { ctx, sleeps } = roundsContext(fake.aws);
     expect(await runAdd(ctx, 's3', 'uploads', { function: 'worker', events: ['s3:ObjectCreated:*'] })).toBe(0);
     expect(sleeps).toEqual([QUIET_PERIOD_MIN_MS, QUIET_PERIOD_MIN_MS]);
-    expect(fake.count('GetBucketNotificationConfiguration')).toBe(3);
+    expect(fake.count('GetBucketNotificationConfiguration')).toBe(4);
+    expect(fake.count('PutBucketNotificationConfiguration')).toBe(1);
+  });
+
+  it('merges onto the fresh read: an entry another writer added after the first read is kept, with no re-merge round', async () => {
+    const theirs = { Id: 'theirs', QueueArn: QUEUE, Events: ['s3:ObjectRemoved:*'] };
+    let reads = 0;
+    const world = s3World();
+    // From the second read on (the fresh one beside AddPermission), another writer's entry is there.
+    const answer: Answer = (service, operation, input) => {
+      if (operation === 'GetBucketNotificationConfiguration' && ++reads === 2) return { QueueConfigurations: [theirs] };
+      return world.answer(service, operation, input);
+    };
+    const fake = roundsSession(answer);
+    const { ctx } = roundsContext(fake.aws);
+    expect(await runAdd(ctx, 's3', 'uploads', { function: 'worker', events: ['s3:ObjectCreated:*'] })).toBe(0);
+    const put = fake.calls.find((c) => c.operation === 'PutBucketNotificationConfiguration')?.input.NotificationConfiguration as { QueueConfigurations?: object[]; LambdaFunctionConfigurations?: object[] };
+    expect(put.QueueConfigurations).toEqual([theirs]);
+    expect(put.LambdaFunctionConfigurations).toHaveLength(1);
     expect(fake.count('PutBucketNotificationConfiguration')).toBe(1);
   });
 

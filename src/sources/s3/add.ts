@@ -149,13 +149,18 @@ export function mergeBackoff(round: number, random: () => number = Math.random):
  * time of evsrc's own read is not known.
  */
 export const QUIET_PERIOD_MS = 1000;
-export const QUIET_PERIOD_MIN_MS = 200;
+export const QUIET_PERIOD_MIN_MS = 300;
 export const QUIET_PERIOD_MAX_MS = 2000;
+/** The oldest a read of the configuration may be when evsrc merges onto it and writes; older, it reads again. */
+export const FRESH_READ_MS = 150;
 
-/** The quiet period after a read-merge-write that took `elapsedMs` from the read to the write's answer. */
+/**
+ * The quiet period after a read-merge-write that took `elapsedMs` from the read to the write's answer: twice
+ * that (another writer's read-to-write takes about as long, give or take the machine's load), within bounds.
+ */
 export function quietPeriod(elapsedMs: number | undefined): number {
   if (elapsedMs === undefined || !Number.isFinite(elapsedMs)) return QUIET_PERIOD_MS;
-  return Math.min(QUIET_PERIOD_MAX_MS, Math.max(QUIET_PERIOD_MIN_MS, Math.round(elapsedMs * 1.5)));
+  return Math.min(QUIET_PERIOD_MAX_MS, Math.max(QUIET_PERIOD_MIN_MS, Math.round(elapsedMs * 2)));
 }
 
 /** Describes an overlapping entry for a person: kind, id and destination. */
@@ -274,7 +279,25 @@ export function planS3(input: S3PlanInput): S3Planned {
     const call = input.call;
     if (call) {
       const verify: NotificationVerify = { call, bucket, region: input.bucketRegion, expectedOwner: sourceAccount, entry, rule, reporter: input.reporter, sleep: input.sleep, written: desired };
-      const readAt = input.readAt;
+      let readAt = input.readAt;
+      const read = async (): Promise<NotificationConfiguration> => {
+        const fresh = await getNotification(call, bucket, input.bucketRegion, sourceAccount);
+        readAt = performance.now();
+        return fresh;
+      };
+      // S3 replaces the configuration whole and has no conditional write: merge onto a read made as late as
+      // possible, which leaves another writer the shortest window to write between that read and this write.
+      // The read runs beside the permission's call (no round of its own); when that call kept it waiting
+      // longer than FRESH_READ_MS, the configuration is read once more just before the write.
+      put.prefetch = read;
+      put.prepare = async (planned, prefetched) => {
+        let fresh = prefetched as NotificationConfiguration | undefined;
+        if (!fresh || readAt === undefined || performance.now() - readAt > FRESH_READ_MS) fresh = await read().catch(() => fresh);
+        if (!fresh) return planned;
+        const merged = mergeOwnEntry(fresh, entry, rule, bucket).config;
+        verify.written = merged;
+        return putInput(bucket, merged, sourceAccount);
+      };
       put.settle = () => settleNotification({ ...verify, quietMs: quietPeriod(readAt === undefined ? undefined : performance.now() - readAt) });
       put.recover = async (error) => {
         if (!shouldReadBack(error)) return undefined;
