@@ -1,8 +1,10 @@
 import type { PushTraits, SourceType, TriggerType, TriggerView } from './contract.js';
 import { dynamodbType } from './dynamodb.js';
 import { eventbridgeType } from './eventbridge/index.js';
+import { kafkaType } from './kafka.js';
 import { kinesisType } from './kinesis.js';
 import { logsType } from './logs/index.js';
+import { mskType } from './msk.js';
 import { s3Type } from './s3/index.js';
 import { snsType } from './sns/index.js';
 import { sqsType } from './sqs.js';
@@ -18,6 +20,8 @@ export const TRIGGER_TYPES: readonly TriggerType[] = [
   snsType,
   dynamodbType,
   kinesisType,
+  mskType,
+  kafkaType,
   eventbridgeType,
   logsType,
 ] as TriggerType[];

@@ -359,7 +359,15 @@ export function dedupeMappings(mappings: EventSourceMappingConfiguration[]): Eve
 
 /** Everything planStreamMapping needs, read beforehand. */
 export interface StreamPlanInput {
-  type: StreamType;
+  /** The type of source (the stream types, and the Kafka, MQ and DocumentDB sources that converge the same way). */
+  type: string;
+  /** The settings its mappings show and AWS's values for them when unset (default: a stream's). */
+  keys?: readonly string[];
+  defaults?: EsmSettings;
+  /** Turns the create's input into what AWS takes for this source (a self-managed Kafka cluster has no EventSourceArn). */
+  rewriteCreate?: (input: Record<string, unknown>) => Record<string, unknown>;
+  /** What AWS cannot change on an existing mapping of this source, for the refusal (default: a stream's). */
+  createOnlyNote?: string;
   /** The EventSourceArn to map; undefined when a preparing action produces it. */
   sourceArn?: string;
   /** What the plan shows for the source while its ARN is unknown. */
@@ -394,15 +402,20 @@ function describePosition(m: EventSourceMappingConfiguration): string {
 }
 
 /** The settings a replacement mapping gets: the old one's non-default mutable settings, then the asked ones. */
-export function carriedSettings(old: EventSourceMappingConfiguration | undefined, asked: EsmSettings): EsmSettings {
+export function carriedSettings(
+  old: EventSourceMappingConfiguration | undefined,
+  asked: EsmSettings,
+  keys: readonly string[] = STREAM_SETTING_KEYS,
+  defaults: EsmSettings = STREAM_DEFAULTS,
+): EsmSettings {
   const merged: Record<string, unknown> = {};
   if (old) {
-    const current = readSettings(old, STREAM_SETTING_KEYS) as Record<string, unknown>;
+    const current = readSettings(old, keys as readonly (keyof EsmSettings)[]) as Record<string, unknown>;
     for (const field of ESM_FIELDS) {
       if (field.createOnly) continue;
       const value = current[field.key];
       if (value === undefined) continue;
-      const fallback = (STREAM_DEFAULTS as Record<string, unknown>)[field.key];
+      const fallback = (defaults as Record<string, unknown>)[field.key];
       const same = field.equal ? field.equal(value, fallback) : value === fallback;
       if (!same) merged[field.key] = value;
     }
@@ -471,7 +484,7 @@ export function planStreamMapping(input: StreamPlanInput): StreamPlan {
   if (!input.replace) {
     const uuids = toDelete.map((m) => m.UUID).join(', ');
     throw new PreconditionError(
-      `${reasons.join('; ')}. AWS cannot change StartingPosition, StartingPositionTimestamp or the source (EventSourceArn) of an existing mapping`,
+      `${reasons.join('; ')}. AWS cannot change ${input.createOnlyNote ?? 'StartingPosition, StartingPositionTimestamp or the source (EventSourceArn)'} of an existing mapping`,
       {
         hint:
           `re-run with --replace to delete mapping ${uuids}, wait until it is gone and create a new one ` +
@@ -493,7 +506,7 @@ export function planStreamMapping(input: StreamPlanInput): StreamPlan {
     if (input.region) action.region = input.region;
     return action;
   });
-  const settings = carriedSettings(toDelete[0], asked);
+  const settings = carriedSettings(toDelete[0], asked, input.keys, input.defaults);
   warnings.push(`--replace: mapping ${toDelete.map((m) => m.UUID).join(', ')} will be deleted and a new one created in its place`);
   // Settings evsrc does not manage are carried over as they are, so the new mapping keeps them too.
   // The filter key and the metrics are mapping fields (ESM_FIELDS), carried by carriedSettings; the tags are
@@ -515,10 +528,11 @@ function formatChange(value: unknown): string {
 
 function createAction(input: StreamPlanInput, settings: EsmSettings): Action {
   const source = input.sourceArn ?? input.sourcePlaceholder;
+  const created = { FunctionName: input.functionArn, EventSourceArn: source, ...settingsToInput(settings, true) };
   const action: Action = {
     api: 'lambda:CreateEventSourceMapping',
     summary: `create ${input.type} mapping ${source} → ${input.functionArn}`,
-    input: { FunctionName: input.functionArn, EventSourceArn: source, ...settingsToInput(settings, true) },
+    input: input.rewriteCreate ? input.rewriteCreate(created) : created,
     retry: input.retry,
   };
   if (input.region) action.region = input.region;
@@ -549,23 +563,24 @@ export function waitUntilMappingGone(ctx: AdapterContext, region?: string): (uui
 }
 
 /** The `finish` of a stream plan: wait for the written mapping to settle and show it. */
-export function finishStream(type: StreamType, planned: StreamPlan, region?: string): AddPlan['finish'] {
+export function finishStream(type: string, planned: StreamPlan, region?: string, keys: readonly string[] = STREAM_SETTING_KEYS): AddPlan['finish'] {
   return async (ctx, results) => {
     const written = results.at(-1) as EventSourceMappingConfiguration | undefined;
     const mapping = written?.UUID ? written : planned.existing;
     if (!mapping) return undefined;
     const settled = written?.UUID ? await waitForMapping(ctx, written, region) : mapping;
-    return mappingView(type, settled, STREAM_SETTING_KEYS) as TriggerView;
+    return mappingView(type, settled, keys as readonly (keyof EsmSettings)[]) as TriggerView;
   };
 }
 
 /** The AddPlan of a stream source from its planner's output (shared by dynamodb and kinesis). */
 export function streamAddPlan(
-  type: StreamType,
+  type: string,
   name: string,
   functionArn: string,
   planned: { actions: Action[]; warnings: PlanWarning[]; existing?: EventSourceMappingConfiguration; sourceArn: string },
   region?: string,
+  keys: readonly string[] = STREAM_SETTING_KEYS,
 ): AddPlan {
   const stream: StreamPlan = { actions: planned.actions, warnings: [], others: [], ...(planned.existing ? { existing: planned.existing } : {}) };
   const plan: AddPlan = {
@@ -574,9 +589,9 @@ export function streamAddPlan(
     functionArn,
     actions: planned.actions,
     warnings: planned.warnings,
-    finish: finishStream(type, stream, region),
+    finish: finishStream(type, stream, region, keys),
   };
-  if (planned.existing) plan.current = mappingView(type, planned.existing, STREAM_SETTING_KEYS);
+  if (planned.existing) plan.current = mappingView(type, planned.existing, keys as readonly (keyof EsmSettings)[]);
   return plan;
 }
 
@@ -589,7 +604,7 @@ export async function tagStreamPlan(
   ctx: AdapterContext,
   plan: AddPlan,
   kept: EventSourceMappingConfiguration | undefined,
-  options: StreamOptions,
+  options: Pick<StreamOptions, 'tags' | 'warnings'>,
   region?: string,
 ): Promise<AddPlan> {
   if (options.warnings) plan.warnings = [...plan.warnings, ...options.warnings];
