@@ -25,6 +25,8 @@ import {
 } from './fixtures.js';
 import { createRule, putTargets, targetsOf } from './events-fixtures.js';
 import { createLogGroup, filtersOf, putFilter } from './logs-fixtures.js';
+import { useEsmStandIn } from './esm-stand-in.js';
+import { createMskCluster } from './kafka-fixtures.js';
 
 /** One scenario's world: what it builds before the run, and the command it runs. */
 export interface Scenario {
@@ -89,6 +91,20 @@ const ADD_WORLDS: Record<string, { setup(endpoint: string): Promise<void>; argv:
     },
     argv: ['logs', '/app/api', '--function', FN, '--filter-pattern', 'ERROR'],
   },
+  // Kafka mappings are answered by the event-source-mapping stand-in (moto refuses them); the cluster is moto's.
+  msk: {
+    async setup(e) {
+      const arn = await createMskCluster(e, 'orders-cluster');
+      await createMapping(e, OTHER, arn, { Topics: ['orders'], StartingPosition: 'LATEST' });
+    },
+    argv: ['msk', 'orders-cluster', '--function', FN, '--topic', 'orders', '--starting-position', 'LATEST'],
+  },
+  kafka: {
+    async setup(e) {
+      await createMapping(e, OTHER, undefined, { Topics: ['orders'], StartingPosition: 'LATEST', SelfManagedEventSource: { Endpoints: { KAFKA_BOOTSTRAP_SERVERS: ['b-1.example.com:9092'] } } });
+    },
+    argv: ['kafka', 'b-1.example.com:9092', '--function', FN, '--topic', 'orders', '--starting-position', 'LATEST'],
+  },
 };
 
 async function baseWorld(endpoint: string): Promise<void> {
@@ -140,8 +156,8 @@ export async function snapshot(endpoint: string): Promise<string> {
   const [mappings, fnPolicy, otherPolicy, notification, subs, targets, filters] = await Promise.all([
     tryRead(async () =>
       (await allMappings(endpoint))
-        // A DynamoDB stream's ARN ends in its creation time, new with every rebuilt table.
-        .map((m) => `${m.FunctionArn} ${(m.EventSourceArn ?? '').replace(/\/stream\/[^/]+$/, '/stream/*')} ${m.BatchSize ?? ''}`)
+        // A DynamoDB stream's ARN ends in its creation time, an MSK cluster's in an id: new with every rebuild.
+        .map((m) => `${m.FunctionArn} ${(m.EventSourceArn ?? '').replace(/\/stream\/[^/]+$/, '/stream/*').replace(/:cluster\/.*$/, ':cluster/*')} ${m.Topics ?? ''} ${m.BatchSize ?? ''}`)
         .sort(),
     ),
     tryRead(async () => (await policyStatementsOf(endpoint, FN)).map((s) => JSON.stringify(s)).sort()),
@@ -271,14 +287,17 @@ export function defineSweep(kind: 'add' | 'remove'): void {
   // The runs mostly wait (the SDK's own retry delays are real), so scenarios run side by side, each on
   // its own emulator and proxy taken from a small pool.
   const POOL = 4;
-  const envs = Array.from({ length: POOL }, () => {
+  // Each proxy forwards to the mapping stand-in, which answers the mapping calls moto refuses and forwards the rest.
+  type Env = { moto: MotoServer; standIn: ReturnType<typeof useEsmStandIn>; proxy: FaultProxy };
+  const envs: Env[] = Array.from({ length: POOL }, () => {
     const moto = useMoto();
-    return { moto, proxy: useFaultProxy(moto) };
+    const standIn = useEsmStandIn(moto);
+    return { moto, standIn, proxy: useFaultProxy(standIn) };
   });
-  const free: { moto: MotoServer; proxy: FaultProxy }[] = [...envs];
-  const waiting: ((env: { moto: MotoServer; proxy: FaultProxy }) => void)[] = [];
-  async function withEnv<T>(fn: (env: { moto: MotoServer; proxy: FaultProxy }) => Promise<T>): Promise<T> {
-    const env = free.pop() ?? (await new Promise<{ moto: MotoServer; proxy: FaultProxy }>((resolve) => waiting.push(resolve)));
+  const free: Env[] = [...envs];
+  const waiting: ((env: Env) => void)[] = [];
+  async function withEnv<T>(fn: (env: Env) => Promise<T>): Promise<T> {
+    const env = free.pop() ?? (await new Promise<Env>((resolve) => waiting.push(resolve)));
     try {
       return await fn(env);
     } finally {
@@ -296,9 +315,16 @@ export function defineSweep(kind: 'add' | 'remove'): void {
     for (const type of typeNames()) {
       const scenario = scenariosFor(type)?.find((s) => s.kind === kind);
       it.skipIf(!scenario)(`${kind} ${type}: every position × mode ends consistent`, { timeout: 170_000 }, async () => {
-        const { outcomes } = await withEnv(({ moto, proxy }) => {
+        const { outcomes } = await withEnv(({ moto, standIn, proxy }) => {
           proxy.setAwsConflicts(true);
-          return sweepScenario(scenario!, { endpoint: moto.endpoint, reset: () => moto.reset(), proxy });
+          return sweepScenario(scenario!, {
+            endpoint: standIn.endpoint,
+            reset: async () => {
+              await moto.reset();
+              standIn.reset();
+            },
+            proxy,
+          });
         });
         const ok = outcomes.filter((o) => o.consistent).length;
         console.log(`sweep ${kind} ${type}: ${ok}/${outcomes.length} consistent`);

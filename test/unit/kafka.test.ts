@@ -136,7 +136,7 @@ describe('Kafka mappings in the shared mechanism', () => {
     const m = {
       Topics: ['orders'],
       AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'g1' },
-      SourceAccessConfigurations: [{ Type: 'SASL_SCRAM_512_AUTH', URI: SECRET }],
+      SourceAccessConfigurations: [{ Type: 'SASL_SCRAM_512_AUTH' as const, URI: SECRET }],
     };
     expect(diffMapping(m, { topic: 'orders', consumerGroupId: 'g1', sourceAccess: [`SASL_SCRAM_512_AUTH=${SECRET}`] })).toEqual({ changes: [], immutable: [] });
     const d = diffMapping(m, { consumerGroupId: 'g2', sourceAccess: [`CLIENT_CERTIFICATE_TLS_AUTH=${SECRET}`] });

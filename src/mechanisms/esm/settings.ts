@@ -489,7 +489,18 @@ export async function waitForMapping(
     // Read soon first, then back off: a mapping ready in 300 ms should not cost a second.
     await ctx.sleep(settleDelay(attempt));
     attempt += 1;
-    const next = await getMapping(ctx.aws, uuid, region);
+    let next: EventSourceMappingConfiguration | undefined;
+    try {
+      next = await getMapping(ctx.aws, uuid, region);
+    } catch (error) {
+      // The write is done: a read that fails while waiting does not undo it. Say so and stop waiting.
+      ctx.reporter.emit({
+        type: 'warning',
+        code: 'mapping-not-read',
+        message: `mapping ${uuid} was written, but reading it back failed (${(error as Error).name || 'error'}: ${(error as Error).message}); it is shown as last known (${current.State})`,
+      });
+      break;
+    }
     if (!next) break;
     current = next;
   }
