@@ -4,6 +4,7 @@ import { eventbridgeType } from './eventbridge/index.js';
 import { kafkaType } from './kafka.js';
 import { kinesisType } from './kinesis.js';
 import { logsType } from './logs/index.js';
+import { mqType } from './mq.js';
 import { mskType } from './msk.js';
 import { s3Type } from './s3/index.js';
 import { snsType } from './sns/index.js';
@@ -22,6 +23,7 @@ export const TRIGGER_TYPES: readonly TriggerType[] = [
   kinesisType,
   mskType,
   kafkaType,
+  mqType,
   eventbridgeType,
   logsType,
 ] as TriggerType[];

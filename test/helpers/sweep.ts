@@ -26,7 +26,9 @@ import {
 import { createRule, putTargets, targetsOf } from './events-fixtures.js';
 import { createLogGroup, filtersOf, putFilter } from './logs-fixtures.js';
 import { useEsmStandIn } from './esm-stand-in.js';
-import { createMskCluster } from './kafka-fixtures.js';
+import { createBroker, createMskCluster } from './kafka-fixtures.js';
+
+const MQ_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:MQaccess-a1b2c3';
 
 /** One scenario's world: what it builds before the run, and the command it runs. */
 export interface Scenario {
@@ -105,6 +107,13 @@ const ADD_WORLDS: Record<string, { setup(endpoint: string): Promise<void>; argv:
     },
     argv: ['kafka', 'b-1.example.com:9092', '--function', FN, '--topic', 'orders', '--starting-position', 'LATEST'],
   },
+  mq: {
+    async setup(e) {
+      const { arn } = await createBroker(e, 'orders-broker');
+      await createMapping(e, OTHER, arn, { Queues: ['orders'], SourceAccessConfigurations: [{ Type: 'BASIC_AUTH', URI: MQ_SECRET }] });
+    },
+    argv: ['mq', 'orders-broker', '--function', FN, '--queue', 'orders', '--secret', MQ_SECRET],
+  },
 };
 
 async function baseWorld(endpoint: string): Promise<void> {
@@ -157,7 +166,7 @@ export async function snapshot(endpoint: string): Promise<string> {
     tryRead(async () =>
       (await allMappings(endpoint))
         // A DynamoDB stream's ARN ends in its creation time, an MSK cluster's in an id: new with every rebuild.
-        .map((m) => `${m.FunctionArn} ${(m.EventSourceArn ?? '').replace(/\/stream\/[^/]+$/, '/stream/*').replace(/:cluster\/.*$/, ':cluster/*')} ${m.Topics ?? ''} ${m.BatchSize ?? ''}`)
+        .map((m) => `${m.FunctionArn} ${(m.EventSourceArn ?? '').replace(/\/stream\/[^/]+$/, '/stream/*').replace(/:cluster\/.*$/, ':cluster/*').replace(/:broker:.*$/, ':broker:*')} ${m.Topics ?? ''}${m.Queues ?? ''} ${m.BatchSize ?? ''}`)
         .sort(),
     ),
     tryRead(async () => (await policyStatementsOf(endpoint, FN)).map((s) => JSON.stringify(s)).sort()),

@@ -34,6 +34,7 @@ const GOOD_SOURCE: Record<string, string> = {
   logs: '/app/api',
   msk: 'orders-cluster',
   kafka: 'b-1.example.com:9092,b-2.example.com:9092',
+  mq: 'orders-broker',
 };
 
 /** Flags a type's add needs, given in every case so the one bad input is what is refused. */
@@ -42,6 +43,7 @@ const REQUIRED: Record<string, string[]> = {
   kinesis: ['--starting-position', 'LATEST'],
   msk: ['--topic', 'orders', '--starting-position', 'LATEST'],
   kafka: ['--topic', 'orders', '--starting-position', 'LATEST'],
+  mq: ['--queue', 'orders', '--secret', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:MQaccess-a1b2c3'],
 };
 
 /** Sources each type must refuse: malformed accounts, foreign services, URLs that are not queue URLs, bad names. */
@@ -55,6 +57,7 @@ const BAD_SOURCES: Record<string, string[]> = {
   logs: ['arn:aws:logs:us-east-1:12345:log-group:/app/api', 'bad group!'],
   msk: ['arn:aws:kafka:us-east-1:12345:cluster/orders/abc', 'arn:aws:kafka:us-east-1:123456789012:cluster/orders', 'arn:aws:kafka:us-east-1:123456789012:vpc-connection/x', '1cluster', 'bad cluster!', 'x'.repeat(65)],
   kafka: ['b-1.example.com', 'b-1.example.com:99999', 'b-1.example.com:9092,', 'http://b-1.example.com:9092', 'bad host!:9092'],
+  mq: ['arn:aws:mq:us-east-1:12345:broker:orders:b-1234', 'arn:aws:mq:us-east-1:123456789012:broker:orders', 'arn:aws:mq:us-east-1:123456789012:configuration:c-1', 'bad broker!', 'x'.repeat(51)],
 };
 /** What every type refuses, known or new: an ARN of a service no type handles, and an empty source. */
 const GENERIC_BAD_SOURCES = ['arn:aws:nosuchservice:us-east-1:123456789012:thing', ''];
@@ -157,6 +160,17 @@ const EXTRA: Record<string, [string, string][]> = {
     ['--filter-name', 'a:b'],
   ],
   msk: [...KAFKA_EXTRA, ['--auth', 'basic=arn:aws:secretsmanager:us-east-1:123456789012:secret:x-a1b2c3'], ['--auth', 'sasl-scram-256=arn:aws:secretsmanager:us-east-1:123456789012:secret:x-a1b2c3']],
+  mq: [
+    ['--queue', ''],
+    ['--queue', 'x'.repeat(1001)],
+    ['--secret', 'MQaccess'],
+    ['--secret', 'arn:aws:secretsmanager:us-east-1:12345:secret:x'],
+    ['--virtual-host', 'bad host!'],
+    ['--virtual-host', 'x'.repeat(201)],
+    ['--metrics', 'KafkaMetrics'],
+    ['--filter-kms-key', 'alias/filters'],
+    ['--tag', 'aws:reserved=x'],
+  ],
   kafka: [
     ...KAFKA_EXTRA,
     ['--root-ca', 'my-root-ca'],

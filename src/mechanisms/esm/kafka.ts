@@ -14,7 +14,6 @@ import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import type { ResolvedFunction } from '../../aws/lambda.js';
 import type { AwsSession } from '../../aws/session.js';
 import { UsageError, invalidFlag } from '../../core/errors.js';
-import type { RetryRule } from '../../core/plan.js';
 import type { AdapterContext, AddPlan, OptionSpec } from '../../sources/contract.js';
 import { parseChoice, parseFilters, parseIntFlag } from '../../sources/options.js';
 import { mappingOptionSpecs, mappingSwitchSpecs, parseMappingOptions } from './mapping-options.js';
@@ -23,12 +22,10 @@ import {
   destinationActions,
   parseDestinationRef,
   parseTimestamp,
-  planStreamMapping,
+  planKeyedMapping,
   resolveDestination,
-  streamAddPlan,
-  tagStreamPlan,
-  waitUntilMappingGone,
   type DestinationRef,
+  type KeyedPlanInput,
   type ResolvedDestination,
 } from './streams.js';
 import { tagsAsked, type TagOptions } from './tags.js';
@@ -249,53 +246,20 @@ export async function resolveKafkaDestination(aws: AwsSession, ref: KafkaDestina
 }
 
 /** Everything planKafkaMapping needs. */
-export interface KafkaPlanInput {
-  kind: KafkaKind;
-  /** The EventSourceArn, or the self-managed source key (sourceKeyOf). */
-  sourceKey: string;
-  /** What the plan and the output call the source. */
-  sourceName: string;
-  fn: ResolvedFunction;
-  /** Mappings of this cluster and topic (any function). */
-  readers: EventSourceMappingConfiguration[];
-  asked: EsmSettings;
-  options: KafkaOptions;
-  retry: RetryRule[];
-  region?: string;
-  warnings: string[];
-  rewriteCreate?: (input: Record<string, unknown>) => Record<string, unknown>;
-}
+export type KafkaPlanInput = Omit<KeyedPlanInput, 'type' | 'keys' | 'defaults' | 'createOnlyNote'> & { kind: KafkaKind };
 
-/** Converges one Kafka mapping and builds the add plan (create, update, nothing, or the immutable rule). */
+/** Converges one Kafka mapping (the error handling and poller rules first) and builds the add plan. */
 export async function planKafkaMapping(ctx: AdapterContext, input: KafkaPlanInput): Promise<AddPlan> {
   const existing = input.readers.find((m) => m.FunctionArn === input.fn.arn);
-  const asked = planKafkaModes(input.asked, existing);
-  const planned = planStreamMapping({
-    type: input.kind,
+  const { kind, ...rest } = input;
+  return planKeyedMapping(ctx, {
+    ...rest,
+    type: kind,
     keys: KAFKA_SETTING_KEYS,
     defaults: KAFKA_DEFAULTS,
     createOnlyNote: CREATE_ONLY,
-    sourceArn: input.sourceKey,
-    sourcePlaceholder: input.sourceKey,
-    functionArn: input.fn.arn,
-    readers: input.readers,
-    related: [],
-    asked,
-    replace: input.options.replace,
-    retry: input.retry,
-    ...(input.region ? { region: input.region } : {}),
-    ...(input.rewriteCreate ? { rewriteCreate: input.rewriteCreate } : {}),
-    mappingGone: waitUntilMappingGone(ctx, input.region),
+    asked: planKafkaModes(input.asked, existing),
   });
-  const plan = streamAddPlan(
-    input.kind,
-    input.sourceName,
-    input.fn.arn,
-    { actions: planned.actions, warnings: [...input.warnings, ...planned.warnings], ...(planned.existing ? { existing: planned.existing } : {}), sourceArn: input.sourceKey },
-    input.region,
-    KAFKA_SETTING_KEYS,
-  );
-  return tagStreamPlan(ctx, plan, planned.existing, input.options, input.region);
 }
 
 /** The execution role actions every Kafka mapping needs for a secret, and for the on-failure destination. */

@@ -626,3 +626,59 @@ export async function tagStreamPlan(
   withTagView(plan, mappingActions, tagged.tags);
   return plan;
 }
+
+/** Everything planKeyedMapping needs: a source that has one mapping per function and source key (and topic, queue, …). */
+export interface KeyedPlanInput {
+  type: string;
+  keys: readonly string[];
+  defaults: EsmSettings;
+  /** What AWS cannot change on an existing mapping of this source, for the refusal. */
+  createOnlyNote: string;
+  /** The EventSourceArn, or the source key of a source without one (sourceKeyOf). */
+  sourceKey: string;
+  /** What the plan and the output call the source. */
+  sourceName: string;
+  fn: ResolvedFunction;
+  /** Mappings of this source (and topic, queue, database) of any function. */
+  readers: EventSourceMappingConfiguration[];
+  asked: EsmSettings;
+  options: { replace: boolean; tags?: TagOptions; warnings?: string[] };
+  retry: RetryRule[];
+  region?: string;
+  /** Warnings found while reading the source. */
+  warnings: string[];
+  rewriteCreate?: (input: Record<string, unknown>) => Record<string, unknown>;
+}
+
+/**
+ * The add plan of a mapping source other than the streams (Kafka, Amazon MQ, DocumentDB): converge the one
+ * mapping of this function (create, update, nothing, or the create-only rule with --replace), then its tags.
+ */
+export async function planKeyedMapping(ctx: AdapterContext, input: KeyedPlanInput): Promise<AddPlan> {
+  const planned = planStreamMapping({
+    type: input.type,
+    keys: input.keys,
+    defaults: input.defaults,
+    createOnlyNote: input.createOnlyNote,
+    sourceArn: input.sourceKey,
+    sourcePlaceholder: input.sourceKey,
+    functionArn: input.fn.arn,
+    readers: input.readers,
+    related: [],
+    asked: input.asked,
+    replace: input.options.replace,
+    retry: input.retry,
+    ...(input.region ? { region: input.region } : {}),
+    ...(input.rewriteCreate ? { rewriteCreate: input.rewriteCreate } : {}),
+    mappingGone: waitUntilMappingGone(ctx, input.region),
+  });
+  const plan = streamAddPlan(
+    input.type,
+    input.sourceName,
+    input.fn.arn,
+    { actions: planned.actions, warnings: [...input.warnings, ...planned.warnings], ...(planned.existing ? { existing: planned.existing } : {}), sourceArn: input.sourceKey },
+    input.region,
+    input.keys,
+  );
+  return tagStreamPlan(ctx, plan, planned.existing, input.options, input.region);
+}

@@ -1,0 +1,266 @@
+import { listMappingsForSource, resolveFunction, type ResolvedFunction } from '../aws/lambda.js';
+import { isAwsError } from '../aws/errors.js';
+import type { AwsSession } from '../aws/session.js';
+import { ACCOUNT, parseArn, partitionOf } from '../core/arn.js';
+import { NotFoundError, PreconditionError, UsageError, invalidFlag } from '../core/errors.js';
+import { checkByReadOrListing } from '../mechanisms/esm/inventory.js';
+import { mappingLifecycle } from '../mechanisms/esm/lifecycle.js';
+import { mappingOptionSpecs, mappingSwitchSpecs, parseMappingOptions } from '../mechanisms/esm/mapping-options.js';
+import { executionRoleRetry, type EsmSettings } from '../mechanisms/esm/settings.js';
+import { parseSecretArn } from '../mechanisms/esm/source-access.js';
+import { planKeyedMapping } from '../mechanisms/esm/streams.js';
+import { tagsAsked, type TagOptions } from '../mechanisms/esm/tags.js';
+import type { AddPlan, AdapterContext, AddRequest, SourceSpec, TriggerType } from './contract.js';
+import { parseFilters, parseIntFlag } from './options.js';
+
+// Amazon MQ (ActiveMQ and RabbitMQ), Lambda API 2015-03-31 and the Lambda developer guide: EventSourceArn is
+// the broker ARN; Queues holds exactly one queue (1-1000 characters), create-only; a BASIC_AUTH secret is
+// required; a RabbitMQ virtual host (VIRTUAL_HOST, 1-200 characters of [a-zA-Z0-9-/*:_+=.@]) cannot be
+// changed by an update; batch size 1-10000 (default 100); batching window 0-300 s (default 500 ms). No
+// starting position, error handling, destinations, partial batch responses or provisioned mode.
+
+/** The settings an Amazon MQ mapping shows. */
+export const MQ_SETTING_KEYS = ['queue', 'virtualHost', 'batchSize', 'batchingWindow', 'sourceAccess', 'filters', 'metrics', 'filterKmsKey', 'enabled'] as const;
+
+const MQ_DEFAULTS: EsmSettings = { batchSize: 100, batchingWindow: 0, filters: [], metrics: [], enabled: true };
+
+/** The flags of `evsrc add mq`. */
+export const mqSpec: SourceSpec = {
+  type: 'mq',
+  argument: '<broker>',
+  argumentDescription: 'Amazon MQ broker name or broker ARN (ActiveMQ or RabbitMQ)',
+  summary: 'Wire an Amazon MQ queue (ActiveMQ or RabbitMQ) to a Lambda function (event source mapping)',
+  options: [
+    { flags: '--queue <queue-name>', description: 'the broker queue to read (required; one per mapping)' },
+    { flags: '--secret <secret-arn>', description: 'Secrets Manager secret (ARN) with the broker user name and password (required)' },
+    { flags: '--virtual-host <vhost>', description: 'RabbitMQ only: the virtual host of the queue (AWS default /); cannot be changed later' },
+    { flags: '--batch-size <n>', description: 'messages per batch: 1-10000 (AWS default 100)' },
+    { flags: '--batching-window <seconds>', description: 'seconds to gather messages before invoking: 0-300 (AWS default 500 ms, which cannot be set back once changed)' },
+    { flags: '--filter <json|@file>', description: `Lambda filter pattern on the message, e.g. '{"data":{"kind":["order"]}}' (repeatable)`, repeatable: true },
+    ...mappingSwitchSpecs().filter((o) => !o.flags.includes('report-batch-item-failures')),
+    { flags: '--replace', description: 'delete and recreate the mapping when its virtual host must change (settings and tags are kept)' },
+    ...mappingOptionSpecs(false),
+    { flags: '--report-batch-item-failures', description: 'not for Amazon MQ', hidden: true },
+    { flags: '--starting-position <position>', description: 'not for Amazon MQ', hidden: true },
+    { flags: '--topic <topic>', description: 'Kafka only', hidden: true },
+  ],
+  examples: [
+    'evsrc add mq orders-broker --function process-orders --queue orders --secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:MQaccess-a1b2c3',
+    'evsrc add mq orders-rabbit --function process-orders --queue orders --virtual-host /shop --secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:MQaccess-a1b2c3 --batch-size 50 --batching-window 2',
+  ],
+  removeOptions: [{ flags: '--queue <queue-name>', description: 'mq: only the mapping of this queue (default: every queue of the broker)' }],
+  removeExamples: ['evsrc remove mq orders-broker --function process-orders --queue orders --yes'],
+};
+
+/** Validated options of `add mq`. */
+export interface MqOptions {
+  settings: EsmSettings;
+  replace: boolean;
+  tags?: TagOptions;
+  warnings?: string[];
+}
+
+// A SourceAccessConfiguration URI (the virtual host): 1-200 characters of [a-zA-Z0-9-/*:_+=.@].
+const VIRTUAL_HOST = /^[a-zA-Z0-9/*:_+=.@-]{1,200}$/;
+
+/** Checks a queue name given to `flag` (Lambda Queues: 1-1000 characters). */
+export function parseQueueName(flag: string, value: unknown): string {
+  const text = String(value ?? '');
+  if (text.trim() === '' || text.length > 1000) throw invalidFlag(flag, value, 'allowed: a queue name of 1-1000 characters');
+  return text;
+}
+
+/** Validates the raw flags of `add mq` (pure: no AWS). */
+export function parseMqOptions(raw: Record<string, unknown>): MqOptions {
+  if (raw.reportBatchItemFailures !== undefined) {
+    throw invalidFlag('--report-batch-item-failures', raw.reportBatchItemFailures, 'Lambda takes partial batch responses for SQS, Kinesis, DynamoDB and Kafka mappings, not Amazon MQ');
+  }
+  if (raw.startingPosition !== undefined) throw invalidFlag('--starting-position', raw.startingPosition, 'an Amazon MQ queue has no starting position');
+  if (raw.topic !== undefined) throw invalidFlag('--topic', raw.topic, 'Amazon MQ mappings read a queue: use --queue');
+  if (raw.disabled && raw.enabled) throw new UsageError('--disabled and --enabled: give one or the other, not both');
+  if (raw.queue === undefined) throw new UsageError('--queue <queue> is required for mq: the one broker queue the mapping reads');
+  if (raw.secret === undefined) throw new UsageError('--secret <secret-arn> is required for mq: Lambda signs in to the broker with the user name and password of a Secrets Manager secret');
+  const settings: EsmSettings = { queue: parseQueueName('--queue', raw.queue), sourceAccess: [`BASIC_AUTH=${parseSecretArn('--secret', raw.secret)}`] };
+  if (raw.virtualHost !== undefined) {
+    const vhost = String(raw.virtualHost);
+    if (!VIRTUAL_HOST.test(vhost)) throw invalidFlag('--virtual-host', raw.virtualHost, 'allowed: 1-200 letters, digits and - / * : _ + = . @');
+    settings.virtualHost = vhost;
+  }
+  const batchSize = parseIntFlag('--batch-size', raw.batchSize, 1, 10000, 'allowed: a whole number from 1 to 10000 (AWS default 100)');
+  const batchingWindow = parseIntFlag('--batching-window', raw.batchingWindow, 0, 300, 'allowed: whole seconds from 0 to 300');
+  if (batchSize !== undefined) settings.batchSize = batchSize;
+  if (batchingWindow !== undefined) settings.batchingWindow = batchingWindow;
+  if (raw.filter === false) settings.filters = [];
+  else {
+    const filters = parseFilters(raw.filter, '--filter', '{"data":{"kind":["order"]}}');
+    if (filters) settings.filters = filters;
+  }
+  if (raw.disabled) settings.enabled = false;
+  if (raw.enabled) settings.enabled = true;
+  const shared = parseMappingOptions('mq', raw, false);
+  Object.assign(settings, shared.settings);
+  const options: MqOptions = { settings, replace: Boolean(raw.replace) };
+  if (tagsAsked(shared.tags)) options.tags = shared.tags;
+  if (shared.warnings.length > 0) options.warnings = shared.warnings;
+  return options;
+}
+
+// Broker names: 1-50 letters, digits, -, ., _ and ~ (Amazon MQ CreateBroker).
+const BROKER_NAME = /^[A-Za-z0-9._~-]{1,50}$/;
+
+/** How the user named a broker, normalised. */
+export type BrokerRef = { kind: 'name'; name: string } | { kind: 'arn'; name: string; id: string; arn: string; region: string };
+
+/** Parses a broker name or ARN (arn:aws:mq:<region>:<account>:broker:<name>:<broker-id>). */
+export function parseBrokerRef(value: string, label = '<broker>'): BrokerRef {
+  const arn = parseArn(value);
+  if (arn) {
+    const m = /^broker:([^:]+):(b-[0-9a-f-]+)$/.exec(arn.resource);
+    if (arn.service !== 'mq' || !m || !BROKER_NAME.test(m[1] ?? '') || !arn.region || !ACCOUNT.test(arn.account)) {
+      throw new UsageError(`${label}: ${JSON.stringify(value)} is not an Amazon MQ broker ARN (arn:aws:mq:<region>:<account>:broker:<name>:<broker-id>)`);
+    }
+    return { kind: 'arn', name: m[1] ?? '', id: m[2] ?? '', arn: value, region: arn.region };
+  }
+  if (!BROKER_NAME.test(value)) throw new UsageError(`${label}: ${JSON.stringify(value)} is not an Amazon MQ broker name or ARN (names are 1-50 letters, digits, -, ., _ and ~)`);
+  return { kind: 'name', name: value };
+}
+
+/** A broker as evsrc needs it. */
+export interface ResolvedBroker {
+  name: string;
+  arn: string;
+  region: string;
+  state: string;
+  engine: string;
+}
+
+type BrokerInfo = { BrokerArn?: string; BrokerId?: string; BrokerName?: string; BrokerState?: string; EngineType?: string };
+
+function missingBroker(name: string, region: string): NotFoundError {
+  return new NotFoundError(`Amazon MQ broker ${name} does not exist in ${region}`, {
+    awsErrorName: 'NotFoundException',
+    hint: 'check the broker name and --region (aws mq list-brokers lists the brokers of a region)',
+  });
+}
+
+/** Resolves a broker: DescribeBroker by the id in its ARN, or ListBrokers by name (an exact match). Missing is exit 3. */
+export async function resolveBroker(aws: AwsSession, ref: BrokerRef): Promise<ResolvedBroker> {
+  const region = ref.kind === 'arn' ? ref.region : await aws.region();
+  let info: BrokerInfo | undefined;
+  if (ref.kind === 'arn') {
+    try {
+      info = await aws.call<BrokerInfo>('mq', 'DescribeBroker', { BrokerId: ref.id }, { region });
+    } catch (error) {
+      if (isAwsError(error, 'NotFoundException')) throw missingBroker(ref.name, region);
+      throw error;
+    }
+  } else {
+    const list = await aws.paginate<BrokerInfo>('mq', 'ListBrokers', { MaxResults: 100 }, { inputToken: 'NextToken', outputToken: 'NextToken', items: 'BrokerSummaries' });
+    info = list.find((b) => b.BrokerName === ref.name);
+    if (!info?.BrokerArn) throw missingBroker(ref.name, region);
+  }
+  const arn = info.BrokerArn ?? (ref.kind === 'arn' ? ref.arn : '');
+  return { name: info.BrokerName ?? ref.name, arn, region: arn.split(':')[3] ?? region, state: info.BrokerState ?? 'RUNNING', engine: info.EngineType ?? 'ACTIVEMQ' };
+}
+
+/** The IAM the execution role needs (AWSLambdaMQExecutionRole and the secret). */
+export function mqRoleHint(broker: ResolvedBroker, fn: Pick<ResolvedFunction, 'role'>, secret: string): string {
+  return (
+    `the execution role ${fn.role ?? 'of the function'} needs mq:DescribeBroker on ${broker.arn}, secretsmanager:GetSecretValue on ${secret} ` +
+    '(plus kms:Decrypt if the secret uses a customer managed key), ec2:CreateNetworkInterface, ec2:DeleteNetworkInterface, ec2:DescribeNetworkInterfaces, ' +
+    'ec2:DescribeSecurityGroups, ec2:DescribeSubnets and ec2:DescribeVpcs; the AWS managed policy AWSLambdaMQExecutionRole grants all but the secret'
+  );
+}
+
+const DEAD_STATES = new Set(['DELETION_IN_PROGRESS', 'CREATION_FAILED']);
+
+async function planAdd(ctx: AdapterContext, request: AddRequest<MqOptions>): Promise<AddPlan> {
+  const ref = parseBrokerRef(request.source);
+  const { options } = request;
+  const brokerP = resolveBroker(ctx.aws, ref);
+  const fnP = resolveFunction(ctx.aws, request.fn);
+  const readersP = (ref.kind === 'arn' ? Promise.resolve(ref) : brokerP).then((b) => listMappingsForSource(ctx.aws, b.arn, b.region || undefined));
+  const [broker, fn, readers] = await Promise.all([brokerP, fnP, readersP]);
+  if (fn.region && broker.region && fn.region !== broker.region) {
+    throw new PreconditionError(`broker ${broker.arn} is in ${broker.region} but function ${fn.arn} is in ${fn.region}; Lambda reads brokers of its own region only`);
+  }
+  if (options.settings.virtualHost !== undefined && broker.engine !== 'RABBITMQ') {
+    throw invalidFlag('--virtual-host', options.settings.virtualHost, `broker ${broker.name} runs ${broker.engine}; virtual hosts are a RabbitMQ setting`);
+  }
+  if (DEAD_STATES.has(broker.state)) {
+    throw new PreconditionError(`Amazon MQ broker ${broker.name} is ${broker.state}`, { hint: 'name a broker that is RUNNING (aws mq list-brokers lists them)' });
+  }
+  const warnings = [...(options.warnings ?? [])];
+  if (broker.state !== 'RUNNING') warnings.push(`Amazon MQ broker ${broker.name} is ${broker.state}, not RUNNING: the mapping is made, and starts reading once the broker is ready`);
+  const queue = options.settings.queue ?? '';
+  const secret = (options.settings.sourceAccess?.[0] ?? '').replace(/^BASIC_AUTH=/, '');
+  return planKeyedMapping(ctx, {
+    type: 'mq',
+    keys: MQ_SETTING_KEYS,
+    defaults: MQ_DEFAULTS,
+    createOnlyNote: 'Queues or the virtual host (VIRTUAL_HOST)',
+    sourceKey: broker.arn,
+    sourceName: broker.name,
+    fn,
+    readers: readers.filter((m) => m.Queues?.includes(queue)),
+    asked: options.settings,
+    options,
+    retry: [executionRoleRetry(mqRoleHint(broker, fn, secret))],
+    ...(broker.region ? { region: broker.region } : {}),
+    warnings,
+  });
+}
+
+/** How `remove mq` named its source: a broker, and optionally one queue. */
+export interface MqSourceRef {
+  broker: BrokerRef;
+  queue?: string;
+}
+
+/** The Amazon MQ trigger type. */
+export const mqType: TriggerType<MqOptions, MqSourceRef> = {
+  spec: mqSpec,
+  parseAddOptions: parseMqOptions,
+  planAdd,
+  ...mappingLifecycle<MqSourceRef>({
+    type: 'mq',
+    settingKeys: MQ_SETTING_KEYS,
+    ownsSourceArn: (arn) => {
+      const parsed = parseArn(arn);
+      return parsed?.service === 'mq' && parsed.resource.startsWith('broker:');
+    },
+    // One DescribeBroker per broker for a function; one ListBrokers for the region.
+    checkSources: checkByReadOrListing(
+      'Amazon MQ broker',
+      ['NotFoundException'],
+      (scan, sourceArn) => scan.aws.call('mq', 'DescribeBroker', { BrokerId: sourceArn.split(':').at(-1) }, { region: parseArn(sourceArn)?.region || undefined }),
+      (scan) =>
+        scan.aws
+          .paginate<BrokerInfo>('mq', 'ListBrokers', { MaxResults: 100 }, { inputToken: 'NextToken', outputToken: 'NextToken', items: 'BrokerSummaries' })
+          .then((list) => new Set(list.map((b) => b.BrokerName ?? ''))),
+    ),
+    parseRemoveSource: (source, raw = {}) => {
+      const out: MqSourceRef = { broker: parseBrokerRef(source) };
+      if (raw.queue !== undefined) out.queue = parseQueueName('--queue', raw.queue);
+      return out;
+    },
+    // By name: the broker's ARN (ListBrokers); a deleted broker's mappings can still be removed: then any
+    // broker ARN of that name in the function's region and account matches.
+    matcher: async (aws, ref, fn) => {
+      const ofQueue = (m?: { Queues?: string[] }) => ref.queue === undefined || Boolean(m?.Queues?.includes(ref.queue));
+      const name = ref.queue ? `${ref.broker.name} (queue ${ref.queue})` : ref.broker.name;
+      if (ref.broker.kind === 'arn') {
+        const arn = ref.broker.arn;
+        return { arn, name, matches: (s, m) => s === arn && ofQueue(m) };
+      }
+      try {
+        const { arn } = await resolveBroker(aws, ref.broker);
+        return { arn, name, matches: (s, m) => s === arn && ofQueue(m) };
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+      }
+      const prefix = `arn:${partitionOf(fn.region)}:mq:${fn.region}:${fn.account}:broker:${ref.broker.name}:`;
+      return { arn: `${prefix}*`, name, matches: (s, m) => s.startsWith(prefix) && ofQueue(m) };
+    },
+  }),
+};
