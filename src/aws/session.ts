@@ -5,7 +5,7 @@ import { proxyEnv } from './network.js';
 import { checkConfiguredEndpoints, checkProfile, configuredEndpoint, profileSettings, readSharedFiles, type SharedFiles } from './profile.js';
 
 /** The AWS services evsrc talks to. */
-export type ServiceName = 'lambda' | 'sqs' | 's3' | 'sns' | 'dynamodb' | 'kinesis' | 'events' | 'logs' | 'kafka' | 'mq';
+export type ServiceName = 'lambda' | 'sqs' | 's3' | 'sns' | 'dynamodb' | 'kinesis' | 'events' | 'logs' | 'kafka' | 'mq' | 'docdb';
 
 /** Where and as whom evsrc calls AWS. */
 export interface AwsSettings {
@@ -67,6 +67,7 @@ const LOADERS: Record<ServiceName, () => Promise<SdkModule>> = {
   logs: () => import('@aws-sdk/client-cloudwatch-logs') as Promise<SdkModule>,
   kafka: () => import('@aws-sdk/client-kafka') as Promise<SdkModule>,
   mq: () => import('@aws-sdk/client-mq') as Promise<SdkModule>,
+  docdb: () => import('@aws-sdk/client-docdb') as Promise<SdkModule>,
 };
 
 const CLIENT_CLASS: Record<ServiceName, string> = {
@@ -80,6 +81,7 @@ const CLIENT_CLASS: Record<ServiceName, string> = {
   logs: 'CloudWatchLogsClient',
   kafka: 'KafkaClient',
   mq: 'MqClient',
+  docdb: 'DocDBClient',
 };
 
 type CredentialProvider = () => Promise<{ accessKeyId: string; secretAccessKey: string; expiration?: Date }>;

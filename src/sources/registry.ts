@@ -1,4 +1,5 @@
 import type { PushTraits, SourceType, TriggerType, TriggerView } from './contract.js';
+import { documentdbType } from './documentdb.js';
 import { dynamodbType } from './dynamodb.js';
 import { eventbridgeType } from './eventbridge/index.js';
 import { kafkaType } from './kafka.js';
@@ -24,6 +25,7 @@ export const TRIGGER_TYPES: readonly TriggerType[] = [
   mskType,
   kafkaType,
   mqType,
+  documentdbType,
   eventbridgeType,
   logsType,
 ] as TriggerType[];

@@ -37,13 +37,27 @@ export interface Scenario {
   /** Builds the resources (and foreign entries) the command works on; for a remove, also wires the trigger. */
   setup(endpoint: string): Promise<void>;
   argv: string[];
+  /** Answers the proxy gives for what the emulator lacks (added after any fault, so a fault comes first). */
+  answers?: FaultRule[];
 }
+
+/** A world of one type: what it builds, the add command, and what stands in for what moto lacks. */
+interface World {
+  setup(endpoint: string): Promise<void>;
+  argv: string[];
+  answers?: FaultRule[];
+  /** Wires the trigger for the remove scenario (default: the add command, straight to the emulator). */
+  wire?(endpoint: string): Promise<void>;
+}
+
+const DOC_CLUSTER = 'arn:aws:rds:us-east-1:123456789012:cluster:orders-docs';
+const DOC_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:docdb-orders-a1b2c3';
 
 const FN = 'worker';
 const OTHER = 'other';
 
 /** Builds the world of `add <type>`: the function, another function, the source and a foreign entry on it. */
-const ADD_WORLDS: Record<string, { setup(endpoint: string): Promise<void>; argv: string[] }> = {
+const ADD_WORLDS: Record<string, World> = {
   sqs: {
     async setup(e) {
       const q = await createQueue(e, 'orders', { VisibilityTimeout: '60' });
@@ -114,6 +128,29 @@ const ADD_WORLDS: Record<string, { setup(endpoint: string): Promise<void>; argv:
     },
     argv: ['mq', 'orders-broker', '--function', FN, '--queue', 'orders', '--secret', MQ_SECRET],
   },
+  // moto has no DocumentDB: the proxy answers DescribeDBClusters with the cluster, and the remove scenario
+  // wires its mapping directly in the stand-in (remove needs no cluster read).
+  documentdb: {
+    async setup(e) {
+      await createMapping(e, OTHER, DOC_CLUSTER, { StartingPosition: 'LATEST', DocumentDBEventSourceConfig: { DatabaseName: 'shop' }, SourceAccessConfigurations: [{ Type: 'BASIC_AUTH', URI: DOC_SECRET }] });
+    },
+    argv: ['documentdb', 'orders-docs', '--function', FN, '--database', 'shop', '--starting-position', 'LATEST', '--secret', DOC_SECRET],
+    answers: [
+      {
+        match: { operation: 'DescribeDBClusters' },
+        fault: 'status',
+        status: 200,
+        times: Infinity,
+        body:
+          '<DescribeDBClustersResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><DescribeDBClustersResult><DBClusters><DBCluster>' +
+          `<DBClusterIdentifier>orders-docs</DBClusterIdentifier><DBClusterArn>${DOC_CLUSTER}</DBClusterArn><Status>available</Status><Engine>docdb</Engine>` +
+          '</DBCluster></DBClusters></DescribeDBClustersResult><ResponseMetadata><RequestId>0</RequestId></ResponseMetadata></DescribeDBClustersResponse>',
+      },
+    ],
+    async wire(e) {
+      await createMapping(e, FN, DOC_CLUSTER, { StartingPosition: 'LATEST', DocumentDBEventSourceConfig: { DatabaseName: 'shop' }, SourceAccessConfigurations: [{ Type: 'BASIC_AUTH', URI: DOC_SECRET }] });
+    },
+  },
 };
 
 async function baseWorld(endpoint: string): Promise<void> {
@@ -136,6 +173,7 @@ export function scenariosFor(type: string): Scenario[] | undefined {
         await world.setup(e);
       },
       argv: ['add', ...world.argv, '--json'],
+      ...(world.answers ? { answers: world.answers } : {}),
     },
     {
       type,
@@ -143,6 +181,7 @@ export function scenariosFor(type: string): Scenario[] | undefined {
       async setup(e) {
         await baseWorld(e);
         await world.setup(e);
+        if (world.wire) return world.wire(e);
         const wired = await runCli(['add', ...world.argv], e);
         if (wired.code !== 0) throw new Error(`sweep setup: add ${type} failed: ${wired.stderr}`);
       },
@@ -166,7 +205,7 @@ export async function snapshot(endpoint: string): Promise<string> {
     tryRead(async () =>
       (await allMappings(endpoint))
         // A DynamoDB stream's ARN ends in its creation time, an MSK cluster's in an id: new with every rebuild.
-        .map((m) => `${m.FunctionArn} ${(m.EventSourceArn ?? '').replace(/\/stream\/[^/]+$/, '/stream/*').replace(/:cluster\/.*$/, ':cluster/*').replace(/:broker:.*$/, ':broker:*')} ${m.Topics ?? ''}${m.Queues ?? ''} ${m.BatchSize ?? ''}`)
+        .map((m) => `${m.FunctionArn} ${(m.EventSourceArn ?? '').replace(/\/stream\/[^/]+$/, '/stream/*').replace(/:cluster\/.*$/, ':cluster/*').replace(/:broker:.*$/, ':broker:*')} ${m.Topics ?? ''}${m.Queues ?? ''}${m.DocumentDBEventSourceConfig?.DatabaseName ?? ''} ${m.BatchSize ?? ''}`)
         .sort(),
     ),
     tryRead(async () => (await policyStatementsOf(endpoint, FN)).map((s) => JSON.stringify(s)).sort()),
@@ -261,7 +300,11 @@ export async function sweepScenario(
     env.proxy.clear();
     return snapshot(env.endpoint);
   };
+  const answer = () => {
+    for (const rule of scenario.answers ?? []) env.proxy.inject(rule);
+  };
   const before = await fresh();
+  answer();
   const clean = await runCli(scenario.argv, env.proxy.url);
   if (clean.code !== 0) throw new Error(`clean run of ${scenario.kind} ${scenario.type} exited ${clean.code}: ${clean.stderr}`);
   const calls = [...env.proxy.calls];
@@ -271,6 +314,7 @@ export async function sweepScenario(
     const start = await fresh();
     if (start !== before) throw new Error('sweep: the world did not rebuild the same');
     env.proxy.inject({ match: { operation: c.operation }, after: c.after, times: c.times, ...ruleFor(c.mode) });
+    answer();
     const r: CliResult = await runCli(scenario.argv, env.proxy.url);
     const end = await snapshot(env.endpoint);
     const state = end === done ? 'done' : end === before ? 'before' : 'other';

@@ -35,6 +35,7 @@ const GOOD_SOURCE: Record<string, string> = {
   msk: 'orders-cluster',
   kafka: 'b-1.example.com:9092,b-2.example.com:9092',
   mq: 'orders-broker',
+  documentdb: 'orders-docs',
 };
 
 /** Flags a type's add needs, given in every case so the one bad input is what is refused. */
@@ -44,6 +45,7 @@ const REQUIRED: Record<string, string[]> = {
   msk: ['--topic', 'orders', '--starting-position', 'LATEST'],
   kafka: ['--topic', 'orders', '--starting-position', 'LATEST'],
   mq: ['--queue', 'orders', '--secret', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:MQaccess-a1b2c3'],
+  documentdb: ['--database', 'shop', '--starting-position', 'LATEST', '--secret', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:docdb-a1b2c3'],
 };
 
 /** Sources each type must refuse: malformed accounts, foreign services, URLs that are not queue URLs, bad names. */
@@ -57,6 +59,7 @@ const BAD_SOURCES: Record<string, string[]> = {
   logs: ['arn:aws:logs:us-east-1:12345:log-group:/app/api', 'bad group!'],
   msk: ['arn:aws:kafka:us-east-1:12345:cluster/orders/abc', 'arn:aws:kafka:us-east-1:123456789012:cluster/orders', 'arn:aws:kafka:us-east-1:123456789012:vpc-connection/x', '1cluster', 'bad cluster!', 'x'.repeat(65)],
   kafka: ['b-1.example.com', 'b-1.example.com:99999', 'b-1.example.com:9092,', 'http://b-1.example.com:9092', 'bad host!:9092'],
+  documentdb: ['arn:aws:rds:us-east-1:12345:cluster:orders-docs', 'arn:aws:rds:us-east-1:123456789012:db:orders-docs', '1docs', 'docs--x', 'docs-', 'x'.repeat(64)],
   mq: ['arn:aws:mq:us-east-1:12345:broker:orders:b-1234', 'arn:aws:mq:us-east-1:123456789012:broker:orders', 'arn:aws:mq:us-east-1:123456789012:configuration:c-1', 'bad broker!', 'x'.repeat(51)],
 };
 /** What every type refuses, known or new: an ARN of a service no type handles, and an empty source. */
@@ -160,6 +163,17 @@ const EXTRA: Record<string, [string, string][]> = {
     ['--filter-name', 'a:b'],
   ],
   msk: [...KAFKA_EXTRA, ['--auth', 'basic=arn:aws:secretsmanager:us-east-1:123456789012:secret:x-a1b2c3'], ['--auth', 'sasl-scram-256=arn:aws:secretsmanager:us-east-1:123456789012:secret:x-a1b2c3']],
+  documentdb: [
+    ['--database', 'shop.orders'],
+    ['--database', 'x'.repeat(64)],
+    ['--collection', 'system.users'],
+    ['--collection', 'x'.repeat(58)],
+    ['--full-document', 'Everything'],
+    ['--secret', 'docdb-secret'],
+    ['--starting-position-timestamp', '2024-01-01T00:00:00Z'],
+    ['--metrics', 'KafkaMetrics'],
+    ['--tag', 'aws:reserved=x'],
+  ],
   mq: [
     ['--queue', ''],
     ['--queue', 'x'.repeat(1001)],

@@ -58,7 +58,7 @@ describe('the bundle', () => {
     expect(sdkFiles(files).length).toBeGreaterThan(0);
     expect(packages).toContain('@aws-sdk/client-lambda');
     expect(packages).toContain('@aws-sdk/client-sqs');
-    for (const other of ['@aws-sdk/client-s3', '@aws-sdk/client-sns', '@aws-sdk/client-dynamodb', '@aws-sdk/client-kinesis', '@aws-sdk/client-eventbridge', '@aws-sdk/client-cloudwatch-logs', '@aws-sdk/client-kafka', '@aws-sdk/client-mq']) {
+    for (const other of ['@aws-sdk/client-s3', '@aws-sdk/client-sns', '@aws-sdk/client-dynamodb', '@aws-sdk/client-kinesis', '@aws-sdk/client-eventbridge', '@aws-sdk/client-cloudwatch-logs', '@aws-sdk/client-kafka', '@aws-sdk/client-mq', '@aws-sdk/client-docdb']) {
       expect(packages).not.toContain(other);
     }
   });

@@ -20,6 +20,7 @@ const SAMPLE_ARNS: Record<string, string> = {
   // Self-managed Kafka has no ARN: evsrc keys it by its bootstrap servers.
   kafka: 'kafka-bootstrap-servers:b-1.example.com:9092,b-2.example.com:9092',
   mq: 'arn:aws:mq:us-east-1:123456789012:broker:orders-broker:b-1234a5b6-78cd-901e-2fgh-3i45j6k78l90',
+  documentdb: 'arn:aws:rds:us-east-1:123456789012:cluster:orders-docs',
 };
 
 describe('the registry of trigger types', () => {

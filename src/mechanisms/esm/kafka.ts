@@ -139,19 +139,7 @@ export function parseKafkaOptions(kind: KafkaKind, raw: Record<string, unknown>,
   if (raw.disabled && raw.enabled) throw new UsageError('--disabled and --enabled: give one or the other, not both');
   if (raw.topic === undefined) throw new UsageError(`--topic <topic> is required for ${kind}: the one Kafka topic the mapping reads`);
   const topic = parseTopic('--topic', raw.topic);
-  if (raw.startingPosition === undefined) {
-    throw new UsageError(`--starting-position is required for ${kind}: TRIM_HORIZON, LATEST or AT_TIMESTAMP (TRIM_HORIZON reads what the topic still holds, LATEST only new records)`);
-  }
-  const startingPosition = parseChoice('--starting-position', raw.startingPosition, ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'] as const) as string;
-  const settings: EsmSettings = { topic, startingPosition };
-  if (raw.startingPositionTimestamp !== undefined) {
-    if (startingPosition !== 'AT_TIMESTAMP') {
-      throw invalidFlag('--starting-position-timestamp', raw.startingPositionTimestamp, `only valid with --starting-position AT_TIMESTAMP (got ${startingPosition})`);
-    }
-    settings.startingPositionTimestamp = parseTimestamp('--starting-position-timestamp', raw.startingPositionTimestamp, now);
-  } else if (startingPosition === 'AT_TIMESTAMP') {
-    throw new UsageError('--starting-position AT_TIMESTAMP needs --starting-position-timestamp <ISO-8601 time or unix seconds>');
-  }
+  const settings: EsmSettings = { topic, ...parsePosition(kind, raw, now, 'what the topic still holds') };
   if (raw.consumerGroupId !== undefined) {
     const id = String(raw.consumerGroupId).trim();
     if (!CONSUMER_GROUP.test(id)) throw invalidFlag('--consumer-group-id', raw.consumerGroupId, 'allowed: 1-200 letters, digits and - / * : _ + = . @');
@@ -186,6 +174,27 @@ export function parseKafkaOptions(kind: KafkaKind, raw: Record<string, unknown>,
   if (shared.warnings.length > 0) options.warnings = shared.warnings;
   if (raw.onFailure !== undefined) options.onFailure = parseKafkaDestination(String(raw.onFailure), topic);
   return options;
+}
+
+/**
+ * Parses the required `--starting-position` (TRIM_HORIZON, LATEST or AT_TIMESTAMP, the three Lambda takes for
+ * Kafka and DocumentDB) and `--starting-position-timestamp` (only with AT_TIMESTAMP, not in the future).
+ */
+export function parsePosition(type: string, raw: Record<string, unknown>, now: Date, holds: string): Pick<EsmSettings, 'startingPosition' | 'startingPositionTimestamp'> {
+  if (raw.startingPosition === undefined) {
+    throw new UsageError(`--starting-position is required for ${type}: TRIM_HORIZON, LATEST or AT_TIMESTAMP (TRIM_HORIZON reads ${holds}, LATEST only new records)`);
+  }
+  const startingPosition = parseChoice('--starting-position', raw.startingPosition, ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'] as const) as string;
+  const out: Pick<EsmSettings, 'startingPosition' | 'startingPositionTimestamp'> = { startingPosition };
+  if (raw.startingPositionTimestamp !== undefined) {
+    if (startingPosition !== 'AT_TIMESTAMP') {
+      throw invalidFlag('--starting-position-timestamp', raw.startingPositionTimestamp, `only valid with --starting-position AT_TIMESTAMP (got ${startingPosition})`);
+    }
+    out.startingPositionTimestamp = parseTimestamp('--starting-position-timestamp', raw.startingPositionTimestamp, now);
+  } else if (startingPosition === 'AT_TIMESTAMP') {
+    throw new UsageError('--starting-position AT_TIMESTAMP needs --starting-position-timestamp <ISO-8601 time or unix seconds>');
+  }
+  return out;
 }
 
 /** Parses `--on-failure` of a Kafka mapping: `kafka://<topic>` (not the source topic), or what streams take. */
