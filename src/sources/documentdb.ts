@@ -12,13 +12,13 @@ import { parseSecretArn } from '../mechanisms/esm/source-access.js';
 import { planKeyedMapping } from '../mechanisms/esm/streams.js';
 import { tagsAsked, type TagOptions } from '../mechanisms/esm/tags.js';
 import type { AddPlan, AdapterContext, AddRequest, SourceSpec, TriggerType } from './contract.js';
-import { parseChoice, parseFilters, parseIntFlag } from './options.js';
+import { parseChoice, parseIntFlag } from './options.js';
 
 // Amazon DocumentDB change streams, Lambda API 2015-03-31 and the Lambda developer guide: EventSourceArn is the
 // cluster ARN (arn:aws:rds:<region>:<account>:cluster:<name>), same account and region; DocumentDBEventSourceConfig
 // {DatabaseName 1-63 (required), CollectionName 1-57 (none: every collection), FullDocument UpdateLookup|Default};
 // the database and collection cannot be changed in place; StartingPosition TRIM_HORIZON, LATEST or AT_TIMESTAMP;
-// a BASIC_AUTH secret; batch size 1-10000 (default 100); batching window 0-300 s (default 500 ms).
+// a BASIC_AUTH secret; no event filtering (Lambda developer guide, event filtering); batch size 1-10000 (default 100); batching window 0-300 s (default 500 ms).
 
 /** The settings a DocumentDB mapping shows. */
 export const DOCUMENTDB_SETTING_KEYS = [
@@ -30,13 +30,11 @@ export const DOCUMENTDB_SETTING_KEYS = [
   'batchSize',
   'batchingWindow',
   'sourceAccess',
-  'filters',
   'metrics',
-  'filterKmsKey',
   'enabled',
 ] as const;
 
-const DOCUMENTDB_DEFAULTS: EsmSettings = { batchSize: 100, batchingWindow: 0, fullDocument: 'Default', filters: [], metrics: [], enabled: true };
+const DOCUMENTDB_DEFAULTS: EsmSettings = { batchSize: 100, batchingWindow: 0, fullDocument: 'Default', metrics: [], enabled: true };
 
 /** The flags of `evsrc add documentdb`. */
 export const documentdbSpec: SourceSpec = {
@@ -53,15 +51,17 @@ export const documentdbSpec: SourceSpec = {
     { flags: '--starting-position-timestamp <time>', description: 'with AT_TIMESTAMP: ISO-8601 time or unix seconds, not in the future' },
     { flags: '--batch-size <n>', description: 'events per batch: 1-10000 (AWS default 100)' },
     { flags: '--batching-window <seconds>', description: 'seconds to gather events before invoking: 0-300 (AWS default 500 ms, which cannot be set back once changed)' },
-    { flags: '--filter <json|@file>', description: `Lambda filter pattern on the event, e.g. '{"event":{"operationType":["insert"]}}' (repeatable)`, repeatable: true },
-    ...mappingSwitchSpecs().filter((o) => !o.flags.includes('report-batch-item-failures')),
+    ...mappingSwitchSpecs().filter((o) => !/report-batch-item-failures|no-filter/.test(o.flags)),
     { flags: '--replace', description: 'delete and recreate the mapping when its starting position must change (settings and tags are kept)' },
-    ...mappingOptionSpecs(false),
+    ...mappingOptionSpecs(false).filter((o) => !o.flags.includes('filter-kms-key')),
+    // Lambda does not filter DocumentDB events, so there is nothing for a filter key to encrypt.
+    { flags: '--filter <json|@file>', description: 'not for DocumentDB', hidden: true, repeatable: true },
+    { flags: '--filter-kms-key <key-arn>', description: 'not for DocumentDB', hidden: true },
     { flags: '--report-batch-item-failures', description: 'not for DocumentDB', hidden: true },
   ],
   examples: [
     'evsrc add documentdb orders-docs --function index-orders --database shop --collection orders --starting-position LATEST --secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:docdb-orders-a1b2c3',
-    `evsrc add documentdb arn:aws:rds:eu-west-1:123456789012:cluster:orders-docs --function index-orders --database shop --full-document UpdateLookup --starting-position TRIM_HORIZON --secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:docdb-orders-a1b2c3 --filter '{"event":{"operationType":["insert","update"]}}'`,
+    'evsrc add documentdb arn:aws:rds:eu-west-1:123456789012:cluster:orders-docs --function index-orders --database shop --full-document UpdateLookup --starting-position TRIM_HORIZON --secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:docdb-orders-a1b2c3 --batch-size 500 --batching-window 5',
   ],
   removeOptions: [
     { flags: '--database <name>', description: 'documentdb: only the mappings of this database' },
@@ -102,6 +102,8 @@ export function parseDocumentDbOptions(raw: Record<string, unknown>, now: Date =
   if (raw.reportBatchItemFailures !== undefined) {
     throw invalidFlag('--report-batch-item-failures', raw.reportBatchItemFailures, 'Lambda takes partial batch responses for SQS, Kinesis, DynamoDB and Kafka mappings, not DocumentDB');
   }
+  if (raw.filter !== undefined) throw invalidFlag('--filter', Array.isArray(raw.filter) ? raw.filter.join(' ') : raw.filter, 'Lambda does not support event filtering for Amazon DocumentDB');
+  if (raw.filterKmsKey !== undefined) throw invalidFlag('--filter-kms-key', raw.filterKmsKey, 'Lambda does not support event filtering for Amazon DocumentDB, so there are no filter criteria to encrypt');
   if (raw.disabled && raw.enabled) throw new UsageError('--disabled and --enabled: give one or the other, not both');
   if (raw.database === undefined) throw new UsageError('--database <name> is required for documentdb: the database whose change stream the mapping reads');
   if (raw.secret === undefined) throw new UsageError('--secret <secret-arn> is required for documentdb: Lambda signs in to the cluster with the user name and password of a Secrets Manager secret');
@@ -116,11 +118,6 @@ export function parseDocumentDbOptions(raw: Record<string, unknown>, now: Date =
   const batchingWindow = parseIntFlag('--batching-window', raw.batchingWindow, 0, 300, 'allowed: whole seconds from 0 to 300');
   if (batchSize !== undefined) settings.batchSize = batchSize;
   if (batchingWindow !== undefined) settings.batchingWindow = batchingWindow;
-  if (raw.filter === false) settings.filters = [];
-  else {
-    const filters = parseFilters(raw.filter, '--filter', '{"event":{"operationType":["insert"]}}');
-    if (filters) settings.filters = filters;
-  }
   if (raw.disabled) settings.enabled = false;
   if (raw.enabled) settings.enabled = true;
   const shared = parseMappingOptions('documentdb', raw, false);

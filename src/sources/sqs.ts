@@ -50,6 +50,7 @@ export const sqsSpec: SourceSpec = {
     { flags: '--batch-size <n>', description: 'records per batch: 1-10000 (standard queues; over 10 needs --batching-window), 1-10 (FIFO)' },
     { flags: '--batching-window <seconds>', description: 'seconds to gather records before invoking: 0-300 (not for FIFO queues)' },
     { flags: '--max-concurrency <n>', description: 'maximum concurrent invocations from this queue: 2-1000 (not with provisioned pollers)' },
+    { flags: '--no-max-concurrency', description: 'remove the maximum concurrency (ScalingConfig) from an existing mapping' },
     { flags: '--filter <json|@file>', description: 'Lambda filter pattern, e.g. \'{"body":{"type":["order"]}}\' (repeatable)', repeatable: true },
     ...mappingSwitchSpecs(),
     ...mappingOptionSpecs(true),
@@ -75,7 +76,9 @@ export function parseSqsOptions(raw: Record<string, unknown>): SqsOptions {
   const options: SqsOptions = {};
   const batchSize = parseIntFlag('--batch-size', raw.batchSize, 1, 10000);
   const batchingWindow = parseIntFlag('--batching-window', raw.batchingWindow, 0, 300, 'allowed: whole seconds from 0 to 300');
-  const maxConcurrency = parseIntFlag('--max-concurrency', raw.maxConcurrency, 2, 1000);
+  // commander gives `maxConcurrency: false` for --no-max-concurrency: AWS removes ScalingConfig given an empty one.
+  const maxConcurrency = raw.maxConcurrency === false ? undefined : parseIntFlag('--max-concurrency', raw.maxConcurrency, 2, 1000);
+  if (raw.maxConcurrency === false) options.maxConcurrency = null;
   if (batchSize !== undefined) options.batchSize = batchSize;
   if (batchingWindow !== undefined) options.batchingWindow = batchingWindow;
   if (maxConcurrency !== undefined) options.maxConcurrency = maxConcurrency;

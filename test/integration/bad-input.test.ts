@@ -172,6 +172,7 @@ const EXTRA: Record<string, [string, string][]> = {
     ['--secret', 'docdb-secret'],
     ['--starting-position-timestamp', '2024-01-01T00:00:00Z'],
     ['--metrics', 'KafkaMetrics'],
+    ['--filter', '{"event":{"operationType":["insert"]}}'],
     ['--tag', 'aws:reserved=x'],
   ],
   mq: [

@@ -22,6 +22,8 @@ describe('add documentdb flags', () => {
     expect(() => parseDocumentDbOptions({ ...base, fullDocument: 'Whole' }, NOW)).toThrow(/--full-document.*UpdateLookup, Default/);
     expect(parseDocumentDbOptions({ ...base, startingPosition: 'AT_TIMESTAMP', startingPositionTimestamp: '1714564800' }, NOW).settings.startingPositionTimestamp).toEqual(new Date(1714564800 * 1000));
     expect(() => parseDocumentDbOptions({ ...base, reportBatchItemFailures: true }, NOW)).toThrow(/--report-batch-item-failures.*not DocumentDB/);
+    expect(() => parseDocumentDbOptions({ ...base, filter: ['{"a":["b"]}'] }, NOW)).toThrow(/--filter.*does not support event filtering for Amazon DocumentDB/);
+    expect(() => parseDocumentDbOptions({ ...base, filterKmsKey: 'arn:aws:kms:us-east-1:123456789012:key/k' }, NOW)).toThrow(/--filter-kms-key.*no filter criteria/);
   });
 
   it('reads cluster identifiers and ARNs (arn:aws:rds:<region>:<account>:cluster:<name>)', () => {

@@ -166,7 +166,7 @@ export function parseMappingOptions(type: string, raw: Record<string, unknown>, 
   } else {
     const p = parsePollers(raw, warnings, pollers);
     if (p !== undefined) settings.provisionedPollers = p;
-    if (p && raw.maxConcurrency !== undefined) {
+    if (p && raw.maxConcurrency !== undefined && raw.maxConcurrency !== false) {
       throw invalidFlag('--max-concurrency', raw.maxConcurrency, 'not with --min-pollers/--max-pollers: AWS takes maximum concurrency (on-demand mode) or provisioned pollers, not both');
     }
   }
