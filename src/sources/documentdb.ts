@@ -11,6 +11,7 @@ import { executionRoleRetry, type EsmSettings } from '../mechanisms/esm/settings
 import { parseSecretArn } from '../mechanisms/esm/source-access.js';
 import { planKeyedMapping } from '../mechanisms/esm/streams.js';
 import { tagsAsked, type TagOptions } from '../mechanisms/esm/tags.js';
+import { sourceNameOfArn } from '../inventory/model.js';
 import type { AddPlan, AdapterContext, AddRequest, SourceSpec, TriggerType } from './contract.js';
 import { parseChoice, parseIntFlag } from './options.js';
 
@@ -256,7 +257,7 @@ export const documentdbType: TriggerType<DocumentDbOptions, DocSourceRef> = {
       (scan) =>
         scan.aws
           .paginate<DbCluster>('docdb', 'DescribeDBClusters', { Filters: [{ Name: 'engine', Values: ['docdb'] }] }, { inputToken: 'Marker', outputToken: 'Marker', items: 'DBClusters' })
-          .then((list) => new Set(list.map((c) => c.DBClusterIdentifier ?? ''))),
+          .then((list) => new Set(list.map((c) => sourceNameOfArn(c.DBClusterArn ?? '')))),
     ),
     parseRemoveSource: (source, raw = {}) => {
       const out: DocSourceRef = { cluster: parseDocClusterRef(source) };

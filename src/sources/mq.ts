@@ -10,6 +10,7 @@ import { executionRoleRetry, type EsmSettings } from '../mechanisms/esm/settings
 import { parseSecretArn } from '../mechanisms/esm/source-access.js';
 import { planKeyedMapping } from '../mechanisms/esm/streams.js';
 import { tagsAsked, type TagOptions } from '../mechanisms/esm/tags.js';
+import { sourceNameOfArn } from '../inventory/model.js';
 import type { AddPlan, AdapterContext, AddRequest, SourceSpec, TriggerType } from './contract.js';
 import { parseFilters, parseIntFlag } from './options.js';
 
@@ -237,7 +238,8 @@ export const mqType: TriggerType<MqOptions, MqSourceRef> = {
       (scan) =>
         scan.aws
           .paginate<BrokerInfo>('mq', 'ListBrokers', { MaxResults: 100 }, { inputToken: 'NextToken', outputToken: 'NextToken', items: 'BrokerSummaries' })
-          .then((list) => new Set(list.map((b) => b.BrokerName ?? ''))),
+          // By the name the broker's ARN holds, as the mapping's ARN is read (the same form on both sides).
+          .then((list) => new Set(list.map((b) => sourceNameOfArn(b.BrokerArn ?? '')))),
     ),
     parseRemoveSource: (source, raw = {}) => {
       const out: MqSourceRef = { broker: parseBrokerRef(source) };

@@ -17,6 +17,7 @@ import {
 import { mappingLifecycle } from '../mechanisms/esm/lifecycle.js';
 import { executionRoleRetry } from '../mechanisms/esm/settings.js';
 import { parseAuth } from '../mechanisms/esm/source-access.js';
+import { sourceNameOfArn } from '../inventory/model.js';
 import type { AddPlan, AdapterContext, AddRequest, SourceSpec, TriggerType } from './contract.js';
 
 /** The flags of `evsrc add msk`. */
@@ -181,7 +182,8 @@ export const mskType: TriggerType<MskOptions, MskSourceRef> = {
       (scan) =>
         scan.aws
           .paginate<ClusterInfo>('kafka', 'ListClustersV2', {}, { inputToken: 'NextToken', outputToken: 'NextToken', items: 'ClusterInfoList' })
-          .then((list) => new Set(list.map((c) => c.ClusterName ?? ''))),
+          // By the name the cluster's ARN holds, as the mapping's ARN is read (the same form on both sides).
+          .then((list) => new Set(list.map((c) => sourceNameOfArn(c.ClusterArn ?? '')))),
     ),
     parseRemoveSource: (source, raw = {}) => {
       const out: MskSourceRef = { cluster: parseClusterRef(source) };
