@@ -5,8 +5,9 @@ import {
   KAFKA_SETTING_KEYS,
   kafkaOptionSpecs,
   parseKafkaOptions,
-  parseTopic,
   planKafkaMapping,
+  removeTopic,
+  topicOnly,
   resolveKafkaDestination,
   secretActions,
   type KafkaOptions,
@@ -159,17 +160,13 @@ export const kafkaType: TriggerType<SelfManagedKafkaOptions, KafkaSourceRef> = {
     ownsSourceArn: (key) => key.startsWith(SELF_MANAGED_KAFKA_PREFIX),
     // A self-managed cluster is outside AWS: evsrc has nothing to read it with.
     checkSources: async () => [],
-    parseRemoveSource: (source, raw = {}) => {
-      const out: KafkaSourceRef = { servers: parseServers(source) };
-      if (raw.topic !== undefined) out.topic = parseTopic('--topic', raw.topic);
-      return out;
-    },
+    parseRemoveSource: (source, raw = {}) => ({ servers: parseServers(source), ...removeTopic(raw) }),
     matcher: async (_aws, ref) => {
-      const name = ref.topic ? `${ref.servers.join(',')} (topic ${ref.topic})` : ref.servers.join(',');
+      const only = topicOnly(ref.topic).only;
       return {
         arn: kafkaSourceKey(ref.servers),
-        name,
-        matches: (key, m) => key.startsWith(SELF_MANAGED_KAFKA_PREFIX) && sameCluster(serversOfKey(key), ref.servers) && (ref.topic === undefined || Boolean(m?.Topics?.includes(ref.topic))),
+        name: only ? `${ref.servers.join(',')} (${only.label})` : ref.servers.join(','),
+        matches: (key, m) => key.startsWith(SELF_MANAGED_KAFKA_PREFIX) && sameCluster(serversOfKey(key), ref.servers) && (only?.matches(m) ?? true),
       };
     },
   }),

@@ -4,7 +4,7 @@ import type { AwsSession } from '../aws/session.js';
 import { ACCOUNT, parseArn, partitionOf } from '../core/arn.js';
 import { NotFoundError, PreconditionError, UsageError, invalidFlag } from '../core/errors.js';
 import { checkByReadOrListing } from '../mechanisms/esm/inventory.js';
-import { mappingLifecycle } from '../mechanisms/esm/lifecycle.js';
+import { mappingLifecycle, namedSourceMatcher } from '../mechanisms/esm/lifecycle.js';
 import { mappingOptionSpecs, mappingSwitchSpecs, parseMappingOptions } from '../mechanisms/esm/mapping-options.js';
 import { executionRoleRetry, type EsmSettings } from '../mechanisms/esm/settings.js';
 import { parseSecretArn } from '../mechanisms/esm/source-access.js';
@@ -246,23 +246,14 @@ export const mqType: TriggerType<MqOptions, MqSourceRef> = {
       if (raw.queue !== undefined) out.queue = parseQueueName('--queue', raw.queue);
       return out;
     },
-    // By name: the broker's ARN (ListBrokers); a deleted broker's mappings can still be removed: then any
-    // broker ARN of that name in the function's region and account matches.
-    matcher: async (aws, ref, fn) => {
-      const ofQueue = (m?: { Queues?: string[] }) => ref.queue === undefined || Boolean(m?.Queues?.includes(ref.queue));
-      const name = ref.queue ? `${ref.broker.name} (queue ${ref.queue})` : ref.broker.name;
-      if (ref.broker.kind === 'arn') {
-        const arn = ref.broker.arn;
-        return { arn, name, matches: (s, m) => s === arn && ofQueue(m) };
-      }
-      try {
-        const { arn } = await resolveBroker(aws, ref.broker);
-        return { arn, name, matches: (s, m) => s === arn && ofQueue(m) };
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error;
-      }
-      const prefix = `arn:${partitionOf(fn.region)}:mq:${fn.region}:${fn.account}:broker:${ref.broker.name}:`;
-      return { arn: `${prefix}*`, name, matches: (s, m) => s.startsWith(prefix) && ofQueue(m) };
-    },
+    // By name: the broker's ARN (ListBrokers), or for a deleted broker any ARN of that name.
+    matcher: (aws, ref, fn) =>
+      namedSourceMatcher({
+        ...(ref.broker.kind === 'arn' ? { arn: ref.broker.arn } : {}),
+        name: ref.broker.name,
+        resolve: async () => (await resolveBroker(aws, ref.broker)).arn,
+        prefix: `arn:${partitionOf(fn.region)}:mq:${fn.region}:${fn.account}:broker:${ref.broker.name}:`,
+        ...(ref.queue === undefined ? {} : { only: { label: `queue ${ref.queue}`, matches: (m) => Boolean(m?.Queues?.includes(ref.queue ?? '')) } }),
+      }),
   }),
 };

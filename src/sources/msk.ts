@@ -8,13 +8,14 @@ import {
   KAFKA_SETTING_KEYS,
   kafkaOptionSpecs,
   parseKafkaOptions,
-  parseTopic,
   planKafkaMapping,
+  removeTopic,
+  topicOnly,
   resolveKafkaDestination,
   secretActions,
   type KafkaOptions,
 } from '../mechanisms/esm/kafka.js';
-import { mappingLifecycle } from '../mechanisms/esm/lifecycle.js';
+import { mappingLifecycle, namedSourceMatcher } from '../mechanisms/esm/lifecycle.js';
 import { executionRoleRetry } from '../mechanisms/esm/settings.js';
 import { parseAuth } from '../mechanisms/esm/source-access.js';
 import { sourceNameOfArn } from '../inventory/model.js';
@@ -185,28 +186,15 @@ export const mskType: TriggerType<MskOptions, MskSourceRef> = {
           // By the name the cluster's ARN holds, as the mapping's ARN is read (the same form on both sides).
           .then((list) => new Set(list.map((c) => sourceNameOfArn(c.ClusterArn ?? '')))),
     ),
-    parseRemoveSource: (source, raw = {}) => {
-      const out: MskSourceRef = { cluster: parseClusterRef(source) };
-      if (raw.topic !== undefined) out.topic = parseTopic('--topic', raw.topic);
-      return out;
-    },
-    // By name: the cluster's ARN (ListClustersV2); a deleted cluster's mappings can still be removed: then
-    // any cluster ARN of that name in the function's region and account matches.
-    matcher: async (aws, ref, fn) => {
-      const ofTopic = (m?: { Topics?: string[] }) => ref.topic === undefined || Boolean(m?.Topics?.includes(ref.topic));
-      const name = ref.topic ? `${ref.cluster.name} (topic ${ref.topic})` : ref.cluster.name;
-      if (ref.cluster.kind === 'arn') {
-        const arn = ref.cluster.arn;
-        return { arn, name, matches: (s, m) => s === arn && ofTopic(m) };
-      }
-      try {
-        const { arn } = await resolveCluster(aws, ref.cluster);
-        return { arn, name, matches: (s, m) => s === arn && ofTopic(m) };
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error;
-      }
-      const prefix = `arn:${partitionOf(fn.region)}:kafka:${fn.region}:${fn.account}:cluster/${ref.cluster.name}/`;
-      return { arn: `${prefix}*`, name, matches: (s, m) => s.startsWith(prefix) && ofTopic(m) };
-    },
+    parseRemoveSource: (source, raw = {}) => ({ cluster: parseClusterRef(source), ...removeTopic(raw) }),
+    // By name: the cluster's ARN (ListClustersV2), or for a deleted cluster any ARN of that name.
+    matcher: (aws, ref, fn) =>
+      namedSourceMatcher({
+        ...(ref.cluster.kind === 'arn' ? { arn: ref.cluster.arn } : {}),
+        name: ref.cluster.name,
+        resolve: async () => (await resolveCluster(aws, ref.cluster)).arn,
+        prefix: `arn:${partitionOf(fn.region)}:kafka:${fn.region}:${fn.account}:cluster/${ref.cluster.name}/`,
+        ...topicOnly(ref.topic),
+      }),
   }),
 };

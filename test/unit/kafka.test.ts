@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { sourceNameOfArn } from '../../src/inventory/model.js';
-import { planKafkaModes } from '../../src/mechanisms/esm/kafka.js';
+import { planKafkaModes, topicOnly } from '../../src/mechanisms/esm/kafka.js';
+import { namedSourceMatcher } from '../../src/mechanisms/esm/lifecycle.js';
+import { NotFoundError } from '../../src/core/errors.js';
 import { diffMapping, settingsToInput, sourceKeyOf } from '../../src/mechanisms/esm/settings.js';
 import { parseSecretArn } from '../../src/mechanisms/esm/source-access.js';
 import { kafkaType, parseSelfManagedOptions, parseServers } from '../../src/sources/kafka.js';
@@ -157,5 +159,23 @@ describe('Kafka mappings in the shared mechanism', () => {
     });
     // Create-only fields stay out of an update.
     expect(settingsToInput({ virtualHost: '/orders', fullDocument: 'Default' }, false)).toEqual({ DocumentDBEventSourceConfig: { FullDocument: 'Default' } });
+  });
+});
+
+describe('remove by a source name', () => {
+  const prefix = 'arn:aws:kafka:us-east-1:123456789012:cluster/orders/';
+  it('a name resolves to the ARN; a source that is gone still matches its mappings by the name in their ARNs; a topic narrows it', async () => {
+    const live = await namedSourceMatcher({ name: 'orders', resolve: async () => `${prefix}u-1`, prefix, ...topicOnly('orders') });
+    expect(live.name).toBe('orders (topic orders)');
+    expect(live.matches(`${prefix}u-1`, { Topics: ['orders'] })).toBe(true);
+    expect(live.matches(`${prefix}u-1`, { Topics: ['refunds'] })).toBe(false);
+    expect(live.matches(`${prefix}u-2`, { Topics: ['orders'] })).toBe(false);
+    const gone = await namedSourceMatcher({ name: 'orders', resolve: async () => { throw new NotFoundError('gone'); }, prefix });
+    expect(gone.arn).toBe(`${prefix}*`);
+    expect(gone.matches(`${prefix}u-2`)).toBe(true);
+    expect(gone.matches('arn:aws:kafka:us-east-1:123456789012:cluster/orders-2/u-1')).toBe(false);
+    await expect(namedSourceMatcher({ name: 'orders', resolve: async () => { throw new Error('AccessDenied'); }, prefix })).rejects.toThrow(/AccessDenied/);
+    const byArn = await namedSourceMatcher({ arn: `${prefix}u-1`, name: 'orders', resolve: async () => { throw new Error('not called'); }, prefix });
+    expect(byArn.matches(`${prefix}u-1`)).toBe(true);
   });
 });

@@ -276,3 +276,13 @@ export function secretActions(entries: readonly string[]): string {
   const secrets = entries.filter((e) => /_AUTH=|ROOT_CA_CERTIFICATE=/.test(e)).map((e) => e.slice(e.indexOf('=') + 1));
   return secrets.length ? `, secretsmanager:GetSecretValue on ${secrets.join(' and ')} (plus kms:Decrypt if the secret uses a customer managed key)` : '';
 }
+
+/** The `--topic` of `remove msk|kafka` (pure): only that topic's mapping. */
+export function removeTopic(raw: Record<string, unknown>): { topic?: string } {
+  return raw.topic === undefined ? {} : { topic: parseTopic('--topic', raw.topic) };
+}
+
+/** Narrows a remove to the mappings of one topic, when one is named. */
+export function topicOnly(topic: string | undefined): { only?: { label: string; matches(m: EventSourceMappingConfiguration | undefined): boolean } } {
+  return topic === undefined ? {} : { only: { label: `topic ${topic}`, matches: (m) => Boolean(m?.Topics?.includes(topic)) } };
+}

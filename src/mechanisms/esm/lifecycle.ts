@@ -4,7 +4,7 @@ import type { AwsSession } from '../../aws/session.js';
 import { parseArn, qualifierOf } from '../../core/arn.js';
 import { mapLimit, READ_CONCURRENCY } from '../../core/concurrency.js';
 import type { Action } from '../../core/plan.js';
-import { UsageError } from '../../core/errors.js';
+import { NotFoundError, UsageError } from '../../core/errors.js';
 import type { PlanWarning } from '../../core/reporter.js';
 import { CANNOT_UNDO } from '../../removal/plan.js';
 import type { AdapterContext, Discovery, ListScan, RemovalPlan, RemoveRequest, SourceType, TriggerType } from '../../sources/contract.js';
@@ -36,6 +36,34 @@ export interface MappingTraits<R> {
   parseRemoveSource(source: string, raw?: Record<string, unknown>): R;
   /** Resolves it (read-only) into the mapping sources it covers, in the function's region and account. */
   matcher(aws: AwsSession, ref: R, fn: ResolvedFunction): Promise<SourceMatcher>;
+}
+
+/**
+ * The matcher of a source named by ARN or by name, with `only` narrowing it to some of its mappings (a topic,
+ * a queue). A name is resolved to the source's ARN (`resolve`); when the source is gone (`resolve` throws
+ * NotFoundError) its mappings can still be removed: then every ARN starting with `prefix` (the name in the
+ * function's region and account) matches.
+ */
+export async function namedSourceMatcher(source: {
+  arn?: string;
+  name: string;
+  resolve(): Promise<string>;
+  prefix: string;
+  only?: { label: string; matches(mapping: EventSourceMappingConfiguration | undefined): boolean };
+}): Promise<SourceMatcher> {
+  const only = (m?: EventSourceMappingConfiguration) => source.only?.matches(m) ?? true;
+  const name = source.only ? `${source.name} (${source.only.label})` : source.name;
+  let arn = source.arn;
+  if (arn === undefined) {
+    try {
+      arn = await source.resolve();
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      return { arn: `${source.prefix}*`, name, matches: (s, m) => s.startsWith(source.prefix) && only(m) };
+    }
+  }
+  const exact = arn;
+  return { arn: exact, name, matches: (s, m) => s === exact && only(m) };
 }
 
 /** The list and remove half of a mapping type, from its traits. */
