@@ -8,6 +8,7 @@ export const kafkaSpec: SourceSpec = {
   type: 'kafka',
   argument: '<bootstrap-servers>',
   argumentDescription: 'the bootstrap servers of a self-managed Apache Kafka cluster: host:port, comma-separated',
+  sourceFlag: { flags: '--bootstrap-servers <host:port,...>', description: 'the bootstrap servers, in place of the <bootstrap-servers> argument' },
   summary: 'Wire a topic of a self-managed Apache Kafka cluster to a Lambda function (event source mapping)',
   options: [
     ...kafkaOptionSpecs('kafka'),
@@ -21,7 +22,7 @@ export const kafkaSpec: SourceSpec = {
   ],
   examples: [
     'evsrc add kafka b-1.example.com:9092,b-2.example.com:9092 --function process-orders --topic orders --starting-position LATEST --auth sasl-scram-512=arn:aws:secretsmanager:eu-west-1:123456789012:secret:kafka-orders-a1b2c3',
-    'evsrc add kafka 10.0.1.10:9092 --function process-orders --topic orders --starting-position TRIM_HORIZON --subnet subnet-0a1b2c3d --security-group sg-0a1b2c3d --consumer-group-id orders-lambda',
+    'evsrc add kafka --bootstrap-servers 10.0.1.10:9092 --function process-orders --topic orders --starting-position TRIM_HORIZON --subnet subnet-0a1b2c3d --security-group sg-0a1b2c3d --consumer-group-id orders-lambda',
   ],
   removeOptions: [{ flags: '--topic <topic>', description: 'msk and kafka: only the mapping of this topic (default: every topic of the source)' }],
   removeExamples: ['evsrc remove kafka b-1.example.com:9092 --function process-orders --topic orders --yes'],
