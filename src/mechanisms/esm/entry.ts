@@ -100,7 +100,9 @@ export function accessFlags(view: TriggerView, secretFlag?: 'secret'): Record<st
 /** The flags of a Kafka mapping (msk, kafka) beyond its source: topic, consumer group, settings, secrets and VPC. */
 export function kafkaEntryFlags(view: TriggerView, scope: Pick<ExportScope, 'account' | 'region'>): Record<string, unknown> {
   const s = view.settings as EsmSettings;
-  return { topic: s.topic, ...(s.consumerGroupId ? { consumerGroupId: s.consumerGroupId } : {}), ...mappingFlags(view, KAFKA_DEFAULTS, scope), ...accessFlags(view) };
+  // AWS's default consumer group is the mapping's UUID: left out, as a new mapping gets its own.
+  const group = s.consumerGroupId && s.consumerGroupId !== view.id ? { consumerGroupId: s.consumerGroupId } : {};
+  return { topic: s.topic, ...group, ...mappingFlags(view, KAFKA_DEFAULTS, scope), ...accessFlags(view) };
 }
 
 /** What a Kafka mapping's file entry (msk, kafka) means by what it leaves out (Lambda's defaults for Kafka). */
