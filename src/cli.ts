@@ -132,6 +132,26 @@ interface Registry {
   removeFlags: { option: { flags: string; description: string; repeatable?: boolean; hidden?: boolean; values?: readonly string[] }; types: string[] }[];
 }
 
+/**
+ * The source of `add <type>`: the positional argument, or the flag the type's spec names as standing in for
+ * it (`add kafka --bootstrap-servers <servers>`), taken out of the flags. Neither, or both, is exit 2.
+ */
+export function sourceOf(spec: TypeSpec['spec'], positional: string | undefined, raw: Record<string, unknown>): string {
+  const flag = spec.sourceFlag;
+  if (!flag) return positional ?? '';
+  const name = /^--([a-z0-9-]+)/.exec(flag.flags)?.[1] ?? '';
+  const key = name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const value = raw[key];
+  delete raw[key];
+  const forms = `evsrc add ${spec.type} ${spec.argument} ... or evsrc add ${spec.type} --${name} ${spec.argument} ...`;
+  if (positional !== undefined && value !== undefined) {
+    throw new UsageError(`add ${spec.type}: ${spec.argument} and --${name} name the same thing: give one (${forms})`);
+  }
+  const source = positional ?? (typeof value === 'string' ? value : undefined);
+  if (source === undefined || source.trim() === '') throw new UsageError(`add ${spec.type}: missing the source ${spec.argument}: ${forms}`);
+  return source;
+}
+
 function buildProgram(io: Io, registry: Registry, argv: readonly string[], dispatch: (invocation: Invocation) => void, onHelp?: () => void): Command {
   const adapters = registry.types;
   const typeList = adapters.map((a) => a.spec.type).join(', ');
@@ -177,16 +197,19 @@ function buildProgram(io: Io, registry: Registry, argv: readonly string[], dispa
     const sub = add
       .command(spec.type)
       .description(spec.summary)
-      .argument(spec.argument, spec.argumentDescription)
+      // A type whose source a flag can name instead (kafka's --bootstrap-servers) takes the argument optionally.
+      .argument(spec.sourceFlag ? spec.argument.replace(/^<(.*)>$/, '[$1]') : spec.argument, spec.argumentDescription)
       // Checked by `add` itself rather than as a commander required option: commander reports a missing
       // required option before an unknown one, so a misspelt `--fucntion` would be blamed on --function.
       .option('--function <fn>', 'function name, ARN, partial ARN, or name:alias / name:version');
-    sub.action((source: string, _opts: unknown, command: Command) => {
+    if (spec.sourceFlag) sub.option(spec.sourceFlag.flags, spec.sourceFlag.description);
+    sub.action((source: string | undefined, _opts: unknown, command: Command) => {
       dispatch({
         command,
         execute: async (ctx) => {
           const { runAdd } = await import('./commands/add.js');
-          return runAdd(ctx, spec.type as SourceType, source, command.opts());
+          const raw = command.opts();
+          return runAdd(ctx, spec.type as SourceType, sourceOf(spec, source, raw), raw);
         },
       });
     });

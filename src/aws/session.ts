@@ -5,7 +5,7 @@ import { proxyEnv } from './network.js';
 import { checkConfiguredEndpoints, checkProfile, configuredEndpoint, profileSettings, readSharedFiles, type SharedFiles } from './profile.js';
 
 /** The AWS services evsrc talks to. */
-export type ServiceName = 'lambda' | 'sqs' | 's3' | 'sns' | 'dynamodb' | 'kinesis' | 'events' | 'logs';
+export type ServiceName = 'lambda' | 'sqs' | 's3' | 'sns' | 'dynamodb' | 'kinesis' | 'events' | 'logs' | 'kafka' | 'mq' | 'docdb';
 
 /** Where and as whom evsrc calls AWS. */
 export interface AwsSettings {
@@ -65,6 +65,9 @@ const LOADERS: Record<ServiceName, () => Promise<SdkModule>> = {
   kinesis: () => import('@aws-sdk/client-kinesis') as Promise<SdkModule>,
   events: () => import('@aws-sdk/client-eventbridge') as Promise<SdkModule>,
   logs: () => import('@aws-sdk/client-cloudwatch-logs') as Promise<SdkModule>,
+  kafka: () => import('@aws-sdk/client-kafka') as Promise<SdkModule>,
+  mq: () => import('@aws-sdk/client-mq') as Promise<SdkModule>,
+  docdb: () => import('@aws-sdk/client-docdb') as Promise<SdkModule>,
 };
 
 const CLIENT_CLASS: Record<ServiceName, string> = {
@@ -76,6 +79,9 @@ const CLIENT_CLASS: Record<ServiceName, string> = {
   kinesis: 'KinesisClient',
   events: 'EventBridgeClient',
   logs: 'CloudWatchLogsClient',
+  kafka: 'KafkaClient',
+  mq: 'MqClient',
+  docdb: 'DocDBClient',
 };
 
 type CredentialProvider = () => Promise<{ accessKeyId: string; secretAccessKey: string; expiration?: Date }>;

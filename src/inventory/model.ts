@@ -59,9 +59,13 @@ export interface Inventory {
 
 /** The short name of a source: queue, table, stream (consumer ARNs give the stream), bucket or topic. */
 export function sourceNameOfArn(sourceArn: string): string {
+  // A self-managed Kafka cluster has no ARN; evsrc keys it by its bootstrap servers.
+  if (sourceArn.startsWith('kafka-bootstrap-servers:')) return sourceArn.slice('kafka-bootstrap-servers:'.length);
   const arn = parseArn(sourceArn);
   if (!arn) return sourceArn;
-  if (arn.service === 'dynamodb' || arn.service === 'kinesis') return arn.resource.split('/')[1] ?? arn.resource;
+  if (arn.service === 'dynamodb' || arn.service === 'kinesis' || arn.service === 'kafka') return arn.resource.split('/')[1] ?? arn.resource;
+  // Amazon MQ: broker:<name>:<id>; DocumentDB (the RDS namespace): cluster:<name>.
+  if (arn.service === 'mq' || arn.service === 'rds') return arn.resource.split(':')[1] ?? arn.resource;
   return arn.resource.split(':')[0] ?? arn.resource;
 }
 

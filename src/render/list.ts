@@ -22,6 +22,12 @@ export function settingsLine(trigger: TriggerView): string {
     if (key === 'enabled' || value === undefined || value === false || (Array.isArray(value) && value.length === 0)) continue;
     if (key in QUIET && QUIET[key] === value) continue;
     if (key === 'filterPolicyScope' && value === 'MessageAttributes') continue;
+    if (key === 'tags' && value && typeof value === 'object') {
+      // A mapping's tags as key=value pairs (JSON shows them whole, evsrc's own record of its keys included).
+      const pairs = Object.entries(value as Record<string, string>).filter(([k]) => k !== 'evsrc:tags');
+      if (pairs.length > 0) parts.push(`tags=${pairs.map(([k, v]) => `${k}=${v}`).join(',')}`);
+      continue;
+    }
     parts.push(value === true ? key : `${key}=${formatValue(value)}`);
   }
   return parts.join(' ') || '-';

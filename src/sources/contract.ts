@@ -34,6 +34,11 @@ export interface SourceSpec {
   /** The positional argument, e.g. `<queue>`. */
   argument: string;
   argumentDescription: string;
+  /**
+   * A flag `add` also takes in place of the positional source (`--bootstrap-servers <servers>` for kafka):
+   * the argument is then optional, and one of the two is required (exit 2 naming both forms otherwise).
+   */
+  sourceFlag?: OptionSpec;
   summary: string;
   /** The flags of `add <type>`. */
   options: OptionSpec[];

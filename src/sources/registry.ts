@@ -1,8 +1,12 @@
 import type { OptionSpec, PushTraits, RegisteredType, SourceType, TriggerType, TriggerView } from './contract.js';
+import { documentdbTypeSpec } from './documentdb/spec.js';
 import { dynamodbTypeSpec } from './dynamodb/spec.js';
 import { eventbridgeTypeSpec } from './eventbridge/spec.js';
+import { kafkaTypeSpec } from './kafka/spec.js';
 import { kinesisTypeSpec } from './kinesis/spec.js';
 import { logsTypeSpec } from './logs/spec.js';
+import { mqTypeSpec } from './mq/spec.js';
+import { mskTypeSpec } from './msk/spec.js';
 import { s3TypeSpec } from './s3/spec.js';
 import { snsTypeSpec } from './sns/spec.js';
 import { sqsTypeSpec } from './sqs/spec.js';
@@ -20,6 +24,10 @@ export const TRIGGER_TYPES: readonly RegisteredType[] = [
   { ...snsTypeSpec, load: async () => (await import('./sns/index.js')).snsType },
   { ...dynamodbTypeSpec, load: async () => (await import('./dynamodb.js')).dynamodbType },
   { ...kinesisTypeSpec, load: async () => (await import('./kinesis.js')).kinesisType },
+  { ...mskTypeSpec, load: async () => (await import('./msk.js')).mskType },
+  { ...kafkaTypeSpec, load: async () => (await import('./kafka.js')).kafkaType },
+  { ...mqTypeSpec, load: async () => (await import('./mq.js')).mqType },
+  { ...documentdbTypeSpec, load: async () => (await import('./documentdb.js')).documentdbType },
   { ...eventbridgeTypeSpec, load: async () => (await import('./eventbridge/index.js')).eventbridgeType },
   { ...logsTypeSpec, load: async () => (await import('./logs/index.js')).logsType },
 ] as RegisteredType[];
@@ -27,7 +35,19 @@ export const TRIGGER_TYPES: readonly RegisteredType[] = [
 // Each implementation takes its TypeSpec from here rather than from its spec file: every implementation
 // then reaches every spec, so the bundle keeps all specs in one chunk, the one `add <type> --help` reads
 // (one file instead of one per type and per helper they share).
-export { dynamodbTypeSpec, eventbridgeTypeSpec, kinesisTypeSpec, logsTypeSpec, s3TypeSpec, snsTypeSpec, sqsTypeSpec };
+export {
+  documentdbTypeSpec,
+  dynamodbTypeSpec,
+  eventbridgeTypeSpec,
+  kafkaTypeSpec,
+  kinesisTypeSpec,
+  logsTypeSpec,
+  mqTypeSpec,
+  mskTypeSpec,
+  s3TypeSpec,
+  snsTypeSpec,
+  sqsTypeSpec,
+};
 
 /** The names of the registered types, in registry order. */
 export function typeNames(): SourceType[] {

@@ -43,7 +43,9 @@ export function parseSqsOptions(raw: Record<string, unknown>): SqsOptions {
   const options: SqsOptions = {};
   const batchSize = parseIntFlag('--batch-size', raw.batchSize, 1, 10000);
   const batchingWindow = parseIntFlag('--batching-window', raw.batchingWindow, 0, 300, 'allowed: whole seconds from 0 to 300');
-  const maxConcurrency = parseIntFlag('--max-concurrency', raw.maxConcurrency, 2, 1000);
+  // commander gives `maxConcurrency: false` for --no-max-concurrency: AWS removes ScalingConfig given an empty one.
+  const maxConcurrency = raw.maxConcurrency === false ? undefined : parseIntFlag('--max-concurrency', raw.maxConcurrency, 2, 1000);
+  if (raw.maxConcurrency === false) options.maxConcurrency = null;
   if (batchSize !== undefined) options.batchSize = batchSize;
   if (batchingWindow !== undefined) options.batchingWindow = batchingWindow;
   if (maxConcurrency !== undefined) options.maxConcurrency = maxConcurrency;

@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBus, createRule } from './events-fixtures.js';
 import { createAlias, createBucket, createFunction, createQueue, createStream, createTable, createTopic } from './fixtures.js';
+import { createBroker, createMskCluster } from './kafka-fixtures.js';
 import { createLogGroup } from './logs-fixtures.js';
 
 /** Names the pages use, by kind. Keep in step with docs/development.md ("The examples' account"). */
 export const DOCS_WORLD = {
-  functions: ['process-orders', 'make-thumbnails', 'page-oncall', 'audit', 'audit-orders', 'count-clicks', 'worker', 'nightly-report', 'ship-errors', 'on-order', 'replay-clicks', 'fan-out-clicks', 'thumbnailer', 'ingest', 'report', 'thumbs', 'notify', 'ship-logs', 'alerts'],
+  functions: ['process-orders', 'make-thumbnails', 'page-oncall', 'audit', 'audit-orders', 'count-clicks', 'worker', 'nightly-report', 'ship-errors', 'on-order', 'replay-clicks', 'fan-out-clicks', 'thumbnailer', 'ingest', 'report', 'thumbs', 'notify', 'ship-logs', 'alerts', 'index-orders'],
   /** Aliases, as function:alias (of $LATEST). */
   aliases: ['process-orders:live'],
   queues: ['orders', 'audit-dlq', 'failed-events', 'orders-dlq', 'paid-dlq'],
@@ -27,6 +28,12 @@ export const DOCS_WORLD = {
     { name: 'paid', bus: 'shop', pattern: { source: ['shop'], 'detail-type': ['Paid'] } },
   ] as { name: string; bus?: string; pattern: object }[],
   logGroups: ['/app/api', '/aws/lambda/orders'],
+  /** MSK clusters (moto keeps them CREATING) and Amazon MQ brokers; their mappings go to the stand-in. */
+  mskClusters: ['orders-cluster'],
+  brokers: [
+    { name: 'orders-broker', engine: 'ACTIVEMQ' },
+    { name: 'orders-rabbit', engine: 'RABBITMQ' },
+  ] as { name: string; engine: 'ACTIVEMQ' | 'RABBITMQ' }[],
   files: {
     'more-filters.json': JSON.stringify({ body: { priority: ['high'] } }),
     'pattern.json': JSON.stringify({ source: ['shop'] }),
@@ -48,6 +55,8 @@ export async function buildDocsWorld(endpoint: string): Promise<string> {
     ...w.streams.map((name) => createStream(endpoint, name)),
     ...w.logGroups.map((name) => createLogGroup(endpoint, name)),
     ...w.buses.map((name) => createBus(endpoint, name)),
+    ...w.mskClusters.map((name) => createMskCluster(endpoint, name)),
+    ...w.brokers.map((b) => createBroker(endpoint, b.name, b.engine)),
     ...w.aliases.map((a) => createAlias(endpoint, a.split(':')[0] ?? '', a.split(':')[1] ?? '')),
   ]);
   // Rules after their buses.

@@ -283,7 +283,7 @@ export async function policySids(endpoint: string, functionName: string): Promis
 }
 
 /** Creates an event source mapping directly (not through evsrc) and returns its UUID. */
-export async function createMapping(endpoint: string, functionName: string, sourceArn: string, extra: Record<string, unknown> = {}): Promise<string> {
+export async function createMapping(endpoint: string, functionName: string, sourceArn: string | undefined, extra: Record<string, unknown> = {}): Promise<string> {
   const { CreateEventSourceMappingCommand } = await import('@aws-sdk/client-lambda');
   const lambda = new LambdaClient(clientConfig(endpoint));
   const out = await lambda.send(new CreateEventSourceMappingCommand({ FunctionName: functionName, EventSourceArn: sourceArn, ...extra }));

@@ -133,17 +133,20 @@ export async function checkMotoAvailable(): Promise<MotoAvailability> {
 }
 
 /**
- * Spawns `python3 -m moto.server -H 127.0.0.1 -p PORT` on a free loopback port and resolves once
- * GET /moto-api/ answers. Throws "moto server could not start: … Install it with: …" otherwise.
+ * Spawns `python3 -m moto.server -H 127.0.0.1 -p 0` and resolves once it has said which port it bound
+ * (" * Running on http://127.0.0.1:PORT") and GET /moto-api/ answers there. Letting moto take its own port
+ * leaves no moment in which another server (another test file's proxy, another session's emulator) can take
+ * a port chosen for it and answer in its place. Throws "moto server could not start: … Install it with: …"
+ * otherwise.
  */
 export async function startMoto(): Promise<MotoServer> {
   const python = motoPython();
-  const port = await freeLoopbackPort();
-  const endpoint = `http://127.0.0.1:${port}`;
+  let port = 0;
+  let endpoint = '';
 
   let child: ChildProcess;
   try {
-    child = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+    child = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       // Unbuffered so a start-up traceback reaches us before the process dies.
       env: { ...process.env, PYTHONUNBUFFERED: '1' },
@@ -156,6 +159,13 @@ export async function startMoto(): Promise<MotoServer> {
   let outputTail = '';
   const keepTail = (chunk: Buffer): void => {
     outputTail = (outputTail + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
+    if (port === 0) {
+      const bound = /Running on http:\/\/127\.0\.0\.1:(\d+)/.exec(outputTail);
+      if (bound) {
+        port = Number(bound[1]);
+        endpoint = `http://127.0.0.1:${port}`;
+      }
+    }
   };
   child.stdout?.on('data', keepTail);
   child.stderr?.on('data', keepTail);
@@ -202,17 +212,19 @@ export async function startMoto(): Promise<MotoServer> {
       const why = lastLine(outputTail) || `exit code ${String(child.exitCode)}`;
       throw startError(`${python} -m moto.server exited: ${why}`);
     }
-    try {
-      const res = await httpRequest(`${endpoint}/moto-api/`, 'GET', 2_000);
-      if (res.status > 0) break;
-    } catch {
-      // Not listening yet.
+    if (port !== 0) {
+      try {
+        const res = await httpRequest(`${endpoint}/moto-api/`, 'GET', 2_000);
+        if (res.status > 0) break;
+      } catch {
+        // Not answering yet.
+      }
     }
     if (Date.now() > deadline) {
       await stop();
       const why = lastLine(outputTail);
       throw startError(
-        `no answer from ${endpoint}/moto-api/ within ${START_TIMEOUT_MS / 1000} s` +
+        `no answer from ${endpoint || 'moto (no port announced)'}/moto-api/ within ${START_TIMEOUT_MS / 1000} s` +
           (why ? ` (last output: ${why})` : ''),
       );
     }

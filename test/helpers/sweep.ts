@@ -25,6 +25,10 @@ import {
 } from './fixtures.js';
 import { createRule, putTargets, targetsOf } from './events-fixtures.js';
 import { createLogGroup, filtersOf, putFilter } from './logs-fixtures.js';
+import { useEsmStandIn } from './esm-stand-in.js';
+import { createBroker, createMskCluster } from './kafka-fixtures.js';
+
+const MQ_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:MQaccess-a1b2c3';
 
 /** One scenario's world: what it builds before the run, and the command it runs. */
 export interface Scenario {
@@ -33,13 +37,27 @@ export interface Scenario {
   /** Builds the resources (and foreign entries) the command works on; for a remove, also wires the trigger. */
   setup(endpoint: string): Promise<void>;
   argv: string[];
+  /** Answers the proxy gives for what the emulator lacks (added after any fault, so a fault comes first). */
+  answers?: FaultRule[];
 }
+
+/** A world of one type: what it builds, the add command, and what stands in for what moto lacks. */
+interface World {
+  setup(endpoint: string): Promise<void>;
+  argv: string[];
+  answers?: FaultRule[];
+  /** Wires the trigger for the remove scenario (default: the add command, straight to the emulator). */
+  wire?(endpoint: string): Promise<void>;
+}
+
+const DOC_CLUSTER = 'arn:aws:rds:us-east-1:123456789012:cluster:orders-docs';
+const DOC_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:docdb-orders-a1b2c3';
 
 const FN = 'worker';
 const OTHER = 'other';
 
 /** Builds the world of `add <type>`: the function, another function, the source and a foreign entry on it. */
-const ADD_WORLDS: Record<string, { setup(endpoint: string): Promise<void>; argv: string[] }> = {
+const ADD_WORLDS: Record<string, World> = {
   sqs: {
     async setup(e) {
       const q = await createQueue(e, 'orders', { VisibilityTimeout: '60' });
@@ -89,6 +107,50 @@ const ADD_WORLDS: Record<string, { setup(endpoint: string): Promise<void>; argv:
     },
     argv: ['logs', '/app/api', '--function', FN, '--filter-pattern', 'ERROR'],
   },
+  // Kafka mappings are answered by the event-source-mapping stand-in (moto refuses them); the cluster is moto's.
+  msk: {
+    async setup(e) {
+      const arn = await createMskCluster(e, 'orders-cluster');
+      await createMapping(e, OTHER, arn, { Topics: ['orders'], StartingPosition: 'LATEST' });
+    },
+    argv: ['msk', 'orders-cluster', '--function', FN, '--topic', 'orders', '--starting-position', 'LATEST'],
+  },
+  kafka: {
+    async setup(e) {
+      await createMapping(e, OTHER, undefined, { Topics: ['orders'], StartingPosition: 'LATEST', SelfManagedEventSource: { Endpoints: { KAFKA_BOOTSTRAP_SERVERS: ['b-1.example.com:9092'] } } });
+    },
+    argv: ['kafka', 'b-1.example.com:9092', '--function', FN, '--topic', 'orders', '--starting-position', 'LATEST'],
+  },
+  mq: {
+    async setup(e) {
+      const { arn } = await createBroker(e, 'orders-broker');
+      await createMapping(e, OTHER, arn, { Queues: ['orders'], SourceAccessConfigurations: [{ Type: 'BASIC_AUTH', URI: MQ_SECRET }] });
+    },
+    argv: ['mq', 'orders-broker', '--function', FN, '--queue', 'orders', '--secret', MQ_SECRET],
+  },
+  // moto has no DocumentDB: the proxy answers DescribeDBClusters with the cluster, and the remove scenario
+  // wires its mapping directly in the stand-in (remove needs no cluster read).
+  documentdb: {
+    async setup(e) {
+      await createMapping(e, OTHER, DOC_CLUSTER, { StartingPosition: 'LATEST', DocumentDBEventSourceConfig: { DatabaseName: 'shop' }, SourceAccessConfigurations: [{ Type: 'BASIC_AUTH', URI: DOC_SECRET }] });
+    },
+    argv: ['documentdb', 'orders-docs', '--function', FN, '--database', 'shop', '--starting-position', 'LATEST', '--secret', DOC_SECRET],
+    answers: [
+      {
+        match: { operation: 'DescribeDBClusters' },
+        fault: 'status',
+        status: 200,
+        times: Infinity,
+        body:
+          '<DescribeDBClustersResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><DescribeDBClustersResult><DBClusters><DBCluster>' +
+          `<DBClusterIdentifier>orders-docs</DBClusterIdentifier><DBClusterArn>${DOC_CLUSTER}</DBClusterArn><Status>available</Status><Engine>docdb</Engine>` +
+          '</DBCluster></DBClusters></DescribeDBClustersResult><ResponseMetadata><RequestId>0</RequestId></ResponseMetadata></DescribeDBClustersResponse>',
+      },
+    ],
+    async wire(e) {
+      await createMapping(e, FN, DOC_CLUSTER, { StartingPosition: 'LATEST', DocumentDBEventSourceConfig: { DatabaseName: 'shop' }, SourceAccessConfigurations: [{ Type: 'BASIC_AUTH', URI: DOC_SECRET }] });
+    },
+  },
 };
 
 async function baseWorld(endpoint: string): Promise<void> {
@@ -111,6 +173,7 @@ export function scenariosFor(type: string): Scenario[] | undefined {
         await world.setup(e);
       },
       argv: ['add', ...world.argv, '--json'],
+      ...(world.answers ? { answers: world.answers } : {}),
     },
     {
       type,
@@ -118,6 +181,7 @@ export function scenariosFor(type: string): Scenario[] | undefined {
       async setup(e) {
         await baseWorld(e);
         await world.setup(e);
+        if (world.wire) return world.wire(e);
         const wired = await runCli(['add', ...world.argv], e);
         if (wired.code !== 0) throw new Error(`sweep setup: add ${type} failed: ${wired.stderr}`);
       },
@@ -140,8 +204,8 @@ export async function snapshot(endpoint: string): Promise<string> {
   const [mappings, fnPolicy, otherPolicy, notification, subs, targets, filters] = await Promise.all([
     tryRead(async () =>
       (await allMappings(endpoint))
-        // A DynamoDB stream's ARN ends in its creation time, new with every rebuilt table.
-        .map((m) => `${m.FunctionArn} ${(m.EventSourceArn ?? '').replace(/\/stream\/[^/]+$/, '/stream/*')} ${m.BatchSize ?? ''}`)
+        // A DynamoDB stream's ARN ends in its creation time, an MSK cluster's in an id: new with every rebuild.
+        .map((m) => `${m.FunctionArn} ${(m.EventSourceArn ?? '').replace(/\/stream\/[^/]+$/, '/stream/*').replace(/:cluster\/.*$/, ':cluster/*').replace(/:broker:.*$/, ':broker:*')} ${m.Topics ?? ''}${m.Queues ?? ''}${m.DocumentDBEventSourceConfig?.DatabaseName ?? ''} ${m.BatchSize ?? ''}`)
         .sort(),
     ),
     tryRead(async () => (await policyStatementsOf(endpoint, FN)).map((s) => JSON.stringify(s)).sort()),
@@ -236,7 +300,11 @@ export async function sweepScenario(
     env.proxy.clear();
     return snapshot(env.endpoint);
   };
+  const answer = () => {
+    for (const rule of scenario.answers ?? []) env.proxy.inject(rule);
+  };
   const before = await fresh();
+  answer();
   const clean = await runCli(scenario.argv, env.proxy.url);
   if (clean.code !== 0) throw new Error(`clean run of ${scenario.kind} ${scenario.type} exited ${clean.code}: ${clean.stderr}`);
   const calls = [...env.proxy.calls];
@@ -246,6 +314,7 @@ export async function sweepScenario(
     const start = await fresh();
     if (start !== before) throw new Error('sweep: the world did not rebuild the same');
     env.proxy.inject({ match: { operation: c.operation }, after: c.after, times: c.times, ...ruleFor(c.mode) });
+    answer();
     const r: CliResult = await runCli(scenario.argv, env.proxy.url);
     const end = await snapshot(env.endpoint);
     const state = end === done ? 'done' : end === before ? 'before' : 'other';
@@ -271,14 +340,17 @@ export function defineSweep(kind: 'add' | 'remove'): void {
   // The runs mostly wait (the SDK's own retry delays are real), so scenarios run side by side, each on
   // its own emulator and proxy taken from a small pool.
   const POOL = 4;
-  const envs = Array.from({ length: POOL }, () => {
+  // Each proxy forwards to the mapping stand-in, which answers the mapping calls moto refuses and forwards the rest.
+  type Env = { moto: MotoServer; standIn: ReturnType<typeof useEsmStandIn>; proxy: FaultProxy };
+  const envs: Env[] = Array.from({ length: POOL }, () => {
     const moto = useMoto();
-    return { moto, proxy: useFaultProxy(moto) };
+    const standIn = useEsmStandIn(moto);
+    return { moto, standIn, proxy: useFaultProxy(standIn) };
   });
-  const free: { moto: MotoServer; proxy: FaultProxy }[] = [...envs];
-  const waiting: ((env: { moto: MotoServer; proxy: FaultProxy }) => void)[] = [];
-  async function withEnv<T>(fn: (env: { moto: MotoServer; proxy: FaultProxy }) => Promise<T>): Promise<T> {
-    const env = free.pop() ?? (await new Promise<{ moto: MotoServer; proxy: FaultProxy }>((resolve) => waiting.push(resolve)));
+  const free: Env[] = [...envs];
+  const waiting: ((env: Env) => void)[] = [];
+  async function withEnv<T>(fn: (env: Env) => Promise<T>): Promise<T> {
+    const env = free.pop() ?? (await new Promise<Env>((resolve) => waiting.push(resolve)));
     try {
       return await fn(env);
     } finally {
@@ -296,9 +368,16 @@ export function defineSweep(kind: 'add' | 'remove'): void {
     for (const type of typeNames()) {
       const scenario = scenariosFor(type)?.find((s) => s.kind === kind);
       it.skipIf(!scenario)(`${kind} ${type}: every position × mode ends consistent`, { timeout: 170_000 }, async () => {
-        const { outcomes } = await withEnv(({ moto, proxy }) => {
+        const { outcomes } = await withEnv(({ moto, standIn, proxy }) => {
           proxy.setAwsConflicts(true);
-          return sweepScenario(scenario!, { endpoint: moto.endpoint, reset: () => moto.reset(), proxy });
+          return sweepScenario(scenario!, {
+            endpoint: standIn.endpoint,
+            reset: async () => {
+              await moto.reset();
+              standIn.reset();
+            },
+            proxy,
+          });
         });
         const ok = outcomes.filter((o) => o.consistent).length;
         console.log(`sweep ${kind} ${type}: ${ok}/${outcomes.length} consistent`);

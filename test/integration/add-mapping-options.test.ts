@@ -24,6 +24,20 @@ async function tagsOf(arn: string): Promise<Record<string, string>> {
 }
 
 describe('mapping options on sqs against moto', () => {
+  it('--no-max-concurrency removes ScalingConfig (an empty one, as AWS asks), and a re-run changes nothing', async () => {
+    const q = await createQueue(moto.endpoint, 'orders', { VisibilityTimeout: '60' });
+    expect((await sqs('orders', '--function', 'worker', '--max-concurrency', '5')).code).toBe(0);
+    expect((await mappingsOf(moto.endpoint, q.arn))[0]?.ScalingConfig?.MaximumConcurrency).toBe(5);
+    const off = await sqs('orders', '--function', 'worker', '--no-max-concurrency', '--json');
+    expect(off.code, off.stderr).toBe(0);
+    const update = off.json().actions[0];
+    expect(update.api).toBe('lambda:UpdateEventSourceMapping');
+    expect(update.input.ScalingConfig).toEqual({});
+    expect((await mappingsOf(moto.endpoint, q.arn))[0]?.ScalingConfig?.MaximumConcurrency).toBeUndefined();
+    const again = await sqs('orders', '--function', 'worker', '--no-max-concurrency', '--json');
+    expect(again.json().actions).toEqual([]);
+  });
+
   it('creates with metrics, provisioned pollers, the filter key and tags, and a re-run changes nothing', async () => {
     const q = await createQueue(moto.endpoint, 'orders', { VisibilityTimeout: '60' });
     const flags = ['--metrics', 'EventCount', '--min-pollers', '3', '--max-pollers', '40', '--filter-kms-key', KEY, '--tag', 'team=payments', '--tag', 'env=prod'];

@@ -32,12 +32,20 @@ const GOOD_SOURCE: Record<string, string> = {
   kinesis: 'clicks',
   eventbridge: 'nightly',
   logs: '/app/api',
+  msk: 'orders-cluster',
+  kafka: 'b-1.example.com:9092,b-2.example.com:9092',
+  mq: 'orders-broker',
+  documentdb: 'orders-docs',
 };
 
 /** Flags a type's add needs, given in every case so the one bad input is what is refused. */
 const REQUIRED: Record<string, string[]> = {
   dynamodb: ['--starting-position', 'LATEST'],
   kinesis: ['--starting-position', 'LATEST'],
+  msk: ['--topic', 'orders', '--starting-position', 'LATEST'],
+  kafka: ['--topic', 'orders', '--starting-position', 'LATEST'],
+  mq: ['--queue', 'orders', '--secret', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:MQaccess-a1b2c3'],
+  documentdb: ['--database', 'shop', '--starting-position', 'LATEST', '--secret', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:docdb-a1b2c3'],
 };
 
 /** Sources each type must refuse: malformed accounts, foreign services, URLs that are not queue URLs, bad names. */
@@ -49,6 +57,10 @@ const BAD_SOURCES: Record<string, string[]> = {
   kinesis: ['arn:aws:kinesis:us-east-1:12345:stream/clicks', 'arn:aws:kinesis:us-east-1:123456789012:clicks', 'bad stream!'],
   eventbridge: ['arn:aws:events:us-east-1:12345:rule/nightly', 'bad rule!'],
   logs: ['arn:aws:logs:us-east-1:12345:log-group:/app/api', 'bad group!'],
+  msk: ['arn:aws:kafka:us-east-1:12345:cluster/orders/abc', 'arn:aws:kafka:us-east-1:123456789012:cluster/orders', 'arn:aws:kafka:us-east-1:123456789012:vpc-connection/x', '1cluster', 'bad cluster!', 'x'.repeat(65)],
+  kafka: ['b-1.example.com', 'b-1.example.com:99999', 'b-1.example.com:9092,', 'http://b-1.example.com:9092', 'bad host!:9092'],
+  documentdb: ['arn:aws:rds:us-east-1:12345:cluster:orders-docs', 'arn:aws:rds:us-east-1:123456789012:db:orders-docs', '1docs', 'docs--x', 'docs-', 'x'.repeat(64)],
+  mq: ['arn:aws:mq:us-east-1:12345:broker:orders:b-1234', 'arn:aws:mq:us-east-1:123456789012:broker:orders', 'arn:aws:mq:us-east-1:123456789012:configuration:c-1', 'bad broker!', 'x'.repeat(51)],
 };
 /** What every type refuses, known or new: an ARN of a service no type handles, and an empty source. */
 const GENERIC_BAD_SOURCES = ['arn:aws:nosuchservice:us-east-1:123456789012:thing', ''];
@@ -90,6 +102,29 @@ const MAPPING_EXTRA: [string, string][] = [
   ['--tag', 'aws:reserved=x'],
 ];
 
+/** Bad values of the Kafka flags (msk and kafka). */
+const KAFKA_EXTRA: [string, string][] = [
+  ['--topic', ''],
+  ['--topic', '.hidden'],
+  ['--topic', 'a'],
+  ['--topic', 'x'.repeat(250)],
+  ['--topic', 'orders events'],
+  ['--consumer-group-id', 'x'.repeat(201)],
+  ['--consumer-group-id', 'bad group!'],
+  ['--auth', 'sasl-scram-512'],
+  ['--auth', 'sasl-scram-512=my-secret'],
+  ['--auth', 'sasl-scram-512=arn:aws:secretsmanager:us-east-1:12345:secret:x'],
+  ['--auth', 'iam=arn:aws:secretsmanager:us-east-1:123456789012:secret:x-a1b2c3'],
+  ['--on-failure', 'kafka://orders'],
+  ['--on-failure', 'kafka://.x'],
+  ['--min-pollers', '0'],
+  ['--max-pollers', '2001'],
+  ['--metrics', 'Bogus'],
+  ['--starting-position-timestamp', '2024-01-01T00:00:00Z'],
+  ['--filter-kms-key', 'alias/filters'],
+  ['--tag', 'aws:reserved=x'],
+];
+
 /** Bad values of flags whose placeholder says too little to derive them. */
 const EXTRA: Record<string, [string, string][]> = {
   s3: [
@@ -127,6 +162,38 @@ const EXTRA: Record<string, [string, string][]> = {
     ['--filter-pattern', 'x'.repeat(1025)],
     ['--filter-name', 'a:b'],
   ],
+  msk: [...KAFKA_EXTRA, ['--auth', 'basic=arn:aws:secretsmanager:us-east-1:123456789012:secret:x-a1b2c3'], ['--auth', 'sasl-scram-256=arn:aws:secretsmanager:us-east-1:123456789012:secret:x-a1b2c3']],
+  documentdb: [
+    ['--database', 'shop.orders'],
+    ['--database', 'x'.repeat(64)],
+    ['--collection', 'system.users'],
+    ['--collection', 'x'.repeat(58)],
+    ['--full-document', 'Everything'],
+    ['--secret', 'docdb-secret'],
+    ['--starting-position-timestamp', '2024-01-01T00:00:00Z'],
+    ['--metrics', 'KafkaMetrics'],
+    ['--filter', '{"event":{"operationType":["insert"]}}'],
+    ['--tag', 'aws:reserved=x'],
+  ],
+  mq: [
+    ['--queue', ''],
+    ['--queue', 'x'.repeat(1001)],
+    ['--secret', 'MQaccess'],
+    ['--secret', 'arn:aws:secretsmanager:us-east-1:12345:secret:x'],
+    ['--virtual-host', 'bad host!'],
+    ['--virtual-host', 'x'.repeat(201)],
+    ['--metrics', 'KafkaMetrics'],
+    ['--filter-kms-key', 'alias/filters'],
+    ['--tag', 'aws:reserved=x'],
+  ],
+  kafka: [
+    ...KAFKA_EXTRA,
+    ['--root-ca', 'my-root-ca'],
+    ['--subnet', 'subnet-0a1b2c3d'],
+    ['--security-group', 'sg-0a1b2c3d'],
+    ['--subnet', 'subnet-xyz'],
+    ['--security-group', 'group-1'],
+  ],
 };
 
 /** `--batch-size` → `--bacth-size`: two letters swapped, as a typing slip does. */
@@ -157,9 +224,10 @@ function addCases(t: TypeSpec): Case[] {
     cases.push({ name: `--function ${JSON.stringify(fn)}`, argv: add(source, '--function', fn), names: '--function' });
   }
   cases.push({ name: '--function missing', argv: add(source), names: '--function' });
-  for (const [flag, value] of Object.entries(required).filter(([i]) => Number(i) % 2 === 0).map(([i, f]) => [f, required[Number(i) + 1]] as const)) {
-    cases.push({ name: `${flag} missing`, argv: ['add', type, source, ...FN], names: flag });
-    void value;
+  // Each required flag left out in turn, the others given.
+  for (let i = 0; i < required.length; i += 2) {
+    const flag = required[i] as string;
+    cases.push({ name: `${flag} missing`, argv: ['add', type, source, ...FN, ...required.filter((_, j) => j !== i && j !== i + 1)], names: flag });
   }
   cases.push({ name: '--fucntion (unknown flag, --function missing)', argv: add(source, '--fucntion', 'thumbs'), names: /unknown option '--fucntion'[\s\S]*Did you mean --function\?/ });
   cases.push({ name: 'an unknown flag', argv: add(source, ...FN, '--no-such-flag'), names: "unknown option '--no-such-flag'" });

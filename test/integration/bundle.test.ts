@@ -101,7 +101,7 @@ describe('the bundle', () => {
     // The sqs implementation, and no other type's.
     const loadedImplementations = implementations.filter((i) => files.some((f) => i in (meta.outputs[f]?.inputs ?? {})));
     expect(loadedImplementations).toEqual(['src/sources/sqs.ts']);
-    for (const other of ['@aws-sdk/client-s3', '@aws-sdk/client-sns', '@aws-sdk/client-dynamodb', '@aws-sdk/client-kinesis', '@aws-sdk/client-eventbridge', '@aws-sdk/client-cloudwatch-logs']) {
+    for (const other of ['@aws-sdk/client-s3', '@aws-sdk/client-sns', '@aws-sdk/client-dynamodb', '@aws-sdk/client-kinesis', '@aws-sdk/client-eventbridge', '@aws-sdk/client-cloudwatch-logs', '@aws-sdk/client-kafka', '@aws-sdk/client-mq', '@aws-sdk/client-docdb']) {
       expect(packages).not.toContain(other);
     }
   });

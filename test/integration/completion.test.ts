@@ -76,7 +76,7 @@ describe('evsrc completion', () => {
     expect(one('evsrc list --type ')).toEqual(typeNames);
     expect(one('evsrc list --type sqs,s')).toEqual(typeNames.filter((t) => t.startsWith('s')).map((t) => `sqs,${t}`));
     expect(one('evsrc help add ')).toEqual([...typeNames, 'help']);
-    expect(one('evsrc help add k')).toEqual(['kinesis']);
+    expect(one('evsrc help add ki')).toEqual(['kinesis']);
     expect(one('evsrc completion ')).toEqual(['bash', 'zsh', 'fish']);
     // After the source argument there is nothing to offer but flags.
     expect(one('evsrc add sqs orders ')).toEqual([]);
@@ -201,6 +201,6 @@ describe('evsrc completion', () => {
     expect(complete('evsrc add kinesis s --starting-position ').sort()).toEqual(['AT_TIMESTAMP', 'LATEST', 'TRIM_HORIZON']);
     expect(complete('evsrc add sqs q --ba').sort()).toEqual(['--batch-size', '--batching-window']);
     expect(complete('evsrc remove ').sort()).toEqual([...typeNames].sort());
-    expect(complete('evsrc help add k')).toEqual(['kinesis']);
+    expect(complete('evsrc help add ki')).toEqual(['kinesis']);
   });
 });

@@ -1,6 +1,7 @@
 // Every evsrc example in the README and docs/ runs against the emulator, as written, and exits as the
 // page says (0 unless a `# exits N` comment above it says otherwise). Examples the emulator cannot run
-// carry a `# not on the emulator: <reason>` comment next to them. Each page starts from a fresh world
+// carry a `# not on the emulator: <reason>` comment next to them. Mapping calls moto refuses (Kafka, Amazon
+// MQ, DocumentDB) are answered by the mapping stand-in in front of it. Each page starts from a fresh world
 // (test/helpers/docs-world.ts) holding the functions, queues, buckets and others the pages name.
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -11,10 +12,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ENV } from '../helpers/cli.js';
 import { allExamples, extractExamples, isSynopsis, type DocExample } from '../helpers/doc-examples.js';
 import { buildDocsWorld } from '../helpers/docs-world.js';
+import { useEsmStandIn } from '../helpers/esm-stand-in.js';
 import { useMoto } from '../helpers/moto.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const moto = useMoto();
+// Lambda's mapping calls of the kinds moto refuses (Kafka, Amazon MQ, DocumentDB) go to the stand-in; all else to moto.
+const standIn = useEsmStandIn(moto);
 
 /** A directory with an `evsrc` on it that runs this checkout's CLI, as an installed one would. */
 function shimDir(): string {
@@ -80,6 +84,7 @@ describe('documentation examples run against the emulator', () => {
       let cwd: string;
       beforeAll(async () => {
         await moto.reset();
+        standIn.reset();
         cwd = await buildDocsWorld(moto.endpoint);
         // A home of its own: examples that install something (a completion script) write there.
         const home = mkdtempSync(join(tmpdir(), 'evsrc-docs-home-'));
@@ -87,7 +92,7 @@ describe('documentation examples run against the emulator', () => {
         env = {
           ...process.env,
           ...TEST_ENV,
-          AWS_ENDPOINT_URL: moto.endpoint,
+          AWS_ENDPOINT_URL: standIn.endpoint,
           AWS_EC2_METADATA_DISABLED: 'true',
           PATH: `${shimDir()}:${process.env.PATH ?? ''}`,
           HOME: home,

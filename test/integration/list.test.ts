@@ -114,9 +114,9 @@ describe('evsrc list --function', () => {
   it('--type narrows the kinds', async () => {
     const doc = (await list('--function', 'worker', '--type', 'sqs,s3', '--json')).json<{ triggers: Trigger[] }>();
     expect(doc.triggers.map((t) => t.type).sort()).toEqual(['s3', 'sqs']);
-    const bad = await list('--function', 'worker', '--type', 'kafka');
+    const bad = await list('--function', 'worker', '--type', 'iot');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--type: invalid value "kafka"; allowed: sqs, s3, sns, dynamodb, kinesis/);
+    expect(bad.stderr).toMatch(/--type: invalid value "iot"; allowed: sqs, s3, sns, dynamodb, kinesis, msk, kafka, mq, documentdb, eventbridge, logs/);
   });
 
   it('prints a table grouped by function, without colour off a TTY', async () => {

@@ -298,7 +298,7 @@ describe('evsrc remove safety', () => {
 
   it('bad input exits 2 before any AWS call', async () => {
     const cases: [string[], RegExp][] = [
-      [['kafka', 'x', '--function', 'worker'], /neither a source type/],
+      [['iot', 'x', '--function', 'worker'], /neither a source type/],
       [['sqs', 'orders'], /--function <fn> is required/],
       [['sqs', '--function', 'worker'], /name the source/],
       [['sqs', 'orders', '--function', 'worker', '--prefix', 'a/'], /--prefix: only for remove s3/],

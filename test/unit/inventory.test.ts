@@ -67,7 +67,7 @@ describe('source ARNs', () => {
     expect(sourceTypeOfArn('arn:aws:dynamodb:us-east-1:123456789012:table/users/stream/2024-01-01T00:00:00.000')).toBe('dynamodb');
     expect(sourceTypeOfArn('arn:aws:dynamodb:us-east-1:123456789012:table/users')).toBeUndefined();
     expect(sourceTypeOfArn('arn:aws:kinesis:us-east-1:123456789012:stream/clicks/consumer/c:1')).toBe('kinesis');
-    expect(sourceTypeOfArn('arn:aws:kafka:us-east-1:123456789012:cluster/x/abc')).toBeUndefined();
+    expect(sourceTypeOfArn('arn:aws:elasticache:us-east-1:123456789012:cluster:x')).toBeUndefined();
     expect(sourceTypeOfArn(BUCKET)).toBe('s3');
     expect(sourceTypeOfArn(TOPIC)).toBe('sns');
     expect(sourceNameOfArn('arn:aws:dynamodb:us-east-1:123456789012:table/users/stream/2024')).toBe('users');
@@ -160,7 +160,7 @@ describe('triggers', () => {
     expect(t).toMatchObject({ type: 'kinesis', id: 'u1', sourceName: 'clicks', state: 'Disabled', settings: { batchSize: 100, startingPosition: 'LATEST' } });
     expect(mappingFindings(t!).map((f) => f.code)).toEqual(['disabled-by-lambda', 'mapping-problem']);
     expect(mappingFindings({ ...t!, stateTransitionReason: 'User action', lastProcessingResult: 'OK' })).toEqual([]);
-    expect(mappingTrigger({ UUID: 'k', EventSourceArn: 'arn:aws:kafka:us-east-1:1:cluster/x/y', FunctionArn: FN })).toBeUndefined();
+    expect(mappingTrigger({ UUID: 'k', EventSourceArn: 'arn:aws:elasticache:us-east-1:1:cluster:x', FunctionArn: FN })).toBeUndefined();
   });
 
   it('S3 entries and SNS subscriptions become triggers with their filters', () => {

@@ -17,6 +17,11 @@ const SAMPLE_ARNS: Record<string, string> = {
   kinesis: 'arn:aws:kinesis:us-east-1:123456789012:stream/clicks',
   eventbridge: 'arn:aws:events:us-east-1:123456789012:rule/nightly',
   logs: 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/app:*',
+  msk: 'arn:aws:kafka:us-east-1:123456789012:cluster/orders/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0-2',
+  // Self-managed Kafka has no ARN: evsrc keys it by its bootstrap servers.
+  kafka: 'kafka-bootstrap-servers:b-1.example.com:9092,b-2.example.com:9092',
+  mq: 'arn:aws:mq:us-east-1:123456789012:broker:orders-broker:b-1234a5b6-78cd-901e-2fgh-3i45j6k78l90',
+  documentdb: 'arn:aws:rds:us-east-1:123456789012:cluster:orders-docs',
 };
 
 describe('the registry of trigger types', () => {
@@ -35,7 +40,7 @@ describe('the registry of trigger types', () => {
       expect(owners).toEqual([type.spec.type]);
       expect(sourceTypeOfArn(arn as string)).toBe(type.spec.type);
     }
-    expect(sourceTypeOfArn('arn:aws:kafka:us-east-1:123456789012:cluster/x/abc')).toBeUndefined();
+    expect(sourceTypeOfArn('arn:aws:elasticache:us-east-1:123456789012:cluster:x')).toBeUndefined();
     expect(sourceTypeOfArn('arn:aws:dynamodb:us-east-1:123456789012:table/users')).toBeUndefined();
   });
 

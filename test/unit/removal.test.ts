@@ -217,7 +217,7 @@ describe('parseRemoveRequest and parseTypes', () => {
     await expect(parseRemoveRequest('dynamodb', 'arn:aws:dynamodb:us-east-1:123456789012:index/x', { function: 'w' })).rejects.toThrow(/<table>: .* is not a DynamoDB table or stream ARN/);
     await expect(parseRemoveRequest('sqs', 'bad queue!', { function: 'w' })).rejects.toThrow(/<queue>: "bad queue!" is not a queue name/);
     expect(parseTypes(['sqs,S3', 'sns'])).toEqual(new Set(['sqs', 's3', 'sns']));
-    expect(() => parseTypes(['mq'])).toThrow(/--type: invalid value "mq"/);
+    expect(() => parseTypes(['iot'])).toThrow(/--type: invalid value "iot"/);
   });
 });
 

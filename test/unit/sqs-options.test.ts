@@ -23,6 +23,9 @@ describe('parseSqsOptions', () => {
     expect(
       parseSqsOptions({ batchSize: '50', batchingWindow: '5', maxConcurrency: '2', reportBatchItemFailures: true, disabled: true }),
     ).toEqual({ batchSize: 50, batchingWindow: 5, maxConcurrency: 2, reportBatchItemFailures: true, enabled: false });
+    // --no-max-concurrency: null, which AWS takes as an empty ScalingConfig; it may come with provisioned pollers.
+    expect(parseSqsOptions({ maxConcurrency: false })).toEqual({ maxConcurrency: null });
+    expect(parseSqsOptions({ maxConcurrency: false, minPollers: '3' })).toEqual({ maxConcurrency: null, provisionedPollers: { min: 3 } });
     expect(parseSqsOptions({ reportBatchItemFailures: false, enabled: true })).toEqual({ reportBatchItemFailures: false, enabled: true });
     expect(parseSqsOptions({ filter: false })).toEqual({ filters: [] });
   });

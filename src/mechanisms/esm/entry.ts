@@ -1,7 +1,7 @@
 import { parseArn } from '../../core/arn.js';
 import type { EntryDefault, ExportScope, TriggerView } from '../../sources/contract.js';
 import { definedFlags, jsonValue, nameOrArn } from '../../sources/entry.js';
-import { epochSeconds, type EsmSettings } from './settings.js';
+import { epochSeconds, KAFKA_DEFAULTS, type EsmSettings } from './settings.js';
 
 // A mapping's settings as the `add` flags of its type, for `evsrc export`, and the defaults a file entry's
 // left-out settings mean. One table for every mapping type; each type says its own defaults (SQS batches 10
@@ -63,4 +63,52 @@ export function mappingDefaults(numbers: Record<string, number>, pollers: boolea
 export function streamDefaults(): EntryDefault[] {
   const numbers = { batchSize: 100, batchingWindow: 0, parallelization: 1, retryAttempts: -1, maxRecordAge: -1, tumblingWindow: 0 };
   return [...mappingDefaults(numbers, false), { unless: ['bisectOnError'], flags: { bisectOnError: false } }];
+}
+
+/** SourceAccessConfigurations Types back to the method names of `--auth <method>=<secret-arn>`. */
+const AUTH_FLAG_OF: Record<string, string> = {
+  BASIC_AUTH: 'basic',
+  SASL_SCRAM_256_AUTH: 'sasl-scram-256',
+  SASL_SCRAM_512_AUTH: 'sasl-scram-512',
+  CLIENT_CERTIFICATE_TLS_AUTH: 'client-cert',
+};
+
+/**
+ * A mapping's source access entries (`TYPE=URI`) as the flags of Kafka, Amazon MQ and DocumentDB: `secret`
+ * names the flag a BASIC_AUTH secret is given with (`secret` for mq and documentdb, else `--auth basic=`).
+ */
+export function accessFlags(view: TriggerView, secretFlag?: 'secret'): Record<string, unknown> {
+  const entries = (view.settings as EsmSettings).sourceAccess ?? [];
+  const flags: Record<string, unknown> = {};
+  const subnets: string[] = [];
+  const groups: string[] = [];
+  for (const entry of entries) {
+    const at = entry.indexOf('=');
+    const type = entry.slice(0, at);
+    const uri = entry.slice(at + 1);
+    if (type === 'BASIC_AUTH' && secretFlag) flags.secret = uri;
+    else if (AUTH_FLAG_OF[type]) flags.auth = `${AUTH_FLAG_OF[type]}=${uri}`;
+    else if (type === 'SERVER_ROOT_CA_CERTIFICATE') flags.rootCa = uri;
+    else if (type === 'VPC_SUBNET') subnets.push(uri.replace(/^subnet:/, ''));
+    else if (type === 'VPC_SECURITY_GROUP') groups.push(uri.replace(/^security_group:/, ''));
+  }
+  if (subnets.length > 0) flags.subnet = subnets;
+  if (groups.length > 0) flags.securityGroup = groups;
+  return flags;
+}
+
+/** The flags of a Kafka mapping (msk, kafka) beyond its source: topic, consumer group, settings, secrets and VPC. */
+export function kafkaEntryFlags(view: TriggerView, scope: Pick<ExportScope, 'account' | 'region'>): Record<string, unknown> {
+  const s = view.settings as EsmSettings;
+  // AWS's default consumer group is the mapping's UUID: left out, as a new mapping gets its own.
+  const group = s.consumerGroupId && s.consumerGroupId !== view.id ? { consumerGroupId: s.consumerGroupId } : {};
+  return { topic: s.topic, ...group, ...mappingFlags(view, KAFKA_DEFAULTS, scope), ...accessFlags(view) };
+}
+
+/** What a Kafka mapping's file entry (msk, kafka) means by what it leaves out (Lambda's defaults for Kafka). */
+export function kafkaDefaults(): EntryDefault[] {
+  return [
+    ...mappingDefaults({ batchSize: 100, batchingWindow: 0, retryAttempts: -1, maxRecordAge: -1 }, true),
+    { unless: ['bisectOnError'], flags: { bisectOnError: false } },
+  ];
 }

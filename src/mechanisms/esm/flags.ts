@@ -10,6 +10,18 @@ import type { OptionSpec } from '../../sources/contract.js';
  */
 export const SQS_POLLERS = { min: { low: 2, high: 200 }, max: { low: 2, high: 10000 }, olderMax: 2000 } as const;
 
+/**
+ * Kafka provisioned mode (Amazon MSK and self-managed Apache Kafka): MinimumPollers 1-200 (default 1);
+ * MaximumPollers 1-2000 (default 200).
+ */
+export const KAFKA_POLLERS = { min: { low: 1, high: 200 }, max: { low: 1, high: 2000 }, olderMax: 2000 } as const;
+
+/** Which provisioned mode a source takes: none, SQS's, or Kafka's (their ranges and defaults differ). */
+export type PollerKind = false | true | 'sqs' | 'kafka';
+
+/** The poller ranges of a provisioned mode, its name in messages and its default minimum. */
+export const pollerRanges = (kind: PollerKind) => (kind === 'kafka' ? { ...KAFKA_POLLERS, name: 'Kafka', min0: 1 } : { ...SQS_POLLERS, name: 'SQS', min0: 2 });
+
 /** The switches every mapping source takes the same way: filters off, partial batch failures, enabled state. */
 export function mappingSwitchSpecs(): OptionSpec[] {
   return [
@@ -32,20 +44,19 @@ export const MAPPING_METRICS = {
   KafkaMetrics: 'kafka',
 } as const;
 
-/** The flags of the shared mapping options; `pollers` only for sources that take provisioned mode. */
-export function mappingOptionSpecs(pollers: boolean): OptionSpec[] {
+/** The flags of the shared mapping options; `pollers` only for sources that take provisioned mode ('kafka': Kafka's ranges and metrics). */
+export function mappingOptionSpecs(pollers: PollerKind): OptionSpec[] {
+  const kafka = pollers === 'kafka';
+  const metrics = (Object.keys(MAPPING_METRICS) as (keyof typeof MAPPING_METRICS)[]).filter((m) => kafka || MAPPING_METRICS[m] === 'all');
   const specs: OptionSpec[] = [
-    {
-      flags: '--metrics <list>',
-      description: 'mapping metrics to produce, comma-separated: EventCount',
-      values: (Object.keys(MAPPING_METRICS) as (keyof typeof MAPPING_METRICS)[]).filter((m) => MAPPING_METRICS[m] === 'all'),
-    },
+    { flags: '--metrics <list>', description: `mapping metrics to produce, comma-separated: ${metrics.join(', ')}`, values: metrics },
     { flags: '--no-metrics', description: 'turn the mapping metrics off' },
   ];
   if (pollers) {
+    const r = pollerRanges(pollers);
     specs.push(
-      { flags: '--min-pollers <n>', description: `provisioned mode: minimum event pollers, ${SQS_POLLERS.min.low}-${SQS_POLLERS.min.high} (AWS default 2)` },
-      { flags: '--max-pollers <n>', description: `provisioned mode: maximum event pollers, ${SQS_POLLERS.max.low}-${SQS_POLLERS.max.high} (AWS default 200); not with --max-concurrency` },
+      { flags: '--min-pollers <n>', description: `provisioned mode: minimum event pollers, ${r.min.low}-${r.min.high} (AWS default ${r.min0})` },
+      { flags: '--max-pollers <n>', description: `provisioned mode: maximum event pollers, ${r.max.low}-${r.max.high} (AWS default 200)${kafka ? '' : '; not with --max-concurrency'}` },
       { flags: '--no-provisioned-pollers', description: 'turn provisioned mode off' },
     );
   } else {
@@ -127,5 +138,65 @@ export function streamOptionSpecs(type: StreamType): OptionSpec[] {
     { flags: '--max-concurrency <n>', description: 'SQS only', hidden: true },
   );
   return specs;
+}
+
+
+// --- Kafka (msk, kafka), and the starting positions Kafka and DocumentDB mappings take ----------------
+
+/** What names a self-managed Kafka cluster where other mappings have an EventSourceArn: its bootstrap servers. */
+export const SELF_MANAGED_KAFKA_PREFIX = 'kafka-bootstrap-servers:';
+
+/** Starting positions of Kafka and DocumentDB mappings (Lambda API: TRIM_HORIZON, LATEST, AT_TIMESTAMP). */
+export const KAFKA_STARTING_POSITIONS = ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'] as const;
+
+/** The two Kafka sources. */
+export type KafkaKind = 'msk' | 'kafka';
+
+/** The settings a Kafka mapping shows, in this order. */
+export const KAFKA_SETTING_KEYS = [
+  'topic',
+  'startingPosition',
+  'startingPositionTimestamp',
+  'consumerGroupId',
+  'batchSize',
+  'batchingWindow',
+  'provisionedPollers',
+  'retryAttempts',
+  'maxRecordAge',
+  'bisectOnError',
+  'reportBatchItemFailures',
+  'onFailure',
+  'sourceAccess',
+  'filters',
+  'metrics',
+  'filterKmsKey',
+  'enabled',
+] as const;
+
+/** The flags of `add msk` / `add kafka` that are the same for both (authentication and VPC are the type's own). */
+export function kafkaOptionSpecs(kind: KafkaKind): OptionSpec[] {
+  return [
+    { flags: '--topic <topic>', description: 'the Kafka topic to read (required; one per mapping)' },
+    { flags: '--starting-position <position>', description: `where to start reading (required): ${KAFKA_STARTING_POSITIONS.join('|')}`, values: KAFKA_STARTING_POSITIONS },
+    { flags: '--starting-position-timestamp <time>', description: 'with AT_TIMESTAMP: ISO-8601 time or unix seconds, not in the future' },
+    { flags: '--consumer-group-id <id>', description: 'the consumer group to join: 1-200 letters, digits and -/*:_+=.@ (AWS default: the mapping UUID)' },
+    { flags: '--batch-size <n>', description: 'records per batch: 1-10000 (AWS default 100)' },
+    { flags: '--batching-window <seconds>', description: 'seconds to gather records before invoking: 0-300 (AWS default 500 ms, which cannot be set back once changed)' },
+    { flags: '--retry-attempts <n>', description: 'provisioned mode: retries of a failed batch, -1 (until the record expires) or 0-10000' },
+    { flags: '--max-record-age <seconds>', description: 'provisioned mode: discard older records, -1 (never) or 60-604800' },
+    { flags: '--bisect-on-error', description: 'provisioned mode: split a failed batch in two and retry each half' },
+    { flags: '--no-bisect-on-error', description: 'stop splitting failed batches' },
+    {
+      flags: '--on-failure <destination>',
+      description: 'where discarded batches go: kafka://<topic> (same cluster), an SQS queue (name, URL or ARN), sns:<topic>, s3:<bucket>, or an SNS/S3 ARN',
+    },
+    { flags: '--filter <json|@file>', description: `Lambda filter pattern on the record, e.g. '{"value":{"kind":["order"]}}' (repeatable)`, repeatable: true },
+    ...mappingSwitchSpecs(),
+    { flags: '--replace', description: `delete and recreate the mapping when its starting position, consumer group${kind === 'kafka' ? ' or bootstrap servers' : ''} must change (settings and tags are kept)` },
+    ...mappingOptionSpecs('kafka'),
+    { flags: '--parallelization <n>', description: 'Kinesis and DynamoDB only', hidden: true },
+    { flags: '--tumbling-window <seconds>', description: 'Kinesis and DynamoDB only', hidden: true },
+    { flags: '--max-concurrency <n>', description: 'SQS only', hidden: true },
+  ];
 }
 

@@ -1,15 +1,16 @@
 import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { getMapping, resolveFunction, type ResolvedFunction } from '../../aws/lambda.js';
 import type { AwsSession } from '../../aws/session.js';
-import { qualifierOf } from '../../core/arn.js';
+import { parseArn, qualifierOf } from '../../core/arn.js';
 import { mapLimit, READ_CONCURRENCY } from '../../core/concurrency.js';
 import type { Action } from '../../core/plan.js';
-import { UsageError } from '../../core/errors.js';
+import { NotFoundError, UsageError } from '../../core/errors.js';
 import type { PlanWarning } from '../../core/reporter.js';
 import { CANNOT_UNDO } from '../../removal/plan.js';
 import type { AdapterContext, Discovery, ListScan, RemovalPlan, RemoveRequest, SourceType, TriggerType } from '../../sources/contract.js';
 import { listAliasArns, listFunctionMappings, mappingFindings, mappingTrigger, type SourceCheck } from './inventory.js';
-import { RESOURCE_IN_USE_RETRY } from './settings.js';
+import { RESOURCE_IN_USE_RETRY, sourceKeyOf } from './settings.js';
+import { readMappingTags } from './tags.js';
 
 // What every event-source-mapping type (SQS, DynamoDB, Kinesis, and the Kafka, MQ and DocumentDB
 // sources to come) shares for `list` and `remove`: a type states how it recognises its sources, how it
@@ -19,7 +20,8 @@ import { RESOURCE_IN_USE_RETRY } from './settings.js';
 export interface SourceMatcher {
   arn: string;
   name: string;
-  matches(sourceArn: string): boolean;
+  /** True for a mapping of this source; `sourceArn` is its source key (sourceKeyOf), `mapping` the whole mapping. */
+  matches(sourceArn: string, mapping?: EventSourceMappingConfiguration): boolean;
 }
 
 /** What a mapping type tells the shared mechanism. `R` is its parsed `remove` source. */
@@ -30,10 +32,38 @@ export interface MappingTraits<R> {
   ownsSourceArn(arn: string): boolean;
   /** The findings about its sources (gone, stale, unreadable). */
   checkSources: SourceCheck;
-  /** Checks the source of `remove <type> <source>` (pure). */
-  parseRemoveSource(source: string): R;
+  /** Checks the source of `remove <type> <source>` and the type's remove flags (pure). */
+  parseRemoveSource(source: string, raw?: Record<string, unknown>): R;
   /** Resolves it (read-only) into the mapping sources it covers, in the function's region and account. */
   matcher(aws: AwsSession, ref: R, fn: ResolvedFunction): Promise<SourceMatcher>;
+}
+
+/**
+ * The matcher of a source named by ARN or by name, with `only` narrowing it to some of its mappings (a topic,
+ * a queue). A name is resolved to the source's ARN (`resolve`); when the source is gone (`resolve` throws
+ * NotFoundError) its mappings can still be removed: then every ARN starting with `prefix` (the name in the
+ * function's region and account) matches.
+ */
+export async function namedSourceMatcher(source: {
+  arn?: string;
+  name: string;
+  resolve(): Promise<string>;
+  prefix: string;
+  only?: { label: string; matches(mapping: EventSourceMappingConfiguration | undefined): boolean };
+}): Promise<SourceMatcher> {
+  const only = (m?: EventSourceMappingConfiguration) => source.only?.matches(m) ?? true;
+  const name = source.only ? `${source.name} (${source.only.label})` : source.name;
+  let arn = source.arn;
+  if (arn === undefined) {
+    try {
+      arn = await source.resolve();
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      return { arn: `${source.prefix}*`, name, matches: (s, m) => s.startsWith(source.prefix) && only(m) };
+    }
+  }
+  const exact = arn;
+  return { arn: exact, name, matches: (s, m) => s === exact && only(m) };
 }
 
 /** The list and remove half of a mapping type, from its traits. */
@@ -42,16 +72,24 @@ export function mappingLifecycle<R>(traits: MappingTraits<R>): Pick<TriggerType<
     ownsSourceArn: traits.ownsSourceArn,
     mapping: { settingKeys: traits.settingKeys },
     discover: (scan) => discoverMappings(traits, scan),
-    parseRemove: (source) => traits.parseRemoveSource(source),
+    parseRemove: (source, raw) => traits.parseRemoveSource(source, raw),
     planRemove: (ctx, request) => planSourceMappingRemoval(ctx, traits, request),
   };
 }
 
 async function discoverMappings<R>(traits: MappingTraits<R>, scan: ListScan): Promise<Discovery> {
-  const mappings = (await scan.mappings()).filter((m) => traits.ownsSourceArn(m.EventSourceArn ?? ''));
+  const mappings = (await scan.mappings()).filter((m) => traits.ownsSourceArn(sourceKeyOf(m)));
   if (mappings.length === 0) return { triggers: [], findings: [] };
   const triggers = mappings.map((m) => mappingTrigger(traits.type, m, traits.settingKeys));
-  const findings = [...triggers.flatMap(mappingFindings), ...(await traits.checkSources(scan, triggers))];
+  // Tags are not in the mapping itself (only ListTags has them): one read per mapping, beside the source checks.
+  const [findings] = await Promise.all([
+    traits.checkSources(scan, triggers).then((found) => [...triggers.flatMap(mappingFindings), ...found]),
+    scan.each(mappings, async (m) => {
+      const tags = await readMappingTags(scan.aws, m, parseArn(m.FunctionArn ?? '')?.region || undefined).catch(() => undefined);
+      const trigger = triggers.find((t) => t.id === m.UUID);
+      if (trigger && tags && Object.keys(tags).length > 0) trigger.settings.tags = tags;
+    }),
+  ]);
   return { triggers, findings };
 }
 
@@ -67,7 +105,7 @@ export function planMappingRemoval(
   const actions: Action[] = mappings.map((m) => {
     const action: Action = {
       api: 'lambda:DeleteEventSourceMapping',
-      summary: `delete ${type} mapping ${m.UUID} (${m.EventSourceArn} → ${m.FunctionArn})`,
+      summary: `delete ${type} mapping ${m.UUID} (${sourceKeyOf(m)} → ${m.FunctionArn})`,
       input: { UUID: m.UUID },
       retry: [RESOURCE_IN_USE_RETRY],
       undo: CANNOT_UNDO,
@@ -95,7 +133,7 @@ async function planSourceMappingRemoval<R>(ctx: AdapterContext, traits: MappingT
           mapLimit(aliases, READ_CONCURRENCY, async (alias): Promise<[string, EventSourceMappingConfiguration[]]> => [alias, await listFunctionMappings(aws, [alias], fn.region)]),
         ),
   ]);
-  const ofSource = mappings.filter((m) => matcher.matches(m.EventSourceArn ?? ''));
+  const ofSource = mappings.filter((m) => matcher.matches(sourceKeyOf(m), m));
   const mine = ofSource.filter((m) => m.FunctionArn === fn.arn);
   const plan = planMappingRemoval(type, { arn: matcher.arn, name: matcher.name }, fn.arn, mine, traits.settingKeys, fn.region);
   if (mine.length === 0) plan.notes.push(`no ${type} mapping connects ${matcher.name} to ${fn.arn}`);
@@ -109,7 +147,7 @@ async function planSourceMappingRemoval<R>(ctx: AdapterContext, traits: MappingT
     left.set(qualifiedArn, [...(left.get(qualifiedArn) ?? []), m.UUID]);
   };
   for (const m of ofSource) if (m.FunctionArn !== fn.arn) leave(m.FunctionArn ?? '', m);
-  for (const [alias, list] of aliasReads) for (const m of list) if (matcher.matches(m.EventSourceArn ?? '')) leave(alias, m);
+  for (const [alias, list] of aliasReads) for (const m of list) if (matcher.matches(sourceKeyOf(m), m)) leave(alias, m);
   for (const [qualifiedArn, uuids] of left) {
     const qualifier = qualifierOf(qualifiedArn);
     const flag = qualifier ? `${fn.name}:${qualifier}` : qualifiedArn;
@@ -129,7 +167,7 @@ export async function planUuidRemoval(ctx: AdapterContext, uuid: string, typeOf:
     const note = `no event source mapping ${uuid} in ${await ctx.aws.region()}`;
     return { type: null, id: uuid, source: null, functionArn: null, actions: [], removed: [], notes: [note], warnings: [] };
   }
-  const sourceArn = mapping.EventSourceArn ?? '';
+  const sourceArn = sourceKeyOf(mapping);
   const type = typeOf(sourceArn);
   if (!type?.mapping) unmanaged(uuid, sourceArn);
   const trigger = mappingTrigger(type.spec.type, mapping, type.mapping.settingKeys);

@@ -6,10 +6,10 @@ import { UsageError, invalidFlag } from '../../core/errors.js';
 import { parseIntFlag } from '../../sources/options.js';
 import type { EsmSettings, PollerConfig } from './settings.js';
 import { parseTagFlags, type TagOptions } from './tags.js';
-import { MAPPING_METRICS, SQS_POLLERS } from './flags.js';
+import { MAPPING_METRICS, pollerRanges, type PollerKind } from './flags.js';
 
 // The flags themselves are data for --help, in flags.ts (loaded without this module).
-export { MAPPING_METRICS, mappingOptionSpecs, mappingSwitchSpecs, SQS_POLLERS } from './flags.js';
+export { KAFKA_POLLERS, MAPPING_METRICS, mappingOptionSpecs, mappingSwitchSpecs, SQS_POLLERS, type PollerKind } from './flags.js';
 
 // The lists and ranges below come from the Lambda API 2015-03-31 as AWS SDK for JavaScript v3
 // (@aws-sdk/client-lambda 3.1162) documents it: EventSourceMappingMetricsConfig, ProvisionedPollerConfig,
@@ -40,18 +40,19 @@ export function parseKmsKey(value: unknown): string {
   throw invalidFlag('--filter-kms-key', value, `not a KMS key ARN; ${how}`);
 }
 
-/** Parses `--metrics` (comma-separated and/or repeated): the metrics a non-Kafka mapping may produce. */
-export function parseMetrics(value: unknown, type: string): string[] {
+/** Parses `--metrics` (comma-separated and/or repeated): the metrics a mapping of `type` may produce. */
+export function parseMetrics(value: unknown, type: string, kafka = false): string[] {
   const names = Object.keys(MAPPING_METRICS) as (keyof typeof MAPPING_METRICS)[];
   const given = String(value)
     .split(',')
     .map((v) => v.trim());
-  if (given.some((v) => v === '')) throw invalidFlag('--metrics', value, `give one or more of: EventCount (or --no-metrics to turn them off)`);
+  const allowed = kafka ? names.join(', ') : 'EventCount';
+  if (given.some((v) => v === '')) throw invalidFlag('--metrics', value, `give one or more of: ${allowed} (or --no-metrics to turn them off)`);
   const out: string[] = [];
   for (const g of given) {
     const found = names.find((n) => n.toLowerCase() === g.toLowerCase());
-    if (!found) throw invalidFlag('--metrics', g, `allowed for ${type}: EventCount`);
-    if (MAPPING_METRICS[found] === 'kafka') {
+    if (!found) throw invalidFlag('--metrics', g, `allowed for ${type}: ${allowed}`);
+    if (MAPPING_METRICS[found] === 'kafka' && !kafka) {
       throw invalidFlag('--metrics', g, `${found} is produced only for Kafka mappings (Amazon MSK and self-managed Apache Kafka); allowed for ${type}: EventCount`);
     }
     if (!out.includes(found)) out.push(found);
@@ -60,12 +61,13 @@ export function parseMetrics(value: unknown, type: string): string[] {
 }
 
 /** Parses the pollers flags of an SQS mapping (pure). A bound left out is filled in at planning. */
-export function parsePollers(raw: Record<string, unknown>, warnings: string[]): PollerConfig | null | undefined {
+export function parsePollers(raw: Record<string, unknown>, warnings: string[], kind: PollerKind = 'sqs'): PollerConfig | null | undefined {
   const off = raw.provisionedPollers === false;
-  const min = parseIntFlag('--min-pollers', raw.minPollers, SQS_POLLERS.min.low, SQS_POLLERS.min.high,
-    `allowed: a whole number from ${SQS_POLLERS.min.low} to ${SQS_POLLERS.min.high} (SQS provisioned mode; AWS default 2)`);
-  const max = parseIntFlag('--max-pollers', raw.maxPollers, SQS_POLLERS.max.low, SQS_POLLERS.max.high,
-    `allowed: a whole number from ${SQS_POLLERS.max.low} to ${SQS_POLLERS.max.high} (SQS provisioned mode; AWS default 200)`);
+  const r = pollerRanges(kind);
+  const min = parseIntFlag('--min-pollers', raw.minPollers, r.min.low, r.min.high,
+    `allowed: a whole number from ${r.min.low} to ${r.min.high} (${r.name} provisioned mode; AWS default ${r.min0})`);
+  const max = parseIntFlag('--max-pollers', raw.maxPollers, r.max.low, r.max.high,
+    `allowed: a whole number from ${r.max.low} to ${r.max.high} (${r.name} provisioned mode; AWS default 200)`);
   if (off && (min !== undefined || max !== undefined)) {
     const flag = min !== undefined ? '--min-pollers' : '--max-pollers';
     throw new UsageError(`${flag} and --no-provisioned-pollers: give one or the other, not both`);
@@ -75,8 +77,8 @@ export function parsePollers(raw: Record<string, unknown>, warnings: string[]): 
   if (min !== undefined && max !== undefined && min > max) {
     throw invalidFlag('--min-pollers', raw.minPollers, `the minimum (${min}) is above --max-pollers (${max}); AWS needs minimum ≤ maximum`);
   }
-  if (max !== undefined && max > SQS_POLLERS.olderMax) {
-    warnings.push(`--max-pollers ${max}: older Lambda API versions allow at most ${SQS_POLLERS.olderMax}; a region not yet on the current API may refuse it`);
+  if (max !== undefined && max > r.olderMax) {
+    warnings.push(`--max-pollers ${max}: older Lambda API versions allow at most ${r.olderMax}; a region not yet on the current API may refuse it`);
   }
   const out: PollerConfig = {};
   if (min !== undefined) out.min = min;
@@ -85,21 +87,22 @@ export function parsePollers(raw: Record<string, unknown>, warnings: string[]): 
 }
 
 /** Parses the shared mapping flags of `type` (pure). `pollers`: whether the source takes provisioned mode. */
-export function parseMappingOptions(type: string, raw: Record<string, unknown>, pollers: boolean): MappingOptions {
+export function parseMappingOptions(type: string, raw: Record<string, unknown>, pollers: PollerKind): MappingOptions {
   const warnings: string[] = [];
   const settings: MappingOptions['settings'] = {};
   if (raw.metrics === false) settings.metrics = [];
-  else if (raw.metrics !== undefined) settings.metrics = parseMetrics(raw.metrics, type);
+  else if (raw.metrics !== undefined) settings.metrics = parseMetrics(raw.metrics, type, pollers === 'kafka');
   if (!pollers) {
     const flag = raw.minPollers !== undefined ? '--min-pollers' : raw.maxPollers !== undefined ? '--max-pollers' : raw.provisionedPollers === false ? '--no-provisioned-pollers' : undefined;
     if (flag) {
       const value = flag === '--min-pollers' ? raw.minPollers : flag === '--max-pollers' ? raw.maxPollers : true;
-      throw invalidFlag(flag, value, `provisioned mode is for SQS (and Kafka) mappings, not ${type}; use --parallelization for streams`);
+      const streams = type === 'dynamodb' || type === 'kinesis' ? '; use --parallelization for streams' : '';
+      throw invalidFlag(flag, value, `provisioned mode is for SQS (and Kafka) mappings, not ${type}${streams}`);
     }
   } else {
-    const p = parsePollers(raw, warnings);
+    const p = parsePollers(raw, warnings, pollers);
     if (p !== undefined) settings.provisionedPollers = p;
-    if (p && raw.maxConcurrency !== undefined) {
+    if (p && raw.maxConcurrency !== undefined && raw.maxConcurrency !== false) {
       throw invalidFlag('--max-concurrency', raw.maxConcurrency, 'not with --min-pollers/--max-pollers: AWS takes maximum concurrency (on-demand mode) or provisioned pollers, not both');
     }
   }

@@ -1,4 +1,5 @@
 import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
+import { SELF_MANAGED_KAFKA_PREFIX } from './flags.js';
 import { getMapping } from '../../aws/lambda.js';
 import { UsageError } from '../../core/errors.js';
 import { throwIfInterrupted } from '../../core/interrupt.js';
@@ -33,6 +34,24 @@ export interface EsmSettings {
   provisionedPollers?: PollerConfig | null;
   /** KMSKeyArn: the key that encrypts the filter criteria; '' removes it (AWS's own key again). */
   filterKmsKey?: string;
+  /** Kafka: the one topic (Topics); create-only. */
+  topic?: string;
+  /** Amazon MQ: the one queue (Queues); create-only. */
+  queue?: string;
+  /** Kafka: the consumer group id (…KafkaEventSourceConfig.ConsumerGroupId); create-only. */
+  consumerGroupId?: string;
+  /** Self-managed Kafka: the bootstrap servers (SelfManagedEventSource), sorted; create-only. */
+  bootstrapServers?: string[];
+  /** SourceAccessConfigurations other than VIRTUAL_HOST, as `TYPE=URI`, sorted. */
+  sourceAccess?: string[];
+  /** RabbitMQ: the virtual host (SourceAccessConfigurations VIRTUAL_HOST); create-only. */
+  virtualHost?: string;
+  /** DocumentDB: DocumentDBEventSourceConfig.DatabaseName; create-only. */
+  database?: string;
+  /** DocumentDB: DocumentDBEventSourceConfig.CollectionName ('' = every collection); create-only. */
+  collection?: string;
+  /** DocumentDB: DocumentDBEventSourceConfig.FullDocument (UpdateLookup or Default). */
+  fullDocument?: string;
 }
 
 /** Provisioned mode's bounds, by evsrc's names. */
@@ -46,6 +65,45 @@ export interface PollerConfig {
  * SQS event source mappings, default is 2 ... default of 200"). Only SQS takes pollers among evsrc's sources.
  */
 export const SQS_POLLER_DEFAULTS = { min: 2, max: 200 } as const;
+
+/** AWS's defaults for a Kafka mapping's provisioned pollers (ProvisionedPollerConfig: minimum 1, maximum 200). */
+export const KAFKA_POLLER_DEFAULTS = { min: 1, max: 200 } as const;
+
+/** AWS's values for a Kafka mapping's settings when they are not set. */
+export const KAFKA_DEFAULTS: EsmSettings = {
+  batchSize: 100,
+  batchingWindow: 0,
+  retryAttempts: -1,
+  maxRecordAge: -1,
+  bisectOnError: false,
+  filters: [],
+  reportBatchItemFailures: false,
+  metrics: [],
+  enabled: true,
+};
+
+/** The Type of a SourceAccessConfiguration that names a RabbitMQ virtual host (not a secret; create-only). */
+const VIRTUAL_HOST = 'VIRTUAL_HOST';
+
+type AccessEntry = { Type?: string; URI?: string };
+
+const accessList = (m: EventSourceMappingConfiguration): AccessEntry[] => (m.SourceAccessConfigurations ?? []) as AccessEntry[];
+
+/** SourceAccessConfigurations (without the virtual host) as sorted `TYPE=URI` strings. */
+function readAccess(m: EventSourceMappingConfiguration): string[] | undefined {
+  const list = accessList(m).filter((a) => a.Type !== VIRTUAL_HOST);
+  return list.length ? list.map((a) => `${a.Type ?? ''}=${a.URI ?? ''}`).sort() : undefined;
+}
+
+/** `TYPE=URI` strings back into SourceAccessConfigurations. */
+export function accessEntries(values: readonly string[]): AccessEntry[] {
+  return values.map((v) => {
+    const at = v.indexOf('=');
+    return { Type: v.slice(0, at), URI: v.slice(at + 1) };
+  });
+}
+
+const stringList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 
 type Field = {
   key: keyof EsmSettings;
@@ -182,7 +240,74 @@ export const ESM_FIELDS: readonly Field[] = [
     show: (v) => (v ? v : null),
     offOnCreate: (v) => v === '',
   },
+  { key: 'topic', api: 'Topics', read: (m) => m.Topics?.[0], write: (v) => ({ Topics: [v] }), createOnly: true },
+  { key: 'queue', api: 'Queues', read: (m) => m.Queues?.[0], write: (v) => ({ Queues: [v] }), createOnly: true },
+  {
+    key: 'consumerGroupId',
+    api: 'ConsumerGroupId',
+    read: (m) => m.AmazonManagedKafkaEventSourceConfig?.ConsumerGroupId ?? m.SelfManagedKafkaEventSourceConfig?.ConsumerGroupId,
+    // The MSK shape; a self-managed Kafka create moves it to SelfManagedKafkaEventSourceConfig (see kafka.ts).
+    write: (v) => ({ AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: v } }),
+    createOnly: true,
+  },
+  {
+    key: 'bootstrapServers',
+    api: 'SelfManagedEventSource',
+    read: (m) => {
+      const servers = m.SelfManagedEventSource?.Endpoints?.KAFKA_BOOTSTRAP_SERVERS;
+      return servers?.length ? [...servers].sort() : undefined;
+    },
+    write: (v) => ({ SelfManagedEventSource: { Endpoints: { KAFKA_BOOTSTRAP_SERVERS: stringList(v) } } }),
+    createOnly: true,
+    equal: (a, b) => sortedList(a) === sortedList(b),
+  },
+  {
+    key: 'sourceAccess',
+    api: 'SourceAccessConfigurations',
+    read: readAccess,
+    write: (v) => ({ SourceAccessConfigurations: accessEntries(stringList(v)) }),
+    equal: (a, b) => sortedList(a) === sortedList(b),
+  },
+  {
+    key: 'virtualHost',
+    api: 'SourceAccessConfigurations.VIRTUAL_HOST',
+    read: (m) => accessList(m).find((a) => a.Type === VIRTUAL_HOST)?.URI,
+    write: (v) => ({ SourceAccessConfigurations: [{ Type: VIRTUAL_HOST, URI: v }] }),
+    createOnly: true,
+  },
+  {
+    key: 'database',
+    api: 'DocumentDBEventSourceConfig.DatabaseName',
+    read: (m) => m.DocumentDBEventSourceConfig?.DatabaseName,
+    write: (v) => ({ DocumentDBEventSourceConfig: { DatabaseName: v } }),
+    createOnly: true,
+  },
+  {
+    key: 'collection',
+    api: 'DocumentDBEventSourceConfig.CollectionName',
+    // No collection: every collection of the database.
+    read: (m) => (m.DocumentDBEventSourceConfig ? (m.DocumentDBEventSourceConfig.CollectionName ?? '') : undefined),
+    write: (v) => (v === '' ? {} : { DocumentDBEventSourceConfig: { CollectionName: v } }),
+    createOnly: true,
+  },
+  {
+    key: 'fullDocument',
+    api: 'DocumentDBEventSourceConfig.FullDocument',
+    // AWS: "Default" unless UpdateLookup is asked.
+    read: (m) => (m.DocumentDBEventSourceConfig ? (m.DocumentDBEventSourceConfig.FullDocument ?? 'Default') : undefined),
+    write: (v) => ({ DocumentDBEventSourceConfig: { FullDocument: v } }),
+  },
 ];
+
+/** Puts one field's request parameters into an input: lists of the same parameter are joined, objects merged. */
+function mergeInput(input: Record<string, unknown>, part: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(part)) {
+    const have = input[k];
+    if (Array.isArray(have) && Array.isArray(v)) input[k] = [...have, ...v];
+    else if (have && v && typeof have === 'object' && typeof v === 'object' && !Array.isArray(have) && !Array.isArray(v)) input[k] = { ...have, ...v };
+    else input[k] = v;
+  }
+}
 
 const sortedList = (v: unknown) => JSON.stringify([...new Set((v as string[] | undefined) ?? [])].sort());
 
@@ -221,7 +346,7 @@ export function settingsToInput(settings: EsmSettings, includeCreateOnly: boolea
     const value = settings[field.key];
     if (value === undefined || (field.createOnly && !includeCreateOnly)) continue;
     if (includeCreateOnly && field.offOnCreate?.(value)) continue;
-    Object.assign(input, field.write(value));
+    mergeInput(input, field.write(value));
   }
   return input;
 }
@@ -378,7 +503,18 @@ export async function waitForMapping(
     // Read soon first, then back off: a mapping ready in 300 ms should not cost a second.
     await ctx.sleep(settleDelay(attempt));
     attempt += 1;
-    const next = await getMapping(ctx.aws, uuid, region);
+    let next: EventSourceMappingConfiguration | undefined;
+    try {
+      next = await getMapping(ctx.aws, uuid, region);
+    } catch (error) {
+      // The write is done: a read that fails while waiting does not undo it. Say so and stop waiting.
+      ctx.reporter.emit({
+        type: 'warning',
+        code: 'mapping-not-read',
+        message: `mapping ${uuid} was written, but reading it back failed (${(error as Error).name || 'error'}: ${(error as Error).message}); it is shown as last known (${current.State})`,
+      });
+      break;
+    }
     if (!next) break;
     current = next;
   }
@@ -386,12 +522,24 @@ export async function waitForMapping(
   return current;
 }
 
+export { SELF_MANAGED_KAFKA_PREFIX } from './flags.js';
+
+/**
+ * The source of a mapping as evsrc keys it: the EventSourceArn, or for self-managed Kafka (which has none)
+ * `kafka-bootstrap-servers:<servers, sorted, comma-separated>`.
+ */
+export function sourceKeyOf(mapping: EventSourceMappingConfiguration): string {
+  if (mapping.EventSourceArn) return mapping.EventSourceArn;
+  const servers = mapping.SelfManagedEventSource?.Endpoints?.KAFKA_BOOTSTRAP_SERVERS;
+  return servers?.length ? `${SELF_MANAGED_KAFKA_PREFIX}${[...servers].sort().join(',')}` : '';
+}
+
 /** A mapping as a TriggerView. */
 export function mappingView(type: SourceType, mapping: EventSourceMappingConfiguration, keys?: readonly (keyof EsmSettings)[]): TriggerView {
   const view: TriggerView = {
     type,
     id: mapping.UUID ?? '',
-    sourceArn: mapping.EventSourceArn ?? '',
+    sourceArn: sourceKeyOf(mapping),
     functionArn: mapping.FunctionArn ?? '',
     settings: readSettings(mapping, keys) as Record<string, unknown>,
   };

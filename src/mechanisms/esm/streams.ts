@@ -298,7 +298,15 @@ export function dedupeMappings(mappings: EventSourceMappingConfiguration[]): Eve
 
 /** Everything planStreamMapping needs, read beforehand. */
 export interface StreamPlanInput {
-  type: StreamType;
+  /** The type of source (the stream types, and the Kafka, MQ and DocumentDB sources that converge the same way). */
+  type: string;
+  /** The settings its mappings show and AWS's values for them when unset (default: a stream's). */
+  keys?: readonly string[];
+  defaults?: EsmSettings;
+  /** Turns the create's input into what AWS takes for this source (a self-managed Kafka cluster has no EventSourceArn). */
+  rewriteCreate?: (input: Record<string, unknown>) => Record<string, unknown>;
+  /** What AWS cannot change on an existing mapping of this source, for the refusal (default: a stream's). */
+  createOnlyNote?: string;
   /** The EventSourceArn to map; undefined when a preparing action produces it. */
   sourceArn?: string;
   /** What the plan shows for the source while its ARN is unknown. */
@@ -333,15 +341,20 @@ function describePosition(m: EventSourceMappingConfiguration): string {
 }
 
 /** The settings a replacement mapping gets: the old one's non-default mutable settings, then the asked ones. */
-export function carriedSettings(old: EventSourceMappingConfiguration | undefined, asked: EsmSettings): EsmSettings {
+export function carriedSettings(
+  old: EventSourceMappingConfiguration | undefined,
+  asked: EsmSettings,
+  keys: readonly string[] = STREAM_SETTING_KEYS,
+  defaults: EsmSettings = STREAM_DEFAULTS,
+): EsmSettings {
   const merged: Record<string, unknown> = {};
   if (old) {
-    const current = readSettings(old, STREAM_SETTING_KEYS) as Record<string, unknown>;
+    const current = readSettings(old, keys as readonly (keyof EsmSettings)[]) as Record<string, unknown>;
     for (const field of ESM_FIELDS) {
       if (field.createOnly) continue;
       const value = current[field.key];
       if (value === undefined) continue;
-      const fallback = (STREAM_DEFAULTS as Record<string, unknown>)[field.key];
+      const fallback = (defaults as Record<string, unknown>)[field.key];
       const same = field.equal ? field.equal(value, fallback) : value === fallback;
       if (!same) merged[field.key] = value;
     }
@@ -410,7 +423,7 @@ export function planStreamMapping(input: StreamPlanInput): StreamPlan {
   if (!input.replace) {
     const uuids = toDelete.map((m) => m.UUID).join(', ');
     throw new PreconditionError(
-      `${reasons.join('; ')}. AWS cannot change StartingPosition, StartingPositionTimestamp or the source (EventSourceArn) of an existing mapping`,
+      `${reasons.join('; ')}. AWS cannot change ${input.createOnlyNote ?? 'StartingPosition, StartingPositionTimestamp or the source (EventSourceArn)'} of an existing mapping`,
       {
         hint:
           `re-run with --replace to delete mapping ${uuids}, wait until it is gone and create a new one ` +
@@ -432,7 +445,7 @@ export function planStreamMapping(input: StreamPlanInput): StreamPlan {
     if (input.region) action.region = input.region;
     return action;
   });
-  const settings = carriedSettings(toDelete[0], asked);
+  const settings = carriedSettings(toDelete[0], asked, input.keys, input.defaults);
   warnings.push(`--replace: mapping ${toDelete.map((m) => m.UUID).join(', ')} will be deleted and a new one created in its place`);
   // Settings evsrc does not manage are carried over as they are, so the new mapping keeps them too.
   // The filter key and the metrics are mapping fields (ESM_FIELDS), carried by carriedSettings; the tags are
@@ -454,10 +467,11 @@ function formatChange(value: unknown): string {
 
 function createAction(input: StreamPlanInput, settings: EsmSettings): Action {
   const source = input.sourceArn ?? input.sourcePlaceholder;
+  const created = { FunctionName: input.functionArn, EventSourceArn: source, ...settingsToInput(settings, true) };
   const action: Action = {
     api: 'lambda:CreateEventSourceMapping',
     summary: `create ${input.type} mapping ${source} → ${input.functionArn}`,
-    input: { FunctionName: input.functionArn, EventSourceArn: source, ...settingsToInput(settings, true) },
+    input: input.rewriteCreate ? input.rewriteCreate(created) : created,
     retry: input.retry,
   };
   if (input.region) action.region = input.region;
@@ -488,23 +502,24 @@ export function waitUntilMappingGone(ctx: AdapterContext, region?: string): (uui
 }
 
 /** The `finish` of a stream plan: wait for the written mapping to settle and show it. */
-export function finishStream(type: StreamType, planned: StreamPlan, region?: string): AddPlan['finish'] {
+export function finishStream(type: string, planned: StreamPlan, region?: string, keys: readonly string[] = STREAM_SETTING_KEYS): AddPlan['finish'] {
   return async (ctx, results) => {
     const written = results.at(-1) as EventSourceMappingConfiguration | undefined;
     const mapping = written?.UUID ? written : planned.existing;
     if (!mapping) return undefined;
     const settled = written?.UUID ? await waitForMapping(ctx, written, region) : mapping;
-    return mappingView(type, settled, STREAM_SETTING_KEYS) as TriggerView;
+    return mappingView(type, settled, keys as readonly (keyof EsmSettings)[]) as TriggerView;
   };
 }
 
 /** The AddPlan of a stream source from its planner's output (shared by dynamodb and kinesis). */
 export function streamAddPlan(
-  type: StreamType,
+  type: string,
   name: string,
   functionArn: string,
   planned: { actions: Action[]; warnings: PlanWarning[]; existing?: EventSourceMappingConfiguration; sourceArn: string },
   region?: string,
+  keys: readonly string[] = STREAM_SETTING_KEYS,
 ): AddPlan {
   const stream: StreamPlan = { actions: planned.actions, warnings: [], others: [], ...(planned.existing ? { existing: planned.existing } : {}) };
   const plan: AddPlan = {
@@ -513,9 +528,9 @@ export function streamAddPlan(
     functionArn,
     actions: planned.actions,
     warnings: planned.warnings,
-    finish: finishStream(type, stream, region),
+    finish: finishStream(type, stream, region, keys),
   };
-  if (planned.existing) plan.current = mappingView(type, planned.existing, STREAM_SETTING_KEYS);
+  if (planned.existing) plan.current = mappingView(type, planned.existing, keys as readonly (keyof EsmSettings)[]);
   return plan;
 }
 
@@ -528,7 +543,7 @@ export async function tagStreamPlan(
   ctx: AdapterContext,
   plan: AddPlan,
   kept: EventSourceMappingConfiguration | undefined,
-  options: StreamOptions,
+  options: Pick<StreamOptions, 'tags' | 'warnings'>,
   region?: string,
 ): Promise<AddPlan> {
   if (options.warnings) plan.warnings = [...plan.warnings, ...options.warnings];
@@ -549,4 +564,60 @@ export async function tagStreamPlan(
   if (plan.current && current && !deleted) plan.current.settings.tags = current;
   withTagView(plan, mappingActions, tagged.tags);
   return plan;
+}
+
+/** Everything planKeyedMapping needs: a source that has one mapping per function and source key (and topic, queue, …). */
+export interface KeyedPlanInput {
+  type: string;
+  keys: readonly string[];
+  defaults: EsmSettings;
+  /** What AWS cannot change on an existing mapping of this source, for the refusal. */
+  createOnlyNote: string;
+  /** The EventSourceArn, or the source key of a source without one (sourceKeyOf). */
+  sourceKey: string;
+  /** What the plan and the output call the source. */
+  sourceName: string;
+  fn: ResolvedFunction;
+  /** Mappings of this source (and topic, queue, database) of any function. */
+  readers: EventSourceMappingConfiguration[];
+  asked: EsmSettings;
+  options: { replace: boolean; tags?: TagOptions; warnings?: string[] };
+  retry: RetryRule[];
+  region?: string;
+  /** Warnings found while reading the source. */
+  warnings: string[];
+  rewriteCreate?: (input: Record<string, unknown>) => Record<string, unknown>;
+}
+
+/**
+ * The add plan of a mapping source other than the streams (Kafka, Amazon MQ, DocumentDB): converge the one
+ * mapping of this function (create, update, nothing, or the create-only rule with --replace), then its tags.
+ */
+export async function planKeyedMapping(ctx: AdapterContext, input: KeyedPlanInput): Promise<AddPlan> {
+  const planned = planStreamMapping({
+    type: input.type,
+    keys: input.keys,
+    defaults: input.defaults,
+    createOnlyNote: input.createOnlyNote,
+    sourceArn: input.sourceKey,
+    sourcePlaceholder: input.sourceKey,
+    functionArn: input.fn.arn,
+    readers: input.readers,
+    related: [],
+    asked: input.asked,
+    replace: input.options.replace,
+    retry: input.retry,
+    ...(input.region ? { region: input.region } : {}),
+    ...(input.rewriteCreate ? { rewriteCreate: input.rewriteCreate } : {}),
+    mappingGone: waitUntilMappingGone(ctx, input.region),
+  });
+  const plan = streamAddPlan(
+    input.type,
+    input.sourceName,
+    input.fn.arn,
+    { actions: planned.actions, warnings: [...input.warnings, ...planned.warnings], ...(planned.existing ? { existing: planned.existing } : {}), sourceArn: input.sourceKey },
+    input.region,
+    input.keys,
+  );
+  return tagStreamPlan(ctx, plan, planned.existing, input.options, input.region);
 }

@@ -27,6 +27,7 @@ export const sqsSpec: SourceSpec = {
     { flags: '--batch-size <n>', description: 'records per batch: 1-10000 (standard queues; over 10 needs --batching-window), 1-10 (FIFO)' },
     { flags: '--batching-window <seconds>', description: 'seconds to gather records before invoking: 0-300 (not for FIFO queues)' },
     { flags: '--max-concurrency <n>', description: 'maximum concurrent invocations from this queue: 2-1000 (not with provisioned pollers)' },
+    { flags: '--no-max-concurrency', description: 'remove the maximum concurrency (ScalingConfig) from an existing mapping' },
     { flags: '--filter <json|@file>', description: 'Lambda filter pattern, e.g. \'{"body":{"type":["order"]}}\' (repeatable)', repeatable: true },
     ...mappingSwitchSpecs(),
     ...mappingOptionSpecs(true),
