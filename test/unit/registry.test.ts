@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { parseTypes } from '../../src/commands/list.js';
 import { parseRemoveRequest, removeFlags } from '../../src/removal/resolve.js';
 import { loadTriggerType, loadTriggerTypes, pushTypeOfPrincipal, sortTriggers, sourceTypeOfArn, TRIGGER_TYPES, typeNames } from '../../src/sources/registry.js';
-import { s3Spec as s3AddFlags } from '../../src/sources/s3/add.js';
 import type { TriggerView } from '../../src/sources/contract.js';
 
 // The registry is the only list of trigger types: these checks hold for every type registered there,
@@ -105,9 +104,4 @@ describe('the registry of trigger types', () => {
     expect((await loadTriggerTypes(new Set(['logs', 'sqs']))).map((t) => t.spec.type)).toEqual(['sqs', 'logs']);
   });
 
-  it('s3/add.ts still holds a copy of the add flags of s3 (it goes once that file is free to edit): it matches the spec', () => {
-    const s3 = TRIGGER_TYPES.find((t) => t.spec.type === 's3');
-    const { removeOptions: _r, removeExamples: _e, ...addPart } = s3?.spec ?? {};
-    expect(s3AddFlags).toEqual(addPart);
-  });
 });

@@ -19,14 +19,13 @@ import {
   mergeLambdaEntry,
   parseS3Events,
   removeLambdaEntries,
-  S3_EVENT_TYPES,
   toNotificationConfiguration,
   type CandidateRule,
   type LambdaFunctionConfiguration,
   type NotificationConfiguration,
   type Overlap,
 } from './notifications.js';
-import type { AddPlan, AdapterContext, AddRequest, SourceSpec, TriggerView } from '../contract.js';
+import type { AddPlan, AdapterContext, AddRequest, TriggerView } from '../contract.js';
 
 /** Validated options of `evsrc add s3`. */
 export interface S3Options {
@@ -38,25 +37,6 @@ export interface S3Options {
   /** Notes about the flags (literal filters) to show with the plan. */
   warnings: string[];
 }
-
-/** The flags of `evsrc add s3`. */
-export const s3Spec: SourceSpec = {
-  type: 's3',
-  argument: '<bucket>',
-  argumentDescription: 'bucket name or bucket ARN (arn:aws:s3:::bucket)',
-  summary: 'Wire an S3 bucket to a Lambda function (bucket notification + invoke permission)',
-  options: [
-    { flags: '--events <list>', description: 'S3 event types, comma-separated or repeated (default: s3:ObjectCreated:*)', repeatable: true, values: S3_EVENT_TYPES },
-    { flags: '--prefix <prefix>', description: 'only keys starting with this literal text (S3 has no wildcards)' },
-    { flags: '--suffix <suffix>', description: 'only keys ending with this literal text, e.g. .csv' },
-    { flags: '--source-account <id>', description: "the bucket owner's account id (default: the function's account)" },
-  ],
-  examples: [
-    'evsrc add s3 uploads --function thumbnailer --suffix .jpg',
-    'evsrc add s3 arn:aws:s3:::raw-data --function ingest --events s3:ObjectCreated:Put,s3:ObjectCreated:CompleteMultipartUpload --prefix incoming/',
-    "evsrc add s3 uploads --function audit --events 's3:ObjectRemoved:*' --dry-run",
-  ],
-};
 
 /** Validates the raw flags of `add s3` (pure: no AWS). */
 export function parseS3Options(raw: Record<string, unknown>): S3Options {
