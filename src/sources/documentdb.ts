@@ -170,7 +170,8 @@ async function planAdd(ctx: AdapterContext, request: AddRequest<DocumentDbOption
     throw new PreconditionError(`cluster ${cluster.arn} is not in the account and region of function ${fn.arn}; Lambda reads DocumentDB clusters of its own account and region only`);
   }
   if (DEAD.has(cluster.status)) throw new PreconditionError(`DocumentDB cluster ${cluster.name} is ${cluster.status}`, { hint: 'name a cluster that is available' });
-  const warnings = [...(options.warnings ?? [])];
+  // The flags' own warnings (options.warnings) are added by tagStreamPlan, with every mapping type's.
+  const warnings: string[] = [];
   if (cluster.status !== 'available') warnings.push(`DocumentDB cluster ${cluster.name} is ${cluster.status}, not available: the mapping is made, and starts reading once the cluster is ready`);
   const { database, collection } = options.settings;
   const secret = (options.settings.sourceAccess?.[0] ?? '').replace(/^BASIC_AUTH=/, '');

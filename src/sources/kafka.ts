@@ -119,7 +119,8 @@ async function planAdd(ctx: AdapterContext, request: AddRequest<SelfManagedKafka
     options,
     retry: [executionRoleRetry(selfManagedRoleHint(fn, asked.sourceAccess ?? [], destination?.actions))],
     ...(fn.region ? { region: fn.region } : {}),
-    warnings: [...(options.warnings ?? [])],
+    // The flags' own warnings are added by tagStreamPlan, with every mapping type's.
+    warnings: [],
     rewriteCreate: selfManagedCreate,
   });
 }

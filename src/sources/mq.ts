@@ -168,7 +168,8 @@ async function planAdd(ctx: AdapterContext, request: AddRequest<MqOptions>): Pro
   if (DEAD_STATES.has(broker.state)) {
     throw new PreconditionError(`Amazon MQ broker ${broker.name} is ${broker.state}`, { hint: 'name a broker that is RUNNING (aws mq list-brokers lists them)' });
   }
-  const warnings = [...(options.warnings ?? [])];
+  // The flags' own warnings (options.warnings) are added by tagStreamPlan, with every mapping type's.
+  const warnings: string[] = [];
   if (broker.state !== 'RUNNING') warnings.push(`Amazon MQ broker ${broker.name} is ${broker.state}, not RUNNING: the mapping is made, and starts reading once the broker is ready`);
   const queue = options.settings.queue ?? '';
   const secret = (options.settings.sourceAccess?.[0] ?? '').replace(/^BASIC_AUTH=/, '');

@@ -121,7 +121,8 @@ async function planAdd(ctx: AdapterContext, request: AddRequest<MskOptions>): Pr
   if (fn.region && cluster.region && fn.region !== cluster.region) {
     throw new PreconditionError(`cluster ${cluster.arn} is in ${cluster.region} but function ${fn.arn} is in ${fn.region}; Lambda reads MSK clusters of its own region only`);
   }
-  const warnings = [...(options.warnings ?? [])];
+  // The flags' own warnings (options.warnings) are added by tagStreamPlan, with every mapping type's.
+  const warnings: string[] = [];
   if (DEAD_STATES.has(cluster.state)) {
     throw new PreconditionError(`MSK cluster ${cluster.name} is ${cluster.state}`, { hint: 'name a cluster that is ACTIVE (aws kafka list-clusters-v2 lists them)' });
   }

@@ -56,6 +56,16 @@ describe('add msk', () => {
     expect(standIn.mappings()).toEqual([]);
   });
 
+  it('a warning of the flags is shown once, in text and in JSON', async () => {
+    // No --auth: Lambda would reach the brokers over the internet without authentication.
+    const argv = ['add', 'kafka', 'b-1.example.com:9092', '--function', 'worker', '--topic', 'orders', '--starting-position', 'LATEST', '--dry-run'];
+    const text = await run(...argv);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stderr.match(/no --auth and no VPC/g)).toHaveLength(1);
+    const json = await run(...argv, '--output', 'json');
+    expect(json.json().warnings.filter((w: { message: string }) => /no --auth and no VPC/.test(w.message))).toHaveLength(1);
+  });
+
   it('creates, re-runs with no change, updates in place, refuses a create-only change, and replaces keeping settings and tags', async () => {
     const created = await run(...MSK, '--batch-size', '50', '--auth', `sasl-scram-512=${SECRET}`, '--tag', 'team=payments');
     expect(created.code, created.stderr).toBe(0);
