@@ -157,7 +157,7 @@ function buildProgram(io: Io, registry: Registry, argv: readonly string[], dispa
   const typeList = adapters.map((a) => a.spec.type).join(', ');
   const program = new Command('evsrc');
   program
-    .description('Wire AWS event sources (SQS, DynamoDB Streams, Kinesis, S3, SNS, EventBridge, CloudWatch Logs) to existing Lambda functions.')
+    .description('Wire AWS event sources (SQS, DynamoDB Streams, Kinesis, Kafka (Amazon MSK and self-managed), Amazon MQ, DocumentDB, S3, SNS, EventBridge, CloudWatch Logs) to existing Lambda functions.')
     .version(version(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .option('--region <region>', "AWS region (default: AWS_REGION or the profile's region)")
@@ -441,7 +441,8 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
       if (error.code === 'commander.help' && error.exitCode === 0) return ExitCode.OK;
       // commander has printed its message to stderr; a script asking for JSON still gets one document.
       if (wantsJson(argv)) {
-        const message = error.message.replace(/^error: /, '');
+        // Help shown for a missing command carries commander's internal "(outputHelp)" as its message.
+        const message = error.code === 'commander.help' ? `missing command; run evsrc --help for the commands` : error.message.replace(/^error: /, '');
         io.stdout.write(`${JSON.stringify({ error: { message, exitCode: ExitCode.USAGE } }, null, 2)}\n`);
       }
       return ExitCode.USAGE;

@@ -67,7 +67,7 @@ export function toEvsrcError(error: unknown): EvsrcError {
   if (ACCESS_DENIED.has(name)) {
     return new AwsFailure(`${name}: ${message}${where}`, {
       ...details,
-      hint: api ? `the caller needs IAM permission for ${api}; see "IAM permissions" in the README` : 'the caller lacks an IAM permission; see "IAM permissions" in the README',
+      hint: api ? `the caller needs IAM permission for ${api}; see docs/iam.md (the IAM reference)` : 'the caller lacks an IAM permission; see docs/iam.md (the IAM reference)',
     });
   }
   const network = networkFailure(e, name, message, where, details);
@@ -134,6 +134,14 @@ function networkFailure(e: SdkError, name: string, message: string, where: strin
     });
   }
   const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  // A value AWS always writes in its own format that the SDK could not read (an emulator's date without a
+  // time zone, say): the answer came from something that is not AWS, or not quite.
+  if (name === 'TypeError' && /Invalid RFC-\d+ date-time value|date-time value/i.test(message)) {
+    return new AwsFailure(`${at} answered${where} with a value no AWS service writes (${message})`, {
+      ...details,
+      hint: `an emulator may answer in a shape AWS does not (moto writes some dates without a time zone); against AWS, ${ENDPOINT_HINT}`,
+    });
+  }
   if (name === 'NotAnAwsResponse' || ((name === 'SyntaxError' || name === 'Unknown' || name === 'UnknownError') && status !== undefined)) {
     const what = name === 'NotAnAwsResponse' ? 'an HTML page' : 'something';
     return new AwsFailure(`${at} answered HTTP ${status ?? '?'} with ${what} that is not an AWS response${where}`, {

@@ -160,7 +160,7 @@ export class FileError extends UsageError {
   constructor(file: string, problems: string[]) {
     super(
       problems.length === 1 ? `${file}: ${problems[0]}` : `${file}: ${problems.length} problems:\n  ${problems.join('\n  ')}`,
-      { hint: 'fix the entries named above (the format is in the README, section "Triggers as a file"); nothing was changed' },
+      { hint: 'fix the entries named above (the format: docs/files.md, or the JSON Schema in schema/evsrc-triggers.schema.json); nothing was changed' },
     );
     this.problems = problems;
   }

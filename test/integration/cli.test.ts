@@ -76,6 +76,10 @@ describe('the command line', () => {
     expect(JSON.parse(missing.stdout).error).toMatchObject({ exitCode: 2, message: expect.stringMatching(/--function <fn>' not specified/) });
     const text = await runCli(['add', 'sqs', 'q', '--bogus']);
     expect(text.stdout).toBe('');
+    // No command at all: the document says so, not commander's internal "(outputHelp)".
+    const none = await runCli(['--json']);
+    expect(none.code).toBe(2);
+    expect(JSON.parse(none.stdout)).toEqual({ error: { message: 'missing command; run evsrc --help for the commands', exitCode: 2 } });
   });
 
   it('flag validation fails before any AWS call, even with no credentials', async () => {

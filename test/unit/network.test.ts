@@ -138,4 +138,11 @@ describe('network errors', () => {
     expect(e.message).toBe('https://sqs.us-east-1.amazonaws.com answered HTTP 502 with something that is not an AWS response (sqs:GetQueueUrl)');
     expect(e.hint).toMatch(/--endpoint-url/);
   });
+
+  it('a date the SDK cannot read (an emulator writing one without a time zone) is named as an answer AWS would not give, not a TypeError', () => {
+    const e = toEvsrcError(tagged(new TypeError('Invalid RFC-3339 date-time value'), { evsrcApi: 'kafka:ListClustersV2' }));
+    expect(e.message).toBe('https://sqs.us-east-1.amazonaws.com answered (kafka:ListClustersV2) with a value no AWS service writes (Invalid RFC-3339 date-time value)');
+    expect(e.exitCode).toBe(1);
+    expect(e.hint).toMatch(/emulator/);
+  });
 });

@@ -49,8 +49,8 @@ export const documentdbSpec: SourceSpec = {
     'evsrc add documentdb arn:aws:rds:eu-west-1:123456789012:cluster:orders-docs --function index-orders --database shop --full-document UpdateLookup --starting-position TRIM_HORIZON --secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:docdb-orders-a1b2c3 --batch-size 500 --batching-window 5',
   ],
   removeOptions: [
-    { flags: '--database <name>', description: 'documentdb: only the mappings of this database' },
-    { flags: '--collection <name>', description: 'documentdb: only the mapping of this collection' },
+    { flags: '--database <name>', description: 'only the mappings of this database' },
+    { flags: '--collection <name>', description: 'only the mapping of this collection' },
   ],
   removeExamples: ['evsrc remove documentdb orders-docs --function index-orders --database shop --yes'],
 };

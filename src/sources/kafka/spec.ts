@@ -24,7 +24,7 @@ export const kafkaSpec: SourceSpec = {
     'evsrc add kafka b-1.example.com:9092,b-2.example.com:9092 --function process-orders --topic orders --starting-position LATEST --auth sasl-scram-512=arn:aws:secretsmanager:eu-west-1:123456789012:secret:kafka-orders-a1b2c3',
     'evsrc add kafka --bootstrap-servers 10.0.1.10:9092 --function process-orders --topic orders --starting-position TRIM_HORIZON --subnet subnet-0a1b2c3d --security-group sg-0a1b2c3d --consumer-group-id orders-lambda',
   ],
-  removeOptions: [{ flags: '--topic <topic>', description: 'msk and kafka: only the mapping of this topic (default: every topic of the source)' }],
+  removeOptions: [{ flags: '--topic <topic>', description: 'only the mapping of this topic (default: every topic of the source)' }],
   removeExamples: ['evsrc remove kafka b-1.example.com:9092 --function process-orders --topic orders --yes'],
 };
 

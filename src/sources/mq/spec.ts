@@ -31,7 +31,7 @@ export const mqSpec: SourceSpec = {
     'evsrc add mq orders-broker --function process-orders --queue orders --secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:MQaccess-a1b2c3',
     'evsrc add mq orders-rabbit --function process-orders --queue orders --virtual-host /shop --secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:MQaccess-a1b2c3 --batch-size 50 --batching-window 2',
   ],
-  removeOptions: [{ flags: '--queue <queue-name>', description: 'mq: only the mapping of this queue (default: every queue of the broker)' }],
+  removeOptions: [{ flags: '--queue <queue-name>', description: 'only the mapping of this queue (default: every queue of the broker)' }],
   removeExamples: ['evsrc remove mq orders-broker --function process-orders --queue orders --yes'],
 };
 

@@ -19,7 +19,7 @@ export const mskSpec: SourceSpec = {
     'evsrc add msk arn:aws:kafka:eu-west-1:123456789012:cluster/orders-cluster/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0-2 --function process-orders --topic orders --starting-position TRIM_HORIZON --auth sasl-scram-512=arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_orders-a1b2c3',
     'evsrc add msk orders-cluster --function process-orders --topic orders --starting-position LATEST --min-pollers 1 --max-pollers 10 --retry-attempts 3 --on-failure kafka://orders-failed --metrics EventCount,ErrorCount,KafkaMetrics',
   ],
-  removeOptions: [{ flags: '--topic <topic>', description: 'msk and kafka: only the mapping of this topic (default: every topic of the source)' }],
+  removeOptions: [{ flags: '--topic <topic>', description: 'only the mapping of this topic (default: every topic of the source)' }],
   removeExamples: ['evsrc remove msk orders-cluster --function process-orders --topic orders --yes'],
 };
 
