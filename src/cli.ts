@@ -130,6 +130,8 @@ interface Invocation {
 interface Registry {
   types: readonly TypeSpec[];
   removeFlags: { option: { flags: string; description: string; repeatable?: boolean; hidden?: boolean; values?: readonly string[] }; types: string[] }[];
+  /** The codes `list --fail-on` takes, for completion only (loaded when completing). */
+  findingCodes?: readonly string[];
 }
 
 /**
@@ -232,7 +234,12 @@ function buildProgram(io: Io, registry: Registry, argv: readonly string[], dispa
     .option('--function <fn>', 'function name, ARN, partial ARN, or name:alias / name:version (default: every function in the region)')
     .addOption(completeWith(new Option('--type <type>', `only these source types: ${typeList} (repeatable, or comma-separated)`).argParser(collect), { values: typeNames }))
     .option('--check-permissions', 'without --function: also read every function policy to flag orphaned and missing permissions (slow: 15 a second)')
-    .option('--fail-on <codes>', `exit ${ExitCode.DRIFT} when list finds these problems: any, or warning codes such as disabled-by-lambda,missing-permission (repeatable, or comma-separated)`, collect)
+    .addOption(
+      completeWith(
+        new Option('--fail-on <codes>', `exit ${ExitCode.DRIFT} when list finds these problems: any, or warning codes such as disabled-by-lambda,missing-permission (repeatable, or comma-separated)`).argParser(collect),
+        registry.findingCodes ? { values: ['any', ...registry.findingCodes] } : {},
+      ),
+    )
     .addHelpText(
       'after',
       "\nExamples:\n  $ evsrc list --function process-orders\n  $ evsrc list --type sqs --type s3 --output json\n  $ evsrc list --check-permissions\n  $ evsrc list --fail-on disabled-by-lambda,missing-permission\n",
@@ -417,6 +424,7 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
     registry.types = TRIGGER_TYPES;
     registry.removeFlags = removeFlags();
   }
+  if (argv.includes('completion')) registry.findingCodes = (await import('./inventory/model.js')).FINDING_CODES;
   const program = buildProgram(
     io,
     registry,

@@ -8,6 +8,7 @@ import { spawnCli } from '../helpers/cli.js';
 import { completeWith } from '../../src/completion/hints.js';
 import { commandModel } from '../../src/completion/model.js';
 import { completionScript } from '../../src/completion/scripts.js';
+import { FINDING_CODES } from '../../src/inventory/model.js';
 import { TRIGGER_TYPES } from '../../src/sources/registry.js';
 
 // `evsrc completion bash|zsh|fish` from the built binary. The bash script is run in bash: a driver sets
@@ -75,6 +76,9 @@ describe('evsrc completion', () => {
     expect(one('evsrc remove ')).toEqual(typeNames);
     expect(one('evsrc list --type ')).toEqual(typeNames);
     expect(one('evsrc list --type sqs,s')).toEqual(typeNames.filter((t) => t.startsWith('s')).map((t) => `sqs,${t}`));
+    // list --fail-on: any, or the codes list can report (the same list the command checks against).
+    expect(one('evsrc list --fail-on ')).toEqual(['any', ...FINDING_CODES]);
+    expect(one('evsrc list --fail-on disabled-by')).toEqual(['disabled-by-lambda']);
     expect(one('evsrc help add ')).toEqual([...typeNames, 'help']);
     expect(one('evsrc help add ki')).toEqual(['kinesis']);
     expect(one('evsrc completion ')).toEqual(['bash', 'zsh', 'fish']);
