@@ -58,7 +58,7 @@ export function parseSqsOptions(raw: Record<string, unknown>): SqsOptions {
   if (typeof raw.reportBatchItemFailures === 'boolean') options.reportBatchItemFailures = raw.reportBatchItemFailures;
   if (raw.disabled) options.enabled = false;
   if (raw.enabled) options.enabled = true;
-  const shared = parseMappingOptions('sqs', raw, true);
+  const shared = parseMappingOptions('sqs', raw, 'sqs');
   Object.assign(options, shared.settings);
   if (tagsAsked(shared.tags)) options.tags = shared.tags;
   if (shared.warnings.length > 0) options.warnings = shared.warnings;

@@ -17,7 +17,7 @@ export const SQS_POLLERS = { min: { low: 2, high: 200 }, max: { low: 2, high: 10
 export const KAFKA_POLLERS = { min: { low: 1, high: 200 }, max: { low: 1, high: 2000 }, olderMax: 2000 } as const;
 
 /** Which provisioned mode a source takes: none, SQS's, or Kafka's (their ranges and defaults differ). */
-export type PollerKind = false | true | 'sqs' | 'kafka';
+export type PollerKind = false | 'sqs' | 'kafka';
 
 /** The poller ranges of a provisioned mode, its name in messages and its default minimum. */
 export const pollerRanges = (kind: PollerKind) => (kind === 'kafka' ? { ...KAFKA_POLLERS, name: 'Kafka', min0: 1 } : { ...SQS_POLLERS, name: 'SQS', min0: 2 });

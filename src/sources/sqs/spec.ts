@@ -30,7 +30,7 @@ export const sqsSpec: SourceSpec = {
     { flags: '--no-max-concurrency', description: 'remove the maximum concurrency (ScalingConfig) from an existing mapping' },
     { flags: '--filter <json|@file>', description: 'Lambda filter pattern, e.g. \'{"body":{"type":["order"]}}\' (repeatable)', repeatable: true },
     ...mappingSwitchSpecs(),
-    ...mappingOptionSpecs(true),
+    ...mappingOptionSpecs('sqs'),
     { flags: '--starting-position <position>', description: 'not valid for SQS', hidden: true },
   ],
   examples: [
