@@ -1,3 +1,4 @@
+import { keepHeapSmall } from '../core/heap.js';
 import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { resolveFunction } from '../aws/lambda.js';
 import type { AwsSession } from '../aws/session.js';
@@ -203,6 +204,7 @@ export function policyTargets(known: ReadonlySet<string>, triggers: readonly Tri
 
 /** Every trigger of every function in the region, read from the source side. */
 export async function listRegion(ctx: ListContext, options: ListOptions = {}): Promise<Inventory> {
+  keepHeapSmall();
   const { aws } = ctx;
   const region = await aws.region();
   const types = wantedTypes(options);

@@ -81,12 +81,13 @@ async function discoverMappings<R>(traits: MappingTraits<R>, scan: ListScan): Pr
   const mappings = (await scan.mappings()).filter((m) => traits.ownsSourceArn(sourceKeyOf(m)));
   if (mappings.length === 0) return { triggers: [], findings: [] };
   const triggers = mappings.map((m) => mappingTrigger(traits.type, m, traits.settingKeys));
+  const byId = new Map(triggers.map((t) => [t.id, t]));
   // Tags are not in the mapping itself (only ListTags has them): one read per mapping, beside the source checks.
   const [findings] = await Promise.all([
     traits.checkSources(scan, triggers).then((found) => [...triggers.flatMap(mappingFindings), ...found]),
     scan.each(mappings, async (m) => {
       const tags = await readMappingTags(scan.aws, m, parseArn(m.FunctionArn ?? '')?.region || undefined).catch(() => undefined);
-      const trigger = triggers.find((t) => t.id === m.UUID);
+      const trigger = m.UUID === undefined ? undefined : byId.get(m.UUID);
       if (trigger && tags && Object.keys(tags).length > 0) trigger.settings.tags = tags;
     }),
   ]);
