@@ -55,19 +55,20 @@ type SdkClient = {
   destroy(): void;
 };
 
-// Each SDK client costs 65-115 ms to load; only the services a command uses are ever imported.
+// Each SDK client costs 65-115 ms to load; only the services a command uses are ever imported, and of
+// each only the operations evsrc calls (src/aws/sdk/<service>.ts), so the bundle leaves the rest out.
 const LOADERS: Record<ServiceName, () => Promise<SdkModule>> = {
-  lambda: () => import('@aws-sdk/client-lambda') as Promise<SdkModule>,
-  sqs: () => import('@aws-sdk/client-sqs') as Promise<SdkModule>,
-  s3: () => import('@aws-sdk/client-s3') as Promise<SdkModule>,
-  sns: () => import('@aws-sdk/client-sns') as Promise<SdkModule>,
-  dynamodb: () => import('@aws-sdk/client-dynamodb') as Promise<SdkModule>,
-  kinesis: () => import('@aws-sdk/client-kinesis') as Promise<SdkModule>,
-  events: () => import('@aws-sdk/client-eventbridge') as Promise<SdkModule>,
-  logs: () => import('@aws-sdk/client-cloudwatch-logs') as Promise<SdkModule>,
-  kafka: () => import('@aws-sdk/client-kafka') as Promise<SdkModule>,
-  mq: () => import('@aws-sdk/client-mq') as Promise<SdkModule>,
-  docdb: () => import('@aws-sdk/client-docdb') as Promise<SdkModule>,
+  lambda: () => import('./sdk/lambda.js') as Promise<SdkModule>,
+  sqs: () => import('./sdk/sqs.js') as Promise<SdkModule>,
+  s3: () => import('./sdk/s3.js') as Promise<SdkModule>,
+  sns: () => import('./sdk/sns.js') as Promise<SdkModule>,
+  dynamodb: () => import('./sdk/dynamodb.js') as Promise<SdkModule>,
+  kinesis: () => import('./sdk/kinesis.js') as Promise<SdkModule>,
+  events: () => import('./sdk/events.js') as Promise<SdkModule>,
+  logs: () => import('./sdk/logs.js') as Promise<SdkModule>,
+  kafka: () => import('./sdk/kafka.js') as Promise<SdkModule>,
+  mq: () => import('./sdk/mq.js') as Promise<SdkModule>,
+  docdb: () => import('./sdk/docdb.js') as Promise<SdkModule>,
 };
 
 const CLIENT_CLASS: Record<ServiceName, string> = {
@@ -216,6 +217,9 @@ export class AwsSession {
    */
   private setup(): Promise<Setup> {
     this.setupPromise ??= (async () => {
+      // Every client needs the request handler: its code loads while the profile files are read.
+      const handlerModule = import('@smithy/node-http-handler');
+      handlerModule.catch(() => {});
       const env = this.env;
       const profileName = this.settings.profile ?? (env.AWS_PROFILE || undefined);
       const files = await readSharedFiles(env);
@@ -246,7 +250,7 @@ export class AwsSession {
           // Every client gets the plain HTTP/1.1 handler: it carries the timeouts and agents, and the
           // Kinesis client's default HTTP/2 handler fails against plain-HTTP endpoints anyway.
           // The read timeout is the socket's inactivity timeout, as the AWS CLI's read timeout is.
-          const { NodeHttpHandler } = await import('@smithy/node-http-handler');
+          const { NodeHttpHandler } = await handlerModule;
           return new NodeHttpHandler({
             connectionTimeout,
             socketTimeout,

@@ -1,0 +1,6 @@
+// The operations evsrc calls on this service, and nothing else: the bundle keeps only their code
+// (test/unit/sdk-operations.test.ts checks that every operation named in src/ is here).
+export {
+  DocDBClient,
+  DescribeDBClustersCommand,
+} from '@aws-sdk/client-docdb';

@@ -1,0 +1,7 @@
+// The operations evsrc calls on this service, and nothing else: the bundle keeps only their code
+// (test/unit/sdk-operations.test.ts checks that every operation named in src/ is here).
+export {
+  DynamoDBClient,
+  DescribeTableCommand,
+  UpdateTableCommand,
+} from '@aws-sdk/client-dynamodb';

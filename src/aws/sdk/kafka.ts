@@ -1,0 +1,7 @@
+// The operations evsrc calls on this service, and nothing else: the bundle keeps only their code
+// (test/unit/sdk-operations.test.ts checks that every operation named in src/ is here).
+export {
+  KafkaClient,
+  DescribeClusterV2Command,
+  ListClustersV2Command,
+} from '@aws-sdk/client-kafka';

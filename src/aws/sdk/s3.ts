@@ -1,0 +1,10 @@
+// The operations evsrc calls on this service, and nothing else: the bundle keeps only their code
+// (test/unit/sdk-operations.test.ts checks that every operation named in src/ is here).
+export {
+  S3Client,
+  GetBucketLocationCommand,
+  GetBucketNotificationConfigurationCommand,
+  HeadBucketCommand,
+  ListBucketsCommand,
+  PutBucketNotificationConfigurationCommand,
+} from '@aws-sdk/client-s3';

@@ -1,0 +1,13 @@
+// The operations evsrc calls on this service, and nothing else: the bundle keeps only their code
+// (test/unit/sdk-operations.test.ts checks that every operation named in src/ is here).
+export {
+  SNSClient,
+  GetSubscriptionAttributesCommand,
+  GetTopicAttributesCommand,
+  ListSubscriptionsCommand,
+  ListSubscriptionsByTopicCommand,
+  ListTopicsCommand,
+  SetSubscriptionAttributesCommand,
+  SubscribeCommand,
+  UnsubscribeCommand,
+} from '@aws-sdk/client-sns';
