@@ -22,7 +22,11 @@ export function processIo(): Io {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+    // Read when a command is about to ask: process.stdin is made on first use, and made from a pipe
+    // (CI, scripts) it is a socket, which no command that does not prompt needs.
+    get interactive() {
+      return Boolean(process.stdin.isTTY && process.stderr.isTTY);
+    },
     confirm: async (question) => {
       const { createInterface } = await import('node:readline/promises');
       const rl = createInterface({ input: process.stdin, output: process.stderr });
