@@ -1,4 +1,3 @@
-import { keepHeapSmall } from '../core/heap.js';
 import { awsErrorName, toEvsrcError } from '../aws/errors.js';
 import type { ServiceName } from '../aws/session.js';
 import { parseFunctionRef } from '../core/arn.js';
@@ -146,7 +145,6 @@ function heading(entries: readonly EntryReport[], prune: readonly ExtraReport[],
  * exit code of the failed triggers, else 0.
  */
 export async function runApply(ctx: CommandContext, raw: Record<string, unknown>): Promise<number> {
-  keepHeapSmall();
   const file = fileFlag(raw, 'apply');
   // A file may name any type: every implementation is loaded, side by side.
   const types = await loadTriggerTypes();

@@ -1,4 +1,3 @@
-import { keepHeapSmall } from '../core/heap.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { differences, extraTriggers, planEntries, type EntryPlan } from '../file/converge.js';
 import { readTriggersFile } from '../file/document.js';
@@ -36,7 +35,6 @@ function report(p: EntryPlan): EntryReport {
  * the worst such exit code.
  */
 export async function runDiff(ctx: CommandContext, raw: Record<string, unknown>): Promise<number> {
-  keepHeapSmall();
   const file = fileFlag(raw, 'diff');
   const entries = checkDocument(await readTriggersFile(file), file, await loadTriggerTypes());
   const actx = adapterContext(ctx);

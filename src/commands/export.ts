@@ -1,4 +1,3 @@
-import { keepHeapSmall } from '../core/heap.js';
 import { parseFunctionRef } from '../core/arn.js';
 import { mapLimit } from '../core/concurrency.js';
 import { triggerKey } from '../file/converge.js';
@@ -30,7 +29,6 @@ export function mergeInventories(list: readonly Inventory[], region: string): In
 
 /** `evsrc export [--function <fn> ...] [--type <types>]`: every trigger found, as a file `apply -f` takes. */
 export async function runExport(ctx: CommandContext, raw: Record<string, unknown>): Promise<number> {
-  keepHeapSmall();
   // Flags are checked before the first AWS call.
   const given = raw.function === undefined ? [] : (Array.isArray(raw.function) ? raw.function : [raw.function]).map(String);
   const refs = given.map((f) => parseFunctionRef(f));

@@ -1,3 +1,4 @@
+import { keepHeapSmall, LONG_RUN_ENTRIES } from '../core/heap.js';
 import { toEvsrcError } from '../aws/errors.js';
 import { unqualifiedFunctionArn } from '../core/arn.js';
 import { mapLimit } from '../core/concurrency.js';
@@ -54,6 +55,8 @@ export async function planEntry(ctx: AdapterContext, entry: FileEntry): Promise<
 
 /** Plans every entry (PLAN_CONCURRENCY at once). A usage error in any entry refuses the whole file, naming each. */
 export async function planEntries(ctx: AdapterContext, entries: readonly FileEntry[], file: string): Promise<EntryPlan[]> {
+  // A large file makes a long run (apply, diff): its heap is kept small (keepHeapSmall).
+  if (entries.length >= LONG_RUN_ENTRIES) keepHeapSmall();
   const problems: string[] = [];
   const plans = await mapLimit(entries, PLAN_CONCURRENCY, async (entry) => {
     try {

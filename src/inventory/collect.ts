@@ -204,6 +204,7 @@ export function policyTargets(known: ReadonlySet<string>, triggers: readonly Tri
 
 /** Every trigger of every function in the region, read from the source side. */
 export async function listRegion(ctx: ListContext, options: ListOptions = {}): Promise<Inventory> {
+  // Its length grows with the account: the heap should not (keepHeapSmall).
   keepHeapSmall();
   const { aws } = ctx;
   const region = await aws.region();

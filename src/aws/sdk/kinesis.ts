@@ -1,5 +1,6 @@
-// The operations evsrc calls on this service, and nothing else: the bundle keeps only their code
-// (test/unit/sdk-operations.test.ts checks that every operation named in src/ is here).
+// The operations evsrc calls on this service, and no others: the bundle leaves out the other commands
+// (the shapes the SDK registers for the whole service stay). test/unit/sdk-operations.test.ts checks
+// this list against the operations src/ names.
 export {
   KinesisClient,
   DeregisterStreamConsumerCommand,
