@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // Runs the bundle in dist/ (scripts/build.mjs). A package installed from a tarball or the registry ships
 // it; in a clone, `npm install` (or `npm install -g .`) builds it through the prepare script.
-import { existsSync } from 'node:fs';
 import module from 'node:module';
-import { fileURLToPath } from 'node:url';
+
+// Built-in modules through require(): an ESM import of node:fs would read all its exports at once,
+// loading Node's stream code before anything runs (see scripts/build.mjs).
+const require = module.createRequire(import.meta.url);
+const { existsSync } = require('node:fs');
+const { fileURLToPath } = require('node:url');
 
 const bundle = new URL('../dist/cli.js', import.meta.url);
 if (!existsSync(bundle)) {

@@ -3,6 +3,7 @@
 // `evsrc --help` reads the CLI and commander and nothing else.
 import { build } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { writeThirdPartyLicenses } from './licenses.mjs';
 
@@ -20,6 +21,24 @@ const lazyChildProcess = {
       contents: "let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require('node:child_process'))[k] });",
       loader: 'js',
     }));
+  },
+};
+// Node's built-in modules are reached through require(), not an ESM import: importing a built-in as
+// ESM reads every one of its exports at once (`import { existsSync } from 'node:fs'` loads the fs
+// streams, and with them all of Node's stream code, before the first line runs), where require() hands
+// back the module and each export is read when used. Each import of one becomes a small CommonJS
+// module that requires it (through the banner's require below).
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?[a-z_]+(\/[a-z_]+)?$/ }, (args) => {
+      // Static imports only: a dynamic import() of one stays as it is, loaded when used (and as a
+      // chunk of CommonJS it would have a default export only).
+      if (args.kind !== 'import-statement') return undefined;
+      if (!isBuiltin(args.path)) return undefined;
+      return { path: args.path.replace(/^node:/, ''), namespace: 'builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require('node:${args.path}');`, loader: 'js' }));
   },
 };
 const external = process.env.EVSRC_BUILD_EXTERNAL === 'sdk' ? ['@aws-sdk/*', '@smithy/*'] : [];
@@ -41,7 +60,7 @@ const result = await build({
   chunkNames: 'chunks/[name]-[hash]',
   metafile: true,
   legalComments: 'none',
-  plugins: [lazyChildProcess],
+  plugins: [lazyChildProcess, builtinsByRequire],
   logLevel: 'warning',
   // CommonJS code inside the bundle (a few SDK dependencies) calls require(); ESM has none of its own.
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },

@@ -4,7 +4,7 @@ import type { AwsSession } from './aws/session.js';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
 import { EvsrcError, ExitCode, PartialApplyError, UsageError } from './core/errors.js';
 import type { InterruptController } from './core/interrupt.js';
-import { processIo, terminalWidth, useColor, type Io } from './render/io.js';
+import { processIo, terminalWidth, useColor, type Io, type StreamHooks } from './render/io.js';
 import type { SourceType, TypeSpec } from './sources/contract.js';
 import { completeWith } from './completion/hints.js';
 
@@ -183,12 +183,23 @@ function buildProgram(io: Io, registry: Registry, argv: readonly string[], dispa
     .configureOutput({
       writeOut: (s) => {
         onHelp?.();
-        return io.stdout.write(s);
+        try {
+          if (io.writeDirect?.(s)) return;
+        } catch (error) {
+          // The reader took what it wanted (`evsrc --help | head -1`): help exits 0, as with a stream.
+          if ((error as NodeJS.ErrnoException).code === 'EPIPE') process.exit(ExitCode.OK);
+          throw error;
+        }
+        io.stdout.write(s);
       },
       writeErr: (s) => io.stderr.write(s),
-      // Help wraps at the width of the terminal it goes to (commander would ask process.stdout).
-      getOutHelpWidth: () => (io.stdout.isTTY && io.stdout.columns) || 80,
+      // Help wraps at the width of the terminal it goes to (commander would ask process.stdout); a pipe
+      // or a file is 80 columns, known without making the stream.
+      getOutHelpWidth: () => (io.plainStdout?.() ? 80 : (io.stdout.isTTY && io.stdout.columns) || 80),
       getErrHelpWidth: () => (io.stderr.isTTY && io.stderr.columns) || 80,
+      // evsrc's help has no colour of its own; commander asks only to strip what has none.
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
     });
 
   const add = program
@@ -480,15 +491,19 @@ const CLOSED_PIPE = 141;
  * - stderr closed (`2>&1 | head -1`): progress and warnings are dropped and the command carries on
  *   to its end and its own exit code. Stopping there could leave a change half made.
  */
-function endQuietlyOnClosedPipe(isHelp: () => boolean): void {
+function endQuietlyOnClosedPipe(isHelp: () => boolean): StreamHooks {
   const closed = (error: NodeJS.ErrnoException) => error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED';
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (!closed(error)) throw error;
-    process.exit(isHelp() ? ExitCode.OK : CLOSED_PIPE);
-  });
-  process.stderr.on('error', (error: NodeJS.ErrnoException) => {
-    if (!closed(error)) throw error;
-  });
+  return {
+    stdout: (stream) =>
+      stream.on('error', (error: NodeJS.ErrnoException) => {
+        if (!closed(error)) throw error;
+        process.exit(isHelp() ? ExitCode.OK : CLOSED_PIPE);
+      }),
+    stderr: (stream) =>
+      stream.on('error', (error: NodeJS.ErrnoException) => {
+        if (!closed(error)) throw error;
+      }),
+  };
 }
 
 /** The signal handler of the writes, while they run (see guardWritesWithSignals). */
@@ -554,10 +569,9 @@ function guardWritesWithSignals(json: boolean): (interrupt: InterruptController)
 /** Entry point of bin/evsrc.js. */
 export function run(): void {
   let help = false;
-  endQuietlyOnClosedPipe(() => help);
   const argv = process.argv.slice(2);
   handleSignals(wantsJson(argv));
-  main(argv, processIo(), {
+  main(argv, processIo(endQuietlyOnClosedPipe(() => help)), {
     onHelp: () => {
       help = true;
     },

@@ -1,3 +1,4 @@
+import { fstatSync, writeSync } from 'node:fs';
 /** A stream evsrc writes to; process.stdout/stderr satisfy it, and tests pass string buffers. */
 export interface OutStream {
   write(chunk: string): unknown;
@@ -14,14 +15,72 @@ export interface Io {
   interactive: boolean;
   /** Asks a yes/no question on a terminal; only called when interactive. */
   confirm?: (question: string) => Promise<boolean>;
+  /**
+   * The process's Io only: true when stdout is a pipe, a socket or a file (never a terminal), read
+   * without making process.stdout.
+   */
+  plainStdout?: () => boolean;
+  /**
+   * The process's Io only: writes text (help, the version) straight to stdout's file descriptor, when
+   * plainStdout() and no stream was made for it yet, and returns true; false when it did not write.
+   * One write of help needs no stream, nor the socket code a pipe's stream loads. Throws EPIPE.
+   */
+  writeDirect?: (text: string) => boolean;
+}
+
+/** What run() attaches to process.stdout and process.stderr when each is first used. */
+export interface StreamHooks {
+  stdout?: (stream: NodeJS.WriteStream) => void;
+  stderr?: (stream: NodeJS.WriteStream) => void;
 }
 
 /** The real process's Io. */
-export function processIo(): Io {
-  return {
-    stdout: process.stdout,
-    stderr: process.stderr,
+export function processIo(hooks: StreamHooks = {}): Io {
+  // process.stdout and process.stderr are made on first use (from a pipe: a socket, with the code
+  // for it): not before a command writes.
+  let stdoutMade = false;
+  let stderrMade = false;
+  let plain: boolean | undefined;
+  const io: Io = {
+    get stdout() {
+      if (!stdoutMade) {
+        stdoutMade = true;
+        hooks.stdout?.(process.stdout);
+      }
+      return process.stdout;
+    },
+    get stderr() {
+      if (!stderrMade) {
+        stderrMade = true;
+        hooks.stderr?.(process.stderr);
+      }
+      return process.stderr;
+    },
     env: process.env,
+    plainStdout: () => {
+      if (plain === undefined) {
+        try {
+          const stat = fstatSync(1);
+          plain = stat.isFIFO() || stat.isSocket() || stat.isFile();
+        } catch {
+          plain = false;
+        }
+      }
+      return plain;
+    },
+    writeDirect: (text) => {
+      if (stdoutMade || !io.plainStdout?.()) return false;
+      const bytes = Buffer.from(text);
+      let offset = 0;
+      try {
+        while (offset < bytes.length) offset += writeSync(1, bytes, offset);
+      } catch (error) {
+        // A non-blocking pipe that is full: the stream waits for it.
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+        io.stdout.write(bytes.subarray(offset).toString());
+      }
+      return true;
+    },
     // Read when a command is about to ask: process.stdin is made on first use, and made from a pipe
     // (CI, scripts) it is a socket, which no command that does not prompt needs.
     get interactive() {
@@ -45,6 +104,7 @@ export function processIo(): Io {
       }
     },
   };
+  return io;
 }
 
 /**
