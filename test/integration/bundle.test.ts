@@ -106,6 +106,27 @@ describe('the bundle', () => {
     }
   });
 
+  it("help and the version, written to a pipe, load none of Node's stream or socket code; its text is all there", () => {
+    // What Node itself loads, against what a run of evsrc adds (process.moduleLoadList, read at exit).
+    const loaded = (args: string[]) => {
+      const run = spawnSync(
+        process.execPath,
+        ['-e', "process.on('exit', () => require('fs').writeSync(2, '\\n' + JSON.stringify(process.moduleLoadList))); " + (args.length ? `process.argv.splice(1, 0, 'bin/evsrc.js'); process.argv.push(...${JSON.stringify(args)}); import('./bin/evsrc.js')` : '0')],
+        { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tmpdir() } },
+      );
+      expect(run.status, run.stderr).toBe(0);
+      return { stdout: run.stdout, modules: JSON.parse(run.stderr.trim().split('\n').pop() ?? '[]') as string[] };
+    };
+    for (const args of [['--help'], ['--version'], ['add', 'sqs', '--help']]) {
+      const { stdout, modules } = loaded(args);
+      expect(modules, args.join(' ')).not.toContain('NativeModule net');
+      expect(modules, args.join(' ')).not.toContain('NativeModule stream');
+      expect(stdout.length, args.join(' ')).toBeGreaterThan(0);
+    }
+    // The help of add sqs, whole: its last line is the last example.
+    expect(loaded(['add', 'sqs', '--help']).stdout.trimEnd().split('\n').pop()).toMatch(/^ {2}\$ evsrc add sqs /);
+  });
+
   it('--help and add load neither the YAML library nor the triggers-file commands; export does', () => {
     for (const args of [['--help'], ['add', 'sqs', '--help'], ['apply', '--help']]) {
       expect(filesHolding(probe(...args).files, /node_modules\/yaml\//), args.join(' ')).toEqual([]);
