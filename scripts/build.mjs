@@ -3,7 +3,9 @@
 // `evsrc --help` reads the CLI and commander and nothing else.
 import { build } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
-import { isBuiltin } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
+
+const require = createRequire(import.meta.url);
 import { fileURLToPath } from 'node:url';
 import { writeThirdPartyLicenses } from './licenses.mjs';
 
@@ -27,7 +29,7 @@ const lazyChildProcess = {
 // ESM reads every one of its exports at once (`import { existsSync } from 'node:fs'` loads the fs
 // streams, and with them all of Node's stream code, before the first line runs), where require() hands
 // back the module and each export is read when used. Each import of one in evsrc's own code becomes a
-// small CommonJS module that requires it (through the banner's require below). The SDK's imports of
+// small module that requires it (through the banner's require below). The SDK's imports of
 // built-ins are left as they are: it imports many, and copying each one's exports for the interop
 // made `add sqs` about 3% slower, where evsrc's own (on the path of --help) made it faster.
 const builtinsByRequire = {
@@ -40,7 +42,14 @@ const builtinsByRequire = {
       if (!isBuiltin(args.path)) return undefined;
       return { path: args.path.replace(/^node:/, ''), namespace: 'builtin' };
     });
-    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require('node:${args.path}');`, loader: 'js' }));
+    // An ESM module of its own: the default export is the module, and each named export a constant that
+    // reads it once. They are marked pure, so the bundle keeps only those imported (none of the lazy
+    // ones such as fs.promises unless asked for), and nothing copies the rest.
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
+      const names = Object.keys(require(`node:${args.path}`)).filter((k) => k !== 'default' && /^[A-Za-z_$][\w$]*$/.test(k));
+      const lines = [`const m = require('node:${args.path}');`, 'export default m;', ...names.map((k) => `export const ${k} = /* @__PURE__ */ (() => m.${k})();`)];
+      return { contents: lines.join('\n'), loader: 'js' };
+    });
   },
 };
 const external = process.env.EVSRC_BUILD_EXTERNAL === 'sdk' ? ['@aws-sdk/*', '@smithy/*'] : [];
