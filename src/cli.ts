@@ -27,7 +27,15 @@ export interface MainOptions {
    * the returned function just after they end. run() installs signal handlers; in-process callers may not.
    */
   guardWrites?: (interrupt: InterruptController) => () => void;
+  /**
+   * Help and the version only (dist/help.cjs, a build of the command line without the commands' code):
+   * main returns RUN_FULL, having written nothing, when the command line asks for more than help.
+   */
+  helpOnly?: boolean;
 }
+
+/** What main returns under helpOnly when the command line asks for more than help or the version. */
+export const RUN_FULL = -1;
 
 const SDK_WARNING_ENV = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
 
@@ -450,6 +458,8 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
   try {
     await program.parseAsync(argv, { from: 'user' });
     if (!invocation) return ExitCode.OK;
+    // A command to run: nothing was written yet, and its code is not in the help build.
+    if (options.helpOnly) return RUN_FULL;
     globals = await globalsOf(invocation.command);
     ctx = await makeContext(io, globals, options);
     return await invocation.execute(ctx);
@@ -466,6 +476,7 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
       }
       return ExitCode.USAGE;
     }
+    if (options.helpOnly) return RUN_FULL;
     ctx?.reporter.close();
     const { toEvsrcError } = await import('./aws/errors.js');
     // A global option refused while reading the globals (--region, --endpoint-url) still gets its JSON document.
@@ -567,6 +578,27 @@ function guardWritesWithSignals(json: boolean): (interrupt: InterruptController)
 }
 
 /** Entry point of bin/evsrc.js. */
+/**
+ * The entry of dist/help.cjs: help and the version without the commands' code (see bin/evsrc.js).
+ * Anything more (a command to run, an error that is not commander's) goes to `full`, the whole CLI,
+ * which then parses the same command line again.
+ */
+export function runHelp(full: () => unknown): void {
+  let help = false;
+  main(process.argv.slice(2), processIo(endQuietlyOnClosedPipe(() => help)), {
+    onHelp: () => {
+      help = true;
+    },
+    helpOnly: true,
+  }).then(
+    (code) => {
+      if (code === RUN_FULL) full();
+      else process.exitCode = code;
+    },
+    () => full(),
+  );
+}
+
 export function run(): void {
   let help = false;
   const argv = process.argv.slice(2);

@@ -72,7 +72,9 @@ describe('the bundle', () => {
   it("--help, --version, add sqs --help, the new commands' help and completion load no file of it that holds AWS SDK code", () => {
     for (const args of [['--help'], ['--version'], ['-V'], ['add', 'sqs', '--help'], ['help', 'remove'], ['export', '--help'], ['apply', '--help'], ['diff', '--help'], ['completion', 'bash'], ['completion', 'zsh'], ['completion', 'fish']]) {
       const { packages, files } = probe(...args);
-      expect(files, args.join(' ')).toContain('dist/cli.js');
+      // Help and the version come from the CommonJS build of the command line alone; completion runs the ES module bundle.
+      if (args[0] === 'completion') expect(files, args.join(' ')).toContain('dist/cli.js');
+      else expect(files, args.join(' ')).toEqual(['dist/help.cjs']);
       expect(files.every((f) => f in meta.outputs), args.join(' ')).toBe(true);
       expect(sdkFiles(files), args.join(' ')).toEqual([]);
       expect(packages, args.join(' ')).toEqual([]);
@@ -111,7 +113,7 @@ describe('the bundle', () => {
     const loaded = (args: string[]) => {
       const run = spawnSync(
         process.execPath,
-        ['-e', "process.on('exit', () => require('fs').writeSync(2, '\\n' + JSON.stringify(process.moduleLoadList))); " + (args.length ? `process.argv.splice(1, 0, 'bin/evsrc.js'); process.argv.push(...${JSON.stringify(args)}); import('./bin/evsrc.js')` : '0')],
+        ['-e', "process.on('exit', () => require('fs').writeSync(2, '\\n' + JSON.stringify(process.moduleLoadList))); " + (args.length ? `process.argv.splice(1, 0, 'bin/evsrc.js'); process.argv.push(...${JSON.stringify(args)}); require('./bin/evsrc.js')` : '0')],
         { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tmpdir() } },
       );
       expect(run.status, run.stderr).toBe(0);
@@ -121,8 +123,15 @@ describe('the bundle', () => {
       const { stdout, modules } = loaded(args);
       expect(modules, args.join(' ')).not.toContain('NativeModule net');
       expect(modules, args.join(' ')).not.toContain('NativeModule stream');
+      // Nor start the ES module loader (dist/help.cjs is CommonJS).
+      expect(modules, args.join(' ')).not.toContain('NativeModule internal/modules/esm/module_job');
       expect(stdout.length, args.join(' ')).toBeGreaterThan(0);
     }
+    // A command line that asks for more than help is handed to the whole CLI, which answers as it always did.
+    const handed = spawnSync(process.execPath, ['bin/evsrc.js', 'add', 'sqs', 'q', '--function', '--help'], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tmpdir() } });
+    expect(handed.status).toBe(2);
+    expect(handed.stderr).toMatch(/^error: no AWS region/);
+    expect(handed.stdout).toBe('');
     // The help of add sqs, whole: its last line is the last example.
     expect(loaded(['add', 'sqs', '--help']).stdout.trimEnd().split('\n').pop()).toMatch(/^ {2}\$ evsrc add sqs /);
   });
