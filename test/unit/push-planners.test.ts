@@ -14,6 +14,7 @@ import {
   QUIET_PERIOD_MIN_MS,
   QUIET_PERIOD_MAX_MS,
   quietPeriod,
+  contestedQuietPeriod,
   MERGE_BACKOFF_MS,
   MERGE_BACKOFF_MAX_MS,
   MAX_MERGE_ROUNDS,
@@ -218,7 +219,7 @@ describe('settleNotification (read back, merge again, bounded)', () => {
       if (sleeps.length === 1) config = structuredClone(foreign);
     };
     await settleNotification({ call, bucket: 'uploads', region: 'us-east-1', expectedOwner: '123456789012', entry, rule, written: mine, sleep, quietMs: 300 });
-    // Quiet period, a jittered wait before merging again on a fresh read, then the quiet period again.
+    // Quiet period, a jittered wait before merging again on a fresh read, then a contested quiet period.
     expect(sleeps).toHaveLength(3);
     expect(sleeps[1]).toBeGreaterThanOrEqual(MERGE_BACKOFF_MS / 2);
     expect(sleeps[1]).toBeLessThanOrEqual(MERGE_BACKOFF_MS);
@@ -229,7 +230,7 @@ describe('settleNotification (read back, merge again, bounded)', () => {
       's3:GetBucketNotificationConfiguration',
       's3:PutBucketNotificationConfiguration',
       's3:GetBucketNotificationConfiguration',
-      'sleep 300',
+      'sleep 1000',
       's3:GetBucketNotificationConfiguration',
     ]);
     expect(config).toEqual(mine);
@@ -270,7 +271,10 @@ describe('settleNotification (read back, merge again, bounded)', () => {
     const busy = fakeBucket(extra, (_, c) => c);
     await settleNotification({ call: busy.call, bucket: 'uploads', region: 'us-east-1', expectedOwner: '123456789012', entry, rule, written: mine, sleep: async (ms) => void sleeps.push(ms) });
     expect(busy.log).toEqual(['s3:GetBucketNotificationConfiguration', 's3:GetBucketNotificationConfiguration']);
-    expect(sleeps).toEqual([QUIET_PERIOD_MS, QUIET_PERIOD_MS]);
+    // The second look waits a contested quiet period: three quiet periods, within 1-2 s.
+    expect(sleeps).toEqual([QUIET_PERIOD_MS, contestedQuietPeriod(QUIET_PERIOD_MS)]);
+    expect(contestedQuietPeriod(QUIET_PERIOD_MS)).toBe(QUIET_PERIOD_MAX_MS);
+    expect(contestedQuietPeriod(QUIET_PERIOD_MIN_MS)).toBe(1000);
   });
 
   it('stops after one read when the entry is there', async () => {

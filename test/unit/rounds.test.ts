@@ -3,7 +3,7 @@ import { runAdd } from '../../src/commands/add.js';
 import { runList } from '../../src/commands/list.js';
 import { settleDelay } from '../../src/core/poll.js';
 import { queueArnOfUrl } from '../../src/sources/sqs.js';
-import { QUIET_PERIOD_MIN_MS } from '../../src/sources/s3/add.js';
+import { CONTESTED_QUIET_MIN_MS, QUIET_PERIOD_MIN_MS } from '../../src/sources/s3/add.js';
 import { awsError, roundsContext, roundsSession, type Answer } from '../helpers/rounds.js';
 
 // Sequential rounds and calls of each command against a fake session whose calls overlap in time like
@@ -165,13 +165,13 @@ describe('add s3: four rounds, and one quiet wait as long as its own read-merge-
     expect(fake.rounds()).toBe(4);
   });
 
-  it('when the read-back shows another writer\'s change, waits the quiet period and reads again', async () => {
+  it('when the read-back shows another writer\'s change, waits longer (a contested quiet period) and reads again', async () => {
     const theirs = { Id: 'theirs', QueueArn: QUEUE, Events: ['s3:ObjectRemoved:*'] };
     const world = s3World({ afterPut: (c) => ({ ...c, QueueConfigurations: [theirs] }) });
     const fake = roundsSession(world.answer);
     const { ctx, sleeps } = roundsContext(fake.aws);
     expect(await runAdd(ctx, 's3', 'uploads', { function: 'worker', events: ['s3:ObjectCreated:*'] })).toBe(0);
-    expect(sleeps).toEqual([QUIET_PERIOD_MIN_MS, QUIET_PERIOD_MIN_MS]);
+    expect(sleeps).toEqual([QUIET_PERIOD_MIN_MS, CONTESTED_QUIET_MIN_MS]);
     expect(fake.count('GetBucketNotificationConfiguration')).toBe(4);
     expect(fake.count('PutBucketNotificationConfiguration')).toBe(1);
   });

@@ -135,6 +135,18 @@ export const QUIET_PERIOD_MAX_MS = 2000;
 export const FRESH_READ_MS = 150;
 
 /**
+ * The wait before the second look when another writer has shown up (the read-back was not what evsrc
+ * wrote): several runs write this bucket at once, and one of them, slowed by a loaded machine, may still
+ * write a merge made before evsrc's entry was there. Three quiet periods, at least a second, at most
+ * QUIET_PERIOD_MAX_MS: only contested writes pay it. (With one quiet period, five concurrent runs on a
+ * busy 2-core machine lost an entry in about one try in fourteen.)
+ */
+export const CONTESTED_QUIET_MIN_MS = 1000;
+export function contestedQuietPeriod(quietMs: number): number {
+  return Math.min(QUIET_PERIOD_MAX_MS, Math.max(CONTESTED_QUIET_MIN_MS, quietMs * 3));
+}
+
+/**
  * The quiet period after a read-merge-write that took `elapsedMs` from the read to the write's answer: twice
  * that (another writer's read-to-write takes about as long, give or take the machine's load), within bounds.
  */
@@ -319,7 +331,8 @@ export interface NotificationVerify {
   /**
    * With a sleep, the first read-back comes after a quiet period (quietMs), so that a writer that read the
    * bucket before evsrc's PUT has written by then; and when another writer shows up (the read-back is not
-   * what evsrc wrote), the entry must be seen twice, a quiet period apart, before the write counts as settled.
+   * what evsrc wrote), the entry must be seen twice, a contested quiet period apart (contestedQuietPeriod),
+   * before the write counts as settled.
    */
   sleep?: ((ms: number) => Promise<void>) | undefined;
   /** The quiet period; QUIET_PERIOD_MS when not given. */
@@ -362,7 +375,7 @@ export async function settleNotification(v: NotificationVerify): Promise<{ confi
       // Seeing the entry again after a quiet period closes most of that window.
       if (!v.sleep || confirmed || !contested) return { config: fresh, rounds: round };
       confirmed = true;
-      await v.sleep(quiet);
+      await v.sleep(contestedQuietPeriod(quiet));
       round -= 1;
       continue;
     }
