@@ -15,9 +15,10 @@ const { pathToFileURL } = require('node:url');
 const root = join(__dirname, '..');
 const bundle = join(root, 'dist', 'cli.js');
 const helpBundle = join(root, 'dist', 'help.cjs');
-if (!existsSync(bundle) || !existsSync(helpBundle)) {
+const missing = [bundle, helpBundle].find((file) => !existsSync(file));
+if (missing) {
   process.stderr.write(
-    `error: evsrc is not built: ${join(root, 'dist')} is missing\n` +
+    `error: evsrc is not built: ${missing} is missing\n` +
       `hint: run \`npm install\` in ${root} (it builds dist/), or \`npm run build\` there if its dependencies are installed\n`,
   );
   process.exit(1);

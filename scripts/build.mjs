@@ -1,13 +1,13 @@
 // Builds dist/: one code-split ESM bundle of src/cli.ts. Every dynamic import() in src (each command,
-// each AWS SDK client, chalk, ora, the proxy code) becomes its own chunk, loaded only when used, so
-// `evsrc --help` reads the CLI and commander and nothing else.
+// each AWS SDK client, chalk, ora, the proxy code) becomes its own chunk, loaded only when used. And
+// dist/help.cjs, the command line alone as one CommonJS file, for help and the version (see below).
 import { build } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
-
-const require = createRequire(import.meta.url);
 import { fileURLToPath } from 'node:url';
 import { writeThirdPartyLicenses } from './licenses.mjs';
+
+const require = createRequire(import.meta.url);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // commander loads node:child_process (and with it net, dgram and the stream internals) when it is first

@@ -443,7 +443,9 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
     registry.types = TRIGGER_TYPES;
     registry.removeFlags = removeFlags();
   }
-  if (argv.includes('completion')) registry.findingCodes = (await import('./inventory/model.js')).FINDING_CODES;
+  // Completion values only, never shown in help: the help build goes without them.
+  if (argv.includes('completion') && !options.helpOnly) registry.findingCodes = (await import('./inventory/model.js')).FINDING_CODES;
+  let wroteHelp = false;
   const program = buildProgram(
     io,
     registry,
@@ -451,7 +453,10 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
     (i) => {
       invocation = i;
     },
-    options.onHelp,
+    () => {
+      wroteHelp = true;
+      options.onHelp?.();
+    },
   );
   let globals: GlobalOptions | undefined;
   let ctx: CommandContext | undefined;
@@ -476,7 +481,13 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
       }
       return ExitCode.USAGE;
     }
-    if (options.helpOnly) return RUN_FULL;
+    if (options.helpOnly) {
+      // Nothing written yet: the whole CLI answers. Help was (a write failed on a full disk, say): said here,
+      // as the whole CLI would, without printing the help a second time.
+      if (!wroteHelp) return RUN_FULL;
+      io.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+      return ExitCode.FAILURE;
+    }
     ctx?.reporter.close();
     const { toEvsrcError } = await import('./aws/errors.js');
     // A global option refused while reading the globals (--region, --endpoint-url) still gets its JSON document.
@@ -577,7 +588,6 @@ function guardWritesWithSignals(json: boolean): (interrupt: InterruptController)
   };
 }
 
-/** Entry point of bin/evsrc.js. */
 /**
  * The entry of dist/help.cjs: help and the version without the commands' code (see bin/evsrc.js).
  * Anything more (a command to run, an error that is not commander's) goes to `full`, the whole CLI,
@@ -599,6 +609,7 @@ export function runHelp(full: () => unknown): void {
   );
 }
 
+/** Entry point of bin/evsrc.js for everything but help and the version (dist/cli.js). */
 export function run(): void {
   let help = false;
   const argv = process.argv.slice(2);

@@ -77,7 +77,8 @@ export function processIo(hooks: StreamHooks = {}): Io {
       } catch (error) {
         // A non-blocking pipe that is full: the stream waits for it.
         if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-        io.stdout.write(bytes.subarray(offset).toString());
+        // The rest as bytes: a partial write may have stopped inside a character.
+        (io.stdout as NodeJS.WriteStream).write(bytes.subarray(offset));
       }
       return true;
     },
