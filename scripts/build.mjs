@@ -54,25 +54,30 @@ const builtinsByRequire = {
 };
 const external = process.env.EVSRC_BUILD_EXTERNAL === 'sdk' ? ['@aws-sdk/*', '@smithy/*'] : [];
 
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
-const result = await build({
+// What both builds below share.
+const shared = {
   absWorkingDir: root,
-  entryPoints: { cli: 'src/cli.ts' },
   outdir: 'dist',
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   // The SDK's ES module builds: smaller chunks than their CommonJS builds.
   mainFields: ['module', 'main'],
-  external,
   minify: process.env.EVSRC_BUILD_MINIFY !== '0',
-  chunkNames: 'chunks/[name]-[hash]',
   metafile: true,
   legalComments: 'none',
-  plugins: [lazyChildProcess, builtinsByRequire],
   logLevel: 'warning',
+};
+
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+const result = await build({
+  ...shared,
+  entryPoints: { cli: 'src/cli.ts' },
+  splitting: true,
+  format: 'esm',
+  external,
+  chunkNames: 'chunks/[name]-[hash]',
+  plugins: [lazyChildProcess, builtinsByRequire],
   // CommonJS code inside the bundle (a few SDK dependencies) calls require(); ESM has none of its own.
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
 });
@@ -85,26 +90,17 @@ const helpOnly = {
   name: 'help-only',
   setup(b) {
     b.onResolve({ filter: /.*/ }, (args) => {
-      if (args.kind !== 'dynamic-import' || /[\\/]sources[\\/]registry\.js$/.test(args.path) || args.path === './sources/registry.js') return undefined;
+      if (args.kind !== 'dynamic-import' || /[\\/]sources[\\/]registry\.js$/.test(args.path)) return undefined;
       return { path: args.path, external: true };
     });
   },
 };
 const help = await build({
-  absWorkingDir: root,
+  ...shared,
   entryPoints: { help: 'src/cli.ts' },
-  outdir: 'dist',
   outExtension: { '.js': '.cjs' },
-  bundle: true,
   format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  mainFields: ['module', 'main'],
-  minify: process.env.EVSRC_BUILD_MINIFY !== '0',
-  metafile: true,
-  legalComments: 'none',
   plugins: [lazyChildProcess, helpOnly],
-  logLevel: 'warning',
   // version() reads package.json next to the bundle through import.meta.url.
   define: { 'import.meta.url': '__evsrcUrl' },
   banner: { js: "const __evsrcUrl=require('node:url').pathToFileURL(__filename).href;" },

@@ -588,19 +588,19 @@ function guardWritesWithSignals(json: boolean): (interrupt: InterruptController)
   };
 }
 
+/** The process's Io, and `options` with the onHelp that marks help as printed (a closed stdout then exits 0). */
+function processIoAndOnHelp(options: MainOptions): [Io, MainOptions] {
+  let help = false;
+  return [processIo(endQuietlyOnClosedPipe(() => help)), { ...options, onHelp: () => void (help = true) }];
+}
+
 /**
  * The entry of dist/help.cjs: help and the version without the commands' code (see bin/evsrc.js).
  * Anything more (a command to run, an error that is not commander's) goes to `full`, the whole CLI,
  * which then parses the same command line again.
  */
 export function runHelp(full: () => unknown): void {
-  let help = false;
-  main(process.argv.slice(2), processIo(endQuietlyOnClosedPipe(() => help)), {
-    onHelp: () => {
-      help = true;
-    },
-    helpOnly: true,
-  }).then(
+  main(process.argv.slice(2), ...processIoAndOnHelp({ helpOnly: true })).then(
     (code) => {
       if (code === RUN_FULL) full();
       else process.exitCode = code;
@@ -611,15 +611,9 @@ export function runHelp(full: () => unknown): void {
 
 /** Entry point of bin/evsrc.js for everything but help and the version (dist/cli.js). */
 export function run(): void {
-  let help = false;
   const argv = process.argv.slice(2);
   handleSignals(wantsJson(argv));
-  main(argv, processIo(endQuietlyOnClosedPipe(() => help)), {
-    onHelp: () => {
-      help = true;
-    },
-    guardWrites: guardWritesWithSignals(wantsJson(argv)),
-  }).then(
+  main(argv, ...processIoAndOnHelp({ guardWrites: guardWritesWithSignals(wantsJson(argv)) })).then(
     (code) => {
       process.exitCode = code;
     },
