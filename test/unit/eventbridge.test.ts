@@ -137,6 +137,14 @@ describe('planEventBridge', () => {
     expect(put?.undo?.({})).toMatchObject({ api: 'events:RemoveTargets', input: { Rule: 'nightly', Ids: [ID] } });
   });
 
+  it('scopes the permission to the rule ARN and the account; a grant naming the rule alone is reused', () => {
+    const planned = planEventBridge(input());
+    expect(planned.actions[0]?.input).toMatchObject({ Principal: 'events.amazonaws.com', SourceArn: RULE, SourceAccount: '123456789012' });
+    const reused = planEventBridge(input({ policy: grantingPolicy('console-made') }));
+    expect(reused.actions.map((a) => a.api)).toEqual(['events:PutTargets']);
+    expect(reused.statementId).toBe('console-made');
+  });
+
   it('keeps the statement id the s3 and sns ids had (the service name widening changed nothing)', () => {
     expect(statementId('sns', FN, 'arn:aws:sns:us-east-1:123456789012:orders')).toMatch(/^evsrc-sns-orders-[0-9a-f]{8}$/);
     expect(statementId('eventbridge', FN, 'arn:aws:events:us-east-1:123456789012:rule/shop/paid')).toMatch(/^evsrc-eventbridge-paid-[0-9a-f]{8}$/);

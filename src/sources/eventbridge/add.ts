@@ -22,6 +22,7 @@ import {
   parseSchedule,
   ruleArn,
   ruleDisplayName,
+  ruleOfArn,
   samePattern,
   type BusRef,
 } from './rule.js';
@@ -388,7 +389,13 @@ export function planEventBridge(input: EventBridgePlanInput): EventBridgePlanned
   }
 
   // Order: the permission first (a target must never exist without it), then the rule, the DLQ policy, the target.
-  const permission = planPermission({ service: 'eventbridge', principal: EVENTS_PRINCIPAL, functionArn: fn.arn, sourceArn: rule.arn }, input.policy, call);
+  // Scoped to the rule ARN and its account; a grant naming the rule ARN alone is equivalent (the ARN names the account).
+  const account = ruleOfArn(rule.arn)?.account;
+  const permission = planPermission(
+    { service: 'eventbridge', principal: EVENTS_PRINCIPAL, functionArn: fn.arn, sourceArn: rule.arn, ...(account ? { sourceAccount: account } : {}) },
+    input.policy,
+    call,
+  );
   warnings.push(...permission.warnings);
   if (permission.action) actions.push(permission.action);
   if (ruleAction) actions.push(ruleAction);
