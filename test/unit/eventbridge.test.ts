@@ -145,6 +145,12 @@ describe('planEventBridge', () => {
     expect(reused.statementId).toBe('console-made');
   });
 
+  it('warns of a grant with no source condition in terms of rules', () => {
+    const raw = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'broad', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'lambda:InvokeFunction', Resource: FN }] });
+    const planned = planEventBridge(input({ policy: { raw, statements: parsePolicy(raw) } }));
+    expect(planned.warnings.join('\n')).toMatch(/without a source condition \(statement broad\); any rule, in any account, can then invoke the function/);
+  });
+
   it('keeps the statement id the s3 and sns ids had (the service name widening changed nothing)', () => {
     expect(statementId('sns', FN, 'arn:aws:sns:us-east-1:123456789012:orders')).toMatch(/^evsrc-sns-orders-[0-9a-f]{8}$/);
     expect(statementId('eventbridge', FN, 'arn:aws:events:us-east-1:123456789012:rule/shop/paid')).toMatch(/^evsrc-eventbridge-paid-[0-9a-f]{8}$/);

@@ -392,7 +392,7 @@ export function planEventBridge(input: EventBridgePlanInput): EventBridgePlanned
   // Scoped to the rule ARN and its account; a grant naming the rule ARN alone is equivalent (the ARN names the account).
   const account = ruleOfArn(rule.arn)?.account;
   const permission = planPermission(
-    { service: 'eventbridge', principal: EVENTS_PRINCIPAL, functionArn: fn.arn, sourceArn: rule.arn, ...(account ? { sourceAccount: account } : {}) },
+    { service: 'eventbridge', noun: 'rule', principal: EVENTS_PRINCIPAL, functionArn: fn.arn, sourceArn: rule.arn, ...(account ? { sourceAccount: account } : {}) },
     input.policy,
     call,
   );
