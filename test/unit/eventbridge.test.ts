@@ -190,6 +190,9 @@ describe('planEventBridge', () => {
     const existing = { Name: 'nightly', Arn: RULE, EventPattern: '{"source":["a"]}', State: 'DISABLED', Description: 'theirs', RoleArn: 'arn:aws:iam::123456789012:role/r' };
     expect(() => planEventBridge(input({ existing }, { pattern: '{"source":["b"]}' }))).toThrow(PreconditionError);
     expect(() => planEventBridge(input({}, { schedule: 'rate(5 minutes)' }))).toThrow(/has ScheduleExpression "cron\(0 2 \* \* \? \*\)"/);
+    // A schedule rule given a pattern has no pattern, rather than the pattern null.
+    expect(() => planEventBridge(input({}, { pattern: '{"source":["b"]}' }))).toThrow(/^rule nightly has no EventPattern \(it runs on the schedule cron\(0 2 \* \* \? \*\)\), not \{"source":\["b"\]\} as --pattern asks/);
+    expect(() => planEventBridge(input({ existing }, { schedule: 'rate(5 minutes)' }))).toThrow(/^rule nightly has no ScheduleExpression \(it runs on the event pattern \{"source":\["a"\]\}\), not "rate\(5 minutes\)" as --schedule asks/);
     // The same pattern written in another order is the same pattern.
     expect(planEventBridge(input({ existing }, { pattern: '{ "source": ["a"] }' })).actions.map((a) => a.api)).toEqual(['lambda:AddPermission', 'events:PutTargets']);
     const planned = planEventBridge(input({ existing }, { pattern: '{"source":["b"]}', updateRule: true }));

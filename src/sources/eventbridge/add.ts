@@ -313,8 +313,11 @@ export function planEventBridge(input: EventBridgePlanInput): EventBridgePlanned
       if (!options.updateRule) {
         const [c] = changes;
         const flag = c?.field === 'EventPattern' ? '--pattern' : '--schedule';
+        // A rule has a pattern, a schedule or both: name what it runs on when it lacks the one asked about.
+        const runsOn = existing.ScheduleExpression !== undefined ? `the schedule ${existing.ScheduleExpression}` : `the event pattern ${existing.EventPattern ?? '?'}`;
+        const has = c?.from === null || c?.from === undefined ? `no ${c?.field} (it runs on ${runsOn})` : `${c.field} ${JSON.stringify(c.from)}`;
         throw new PreconditionError(
-          `rule ${shown} has ${c?.field} ${JSON.stringify(c?.from)}, not ${JSON.stringify(c?.to)} as ${flag} asks; evsrc does not change an existing rule's ${c?.field} silently`,
+          `rule ${shown} has ${has}, not ${JSON.stringify(c?.to)} as ${flag} asks; evsrc does not change an existing rule's ${c?.field} silently`,
           { hint: `add --update-rule to replace it (other targets of the rule then see the new ${c?.field === 'EventPattern' ? 'pattern' : 'schedule'} too), or leave ${flag} out to use the rule as it is` },
         );
       }
