@@ -47,7 +47,8 @@ describe('evsrc add eventbridge against moto', () => {
     expect(doc.trigger.id).toMatch(/^evsrc-[0-9a-f]{20}$/);
     const statements = await policyStatementsOf(moto.endpoint, 'report');
     expect(statements).toHaveLength(1);
-    expect(statements[0]).toMatchObject({ Principal: { Service: 'events.amazonaws.com' }, Condition: { ArnLike: { 'AWS:SourceArn': ruleArn } } });
+    expect(statements[0]).toMatchObject({ Principal: { Service: 'events.amazonaws.com' } });
+    expect(statements[0]?.Condition).toEqual({ ArnLike: { 'AWS:SourceArn': ruleArn }, StringEquals: { 'AWS:SourceAccount': '123456789012' } });
     const policy = await queuePolicyOf(moto.endpoint, dlq.url);
     expect(policy?.Statement).toEqual([
       expect.objectContaining({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: dlq.arn, Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } } }),

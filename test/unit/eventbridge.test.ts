@@ -137,6 +137,20 @@ describe('planEventBridge', () => {
     expect(put?.undo?.({})).toMatchObject({ api: 'events:RemoveTargets', input: { Rule: 'nightly', Ids: [ID] } });
   });
 
+  it('scopes the permission to the rule ARN and the account; a grant naming the rule alone is reused', () => {
+    const planned = planEventBridge(input());
+    expect(planned.actions[0]?.input).toMatchObject({ Principal: 'events.amazonaws.com', SourceArn: RULE, SourceAccount: '123456789012' });
+    const reused = planEventBridge(input({ policy: grantingPolicy('console-made') }));
+    expect(reused.actions.map((a) => a.api)).toEqual(['events:PutTargets']);
+    expect(reused.statementId).toBe('console-made');
+  });
+
+  it('warns of a grant with no source condition in terms of rules', () => {
+    const raw = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'broad', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'lambda:InvokeFunction', Resource: FN }] });
+    const planned = planEventBridge(input({ policy: { raw, statements: parsePolicy(raw) } }));
+    expect(planned.warnings.join('\n')).toMatch(/without a source condition \(statement broad\); any rule, in any account, can then invoke the function/);
+  });
+
   it('keeps the statement id the s3 and sns ids had (the service name widening changed nothing)', () => {
     expect(statementId('sns', FN, 'arn:aws:sns:us-east-1:123456789012:orders')).toMatch(/^evsrc-sns-orders-[0-9a-f]{8}$/);
     expect(statementId('eventbridge', FN, 'arn:aws:events:us-east-1:123456789012:rule/shop/paid')).toMatch(/^evsrc-eventbridge-paid-[0-9a-f]{8}$/);
@@ -176,6 +190,9 @@ describe('planEventBridge', () => {
     const existing = { Name: 'nightly', Arn: RULE, EventPattern: '{"source":["a"]}', State: 'DISABLED', Description: 'theirs', RoleArn: 'arn:aws:iam::123456789012:role/r' };
     expect(() => planEventBridge(input({ existing }, { pattern: '{"source":["b"]}' }))).toThrow(PreconditionError);
     expect(() => planEventBridge(input({}, { schedule: 'rate(5 minutes)' }))).toThrow(/has ScheduleExpression "cron\(0 2 \* \* \? \*\)"/);
+    // A schedule rule given a pattern has no pattern, rather than the pattern null.
+    expect(() => planEventBridge(input({}, { pattern: '{"source":["b"]}' }))).toThrow(/^rule nightly has no EventPattern \(it runs on the schedule cron\(0 2 \* \* \? \*\)\), not \{"source":\["b"\]\} as --pattern asks/);
+    expect(() => planEventBridge(input({ existing }, { schedule: 'rate(5 minutes)' }))).toThrow(/^rule nightly has no ScheduleExpression \(it runs on the event pattern \{"source":\["a"\]\}\), not "rate\(5 minutes\)" as --schedule asks/);
     // The same pattern written in another order is the same pattern.
     expect(planEventBridge(input({ existing }, { pattern: '{ "source": ["a"] }' })).actions.map((a) => a.api)).toEqual(['lambda:AddPermission', 'events:PutTargets']);
     const planned = planEventBridge(input({ existing }, { pattern: '{"source":["b"]}', updateRule: true }));

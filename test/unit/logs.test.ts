@@ -87,6 +87,12 @@ describe('logs: validation (pure, before any AWS call)', () => {
 });
 
 describe('logs: planLogs', () => {
+  it('warns of a grant with no source condition in terms of log groups', () => {
+    const raw = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'broad', Effect: 'Allow', Principal: { Service: 'logs.amazonaws.com' }, Action: 'lambda:InvokeFunction', Resource: FN }] });
+    const planned = planLogs(input({ policy: { raw, statements: parsePolicy(raw) } }));
+    expect(planned.warnings.join('\n')).toMatch(/without a source condition \(statement broad\); any log group, in any account, can then invoke the function/);
+  });
+
   it('creates: permission first, then the filter; undo shapes delete what was made', () => {
     const planned = planLogs(input());
     expect(planned.actions.map((a) => a.api)).toEqual(['lambda:AddPermission', 'logs:PutSubscriptionFilter']);

@@ -114,6 +114,8 @@ export interface PermissionPlan {
 /** A permission to plan: the request plus which push service it is for. */
 export interface PermissionPlanInput extends PermissionRequest {
   service: PushService;
+  /** What the sources are called in messages ("rule", "log group"); default: "<SERVICE> resource". */
+  noun?: string;
 }
 
 /**
@@ -132,7 +134,7 @@ export function planPermission(input: PermissionPlanInput, policy: FunctionPolic
   const unscoped = findUnscopedStatements(policy.statements, input.principal);
   if (unscoped.length > 0) {
     warnings.push(
-      `the policy of ${input.functionArn} lets ${input.principal} invoke it without a source condition (statement ${unscoped.map((s) => s.sid ?? '(no id)').join(', ')}); any ${input.service.toUpperCase()} resource, in any account, can then invoke the function`,
+      `the policy of ${input.functionArn} lets ${input.principal} invoke it without a source condition (statement ${unscoped.map((s) => s.sid ?? '(no id)').join(', ')}); any ${input.noun ?? `${input.service.toUpperCase()} resource`}, in any account, can then invoke the function`,
     );
   }
   const existing = findEquivalentStatement(policy.statements, request);

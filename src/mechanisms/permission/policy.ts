@@ -125,7 +125,9 @@ export function isEquivalentStatement(statement: PolicyStatement, request: Permi
   if (!sourceArnTests.every((c) => c.values.includes(request.sourceArn))) return false;
   const accountTests = statement.conditions.filter(isSourceAccountCondition);
   const account = request.sourceAccount ?? accountOf(request.sourceArn);
-  if (request.sourceAccount !== undefined && accountTests.length === 0) return false;
+  // A SourceAccount asked for is needed only where the source ARN does not name the account (S3 buckets);
+  // a grant on a rule or log group ARN alone already names it.
+  if (request.sourceAccount !== undefined && accountTests.length === 0 && accountOf(request.sourceArn) === undefined) return false;
   if (account !== undefined && !accountTests.every((c) => c.values.includes(account))) return false;
   return statement.conditions.every((c) => isSourceArnCondition(c) || isSourceAccountCondition(c));
 }

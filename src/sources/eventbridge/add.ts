@@ -22,6 +22,7 @@ import {
   parseSchedule,
   ruleArn,
   ruleDisplayName,
+  ruleOfArn,
   samePattern,
   type BusRef,
 } from './rule.js';
@@ -312,8 +313,11 @@ export function planEventBridge(input: EventBridgePlanInput): EventBridgePlanned
       if (!options.updateRule) {
         const [c] = changes;
         const flag = c?.field === 'EventPattern' ? '--pattern' : '--schedule';
+        // A rule has a pattern, a schedule or both: name what it runs on when it lacks the one asked about.
+        const runsOn = existing.ScheduleExpression !== undefined ? `the schedule ${existing.ScheduleExpression}` : `the event pattern ${existing.EventPattern ?? '?'}`;
+        const has = c?.from === null || c?.from === undefined ? `no ${c?.field} (it runs on ${runsOn})` : `${c.field} ${JSON.stringify(c.from)}`;
         throw new PreconditionError(
-          `rule ${shown} has ${c?.field} ${JSON.stringify(c?.from)}, not ${JSON.stringify(c?.to)} as ${flag} asks; evsrc does not change an existing rule's ${c?.field} silently`,
+          `rule ${shown} has ${has}, not ${JSON.stringify(c?.to)} as ${flag} asks; evsrc does not change an existing rule's ${c?.field} silently`,
           { hint: `add --update-rule to replace it (other targets of the rule then see the new ${c?.field === 'EventPattern' ? 'pattern' : 'schedule'} too), or leave ${flag} out to use the rule as it is` },
         );
       }
@@ -388,7 +392,13 @@ export function planEventBridge(input: EventBridgePlanInput): EventBridgePlanned
   }
 
   // Order: the permission first (a target must never exist without it), then the rule, the DLQ policy, the target.
-  const permission = planPermission({ service: 'eventbridge', principal: EVENTS_PRINCIPAL, functionArn: fn.arn, sourceArn: rule.arn }, input.policy, call);
+  // Scoped to the rule ARN and its account; a grant naming the rule ARN alone is equivalent (the ARN names the account).
+  const account = ruleOfArn(rule.arn)?.account;
+  const permission = planPermission(
+    { service: 'eventbridge', noun: 'rule', principal: EVENTS_PRINCIPAL, functionArn: fn.arn, sourceArn: rule.arn, ...(account ? { sourceAccount: account } : {}) },
+    input.policy,
+    call,
+  );
   warnings.push(...permission.warnings);
   if (permission.action) actions.push(permission.action);
   if (ruleAction) actions.push(ruleAction);

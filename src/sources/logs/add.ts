@@ -214,7 +214,7 @@ export function planLogs(input: LogsPlanInput): LogsPlanned {
   }
   if (!existing && filters.length >= MAX_FILTERS_PER_GROUP) throw limitError(groupName, filters);
 
-  const permission = planPermission({ service: 'logs', principal: LOGS_PRINCIPAL, functionArn: fn.arn, sourceArn: groupArn, sourceAccount: fn.account }, input.policy, input.call);
+  const permission = planPermission({ service: 'logs', noun: 'log group', principal: LOGS_PRINCIPAL, functionArn: fn.arn, sourceArn: groupArn, sourceAccount: fn.account }, input.policy, input.call);
   warnings.push(...permission.warnings);
   let statementId = permission.reusedStatementId ?? permission.statementId;
   const actions: Action[] = [];
