@@ -289,7 +289,11 @@ export class AwsSession {
       const stsHandler = (await setup.requestHandler()) as { destroy(): void };
       this.agents.push(stsHandler);
       const clientConfig: Record<string, unknown> = { requestHandler: stsHandler };
-      if (this.settings.endpointUrl) clientConfig.endpoint = this.settings.endpointUrl;
+      // As for every other client (buildClient): the SDK reads a configured endpoint from AWS_PROFILE's
+      // profile only, so with --profile its STS client would miss the profile's endpoint_url and go to AWS.
+      const stsEndpoint =
+        this.settings.endpointUrl ?? (this.settings.profile && setup.files ? configuredEndpoint(setup.files, setup.profile, 'sts', env) : undefined);
+      if (stsEndpoint) clientConfig.endpoint = stsEndpoint;
       const base = defaultProvider({
         ...(this.settings.profile ? { profile: this.settings.profile } : {}),
         ...(this.settings.verbose ? {} : { logger: quiet }),

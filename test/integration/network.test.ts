@@ -259,6 +259,23 @@ describe('profiles', () => {
     expect(proxy.seen[0]?.service).toBe('sts');
     expect(proxy.seen.some((c) => c.service === 'lambda')).toBe(true);
   });
+
+  it("with --profile, an assume-role profile's own endpoint_url gets the STS call too", async () => {
+    const proxy = await track(recordingProxy());
+    const dead = await closedPort();
+    const files = awsFiles(
+      `[profile base]\nregion = us-east-1\n[profile deploy]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/deployer\nsource_profile = base\nendpoint_url = ${moto.endpoint}\n`,
+      '[base]\naws_access_key_id = testing\naws_secret_access_key = testing\n',
+    );
+    const r = await runCli(['--profile', 'deploy', 'list', '--function', FN], undefined, {
+      ...files,
+      HTTP_PROXY: proxy.url,
+      HTTPS_PROXY: `http://127.0.0.1:${dead}`,
+    });
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    expect(proxy.seen[0]?.service).toBe('sts');
+  });
 });
 
 describe('regions and endpoints from the environment and the profile', () => {
