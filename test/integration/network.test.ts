@@ -194,7 +194,8 @@ describe('CA bundle', () => {
     try {
       const untrusted = await runCli(['list', '--function', 'x'], url);
       expect(untrusted.code).toBe(1);
-      expect(untrusted.stderr).toMatch(/self[- ]signed certificate/i);
+      expect(untrusted.stderr).toContain(`error: the certificate of ${url} is not trusted: self-signed certificate (lambda:GetFunctionConfiguration)`);
+      expect(untrusted.stderr).toMatch(/hint: .*AWS_CA_BUNDLE/);
       // The TLS handshake succeeded: the answer (an HTML page) reached evsrc.
       const trusted = await runCli(['list', '--function', 'x'], url, { AWS_CA_BUNDLE: t.certFile });
       expect(trusted.stderr).toContain(`${url} answered HTTP 500 with an HTML page`);
@@ -206,6 +207,14 @@ describe('CA bundle', () => {
       server.closeAllConnections();
       server.close();
     }
+  });
+
+  it('an https:// URL for an endpoint that speaks plain HTTP is a failed TLS handshake, not a raw OpenSSL line', async () => {
+    const url = moto.endpoint.replace('http://', 'https://');
+    const r = await runCli(['list', '--function', FN], url);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: the TLS handshake with ${url} failed (wrong version number) (lambda:GetFunctionConfiguration)`);
+    expect(r.stderr).toMatch(/hint: .*http:\/\//);
   });
 });
 
