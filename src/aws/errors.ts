@@ -171,8 +171,8 @@ function networkFailure(e: SdkError, name: string, message: string, where: strin
     });
   }
   if (name === 'NotAnAwsResponse' || ((name === 'SyntaxError' || name === 'Unknown' || name === 'UnknownError') && status !== undefined)) {
-    const what = name === 'NotAnAwsResponse' ? 'an HTML page' : 'something';
-    return new AwsFailure(`${at} answered HTTP ${status ?? '?'} with ${what} that is not an AWS response${where}`, {
+    const what = e.evsrcWhat ?? 'with something that is not an AWS response';
+    return new AwsFailure(`${at} answered HTTP ${status ?? '?'} ${what}${where}`, {
       ...details,
       hint: `something other than AWS answered: ${ENDPOINT_HINT}`,
     });

@@ -40,6 +40,8 @@ export interface SdkError extends Error {
   evsrcApi?: string;
   /** The endpoint (scheme://host[:port]) the failed request went to. */
   evsrcEndpoint?: string;
+  /** How an answer that is not AWS's is described after its status ('with an HTML page that …'), set where evsrc refused it. */
+  evsrcWhat?: string;
   /** The request handler's timeouts in ms (to word a timeout). */
   evsrcTimeouts?: { connectMs: number; readMs: number };
   $response?: { statusCode?: number; headers?: Record<string, string>; body?: unknown };
@@ -377,19 +379,33 @@ export class AwsSession {
       (next) => async (args) => {
         const out = (await next(args)) as { response?: { statusCode?: number; headers?: Record<string, string>; body?: unknown } };
         const response = out.response;
-        if (!response || !/^text\/html/i.test(response.headers?.['content-type'] ?? '')) return out;
-        const body = await readAll(response.body);
-        if (!/^\s*(<!doctype html|<html|<head|<body)/i.test(body.subarray(0, 512).toString('utf8'))) {
+        if (!response) return out;
+        const status = response.statusCode ?? 0;
+        if (/^text\/html/i.test(response.headers?.['content-type'] ?? '')) {
+          const body = await readAll(response.body);
+          if (/^\s*(<!doctype html|<html|<head|<body)/i.test(body.subarray(0, 512).toString('utf8'))) {
+            throw Object.assign(new Error(`the endpoint answered HTTP ${status} with an HTML page`), {
+              name: 'NotAnAwsResponse',
+              evsrcWhat: 'with an HTML page that is not an AWS response',
+              $fault: status >= 500 ? 'server' : 'client',
+              $metadata: { httpStatusCode: status },
+            });
+          }
           const { Readable } = await import('node:stream');
           response.body = Readable.from([body]);
-          return out;
         }
-        const status = response.statusCode ?? 0;
-        throw Object.assign(new Error(`the endpoint answered HTTP ${status} with an HTML page`), {
-          name: 'NotAnAwsResponse',
-          $fault: status >= 500 ? 'server' : 'client',
-          $metadata: { httpStatusCode: status },
-        });
+        // Every AWS answer carries a request id (x-amzn-RequestId; S3's x-amz-request-id), and so do the
+        // emulators (moto, LocalStack). A success without one (an empty body, some other JSON or XML)
+        // would be read as an empty answer: a function without an ARN, a mapping created with no id.
+        if (status >= 200 && status < 300 && !hasRequestId(response.headers)) {
+          throw Object.assign(new Error(`the endpoint answered HTTP ${status} without an AWS request id`), {
+            name: 'NotAnAwsResponse',
+            evsrcWhat: 'with no AWS request id: not an AWS response',
+            $fault: 'client',
+            $metadata: { httpStatusCode: status },
+          });
+        }
+        return out;
       },
       { step: 'deserialize', name: 'evsrcRefuseHtml', priority: 'low' },
     );
@@ -435,6 +451,12 @@ async function readCaBundle(env: NodeJS.ProcessEnv, profile: Record<string, stri
     const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new UsageError(`${source}: cannot read the CA bundle ${file}: ${why}`);
   }
+}
+
+/** True when an HTTP answer carries a request id header, as every AWS answer does. */
+function hasRequestId(headers: Record<string, string> | undefined): boolean {
+  if (!headers) return false;
+  return Object.keys(headers).some((name) => /^x-(amzn-requestid|amzn-request-id|amz-request-id)$/i.test(name));
 }
 
 /** Reads a response body stream (or buffer, or string) into one buffer. */

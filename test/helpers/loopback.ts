@@ -1,5 +1,6 @@
 /**
  * Small loopback servers for network tests: one that never answers, one that answers HTML, one that
+ * answers as no AWS service does, one that
  * drops connections, a recording HTTP proxy (plain-HTTP forwarding and CONNECT tunnels), and a
  * closed port. Only 127.0.0.1; node built-ins only.
  */
@@ -51,6 +52,18 @@ export function htmlServer(status: number): Promise<Loopback> {
       req.resume();
       res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
       res.end('<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>');
+    }),
+    new Set(),
+  );
+}
+
+/** Answers every request with `status`, this content type and body, and no AWS request id (not AWS, not an emulator). */
+export function foreignServer(status: number, contentType: string | undefined, body: string): Promise<Loopback> {
+  return listen(
+    http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(status, contentType ? { 'content-type': contentType } : {});
+      res.end(body);
     }),
     new Set(),
   );

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { createBucket, createFunction } from '../helpers/fixtures.js';
-import { closedPort, droppingServer, htmlServer, recordingProxy, silentServer, type Loopback } from '../helpers/loopback.js';
+import { closedPort, droppingServer, foreignServer, htmlServer, recordingProxy, silentServer, type Loopback } from '../helpers/loopback.js';
 import { useMoto } from '../helpers/moto.js';
 
 const moto = useMoto();
@@ -102,6 +102,25 @@ describe('answers that are not AWS answers, and dropped connections', () => {
     const r = await runCli(['add', 's3', 'uploads', '--function', 'x', '--dry-run'], web.url);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/answered HTTP 200 with an HTML page that is not an AWS response \((lambda|s3):\w+\)/);
+  });
+
+  it.each([
+    ['an empty body', undefined, ''],
+    ['a JSON document that is not AWS\'s', 'application/json', '{"hello":"world"}'],
+    ['an XML document that is not AWS\'s', 'application/xml', '<ok/>'],
+  ])('an endpoint answering 200 with %s is not taken for an empty AWS answer', async (_what, contentType, body) => {
+    const web = await track(foreignServer(200, contentType, body));
+    for (const argv of [
+      ['add', 'sqs', 'q', '--function', 'x'],
+      ['add', 's3', 'uploads', '--function', 'x', '--dry-run'],
+      ['list', '--function', 'x'],
+      ['remove', 'sqs', 'q', '--function', 'x', '--yes'],
+    ]) {
+      const r = await runCli(argv, web.url);
+      expect({ argv, code: r.code, stdout: r.stdout }).toEqual({ argv, code: 1, stdout: '' });
+      expect(r.stderr).toMatch(new RegExp(`error: ${web.url} answered HTTP 200 with no AWS request id: not an AWS response \\((lambda|sqs|s3):\\w+\\)`));
+      expect(r.stderr).toMatch(/hint: something other than AWS answered/);
+    }
   });
 
   it('connection refused: nothing listens at the endpoint', async () => {
