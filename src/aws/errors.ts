@@ -124,6 +124,17 @@ function networkFailure(e: SdkError, name: string, message: string, where: strin
     const via = proxied ? ` (on the way to ${endpoint})` : '';
     return new AwsFailure(`connection refused: nothing listens at ${refuser}${via}${where}`, { ...details, hint: `is the endpoint running? ${ENDPOINT_HINT}` });
   }
+  if (code === 'EVSRC_PROXY_REFUSED') {
+    // Set by the proxy agent (proxy.ts) when the proxy answered the CONNECT with another status than 200.
+    const refusal = e as { proxy?: string; proxyStatus?: number; proxyStatusText?: string };
+    return new AwsFailure(`the proxy ${refusal.proxy} refused to connect to ${at}: HTTP ${refusal.proxyStatus} ${refusal.proxyStatusText ?? ''}`.trimEnd() + where, {
+      ...details,
+      hint:
+        refusal.proxyStatus === 407
+          ? 'the proxy wants credentials: give them in the proxy URL (HTTPS_PROXY=http://user:password@host:port)'
+          : 'the proxy does not carry this connection: check HTTPS_PROXY, and NO_PROXY for hosts to reach directly',
+    });
+  }
   // A TLS handshake that failed: the certificate is not trusted here, or no TLS answered at all.
   if (code && CERTIFICATE_CODES.has(code)) {
     return new AwsFailure(`the certificate of ${at} is not trusted: ${message}${where}`, {

@@ -96,6 +96,17 @@ export interface ProxiedRequest {
   service?: string;
 }
 
+/** A proxy that answers every CONNECT with `status` (403 Forbidden, 407 Proxy Authentication Required) and tunnels nothing. */
+export function refusingProxy(status: number): Promise<Loopback> {
+  const server = http.createServer((req, res) => res.writeHead(status).end());
+  server.on('connect', (_req: http.IncomingMessage, client: net.Socket) => {
+    client.on('error', () => {});
+    const challenge = status === 407 ? 'Proxy-Authenticate: Basic realm="proxy"\r\n' : '';
+    client.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n${challenge}Content-Length: 0\r\n\r\n`);
+  });
+  return listen(server, new Set());
+}
+
 /** A recording forward proxy: plain-HTTP requests (absolute URI) are forwarded, CONNECT is tunnelled. */
 export async function recordingProxy(): Promise<Loopback & { seen: ProxiedRequest[] }> {
   const seen: ProxiedRequest[] = [];

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { createBucket, createFunction } from '../helpers/fixtures.js';
-import { closedPort, droppingServer, foreignServer, htmlServer, recordingProxy, silentServer, type Loopback } from '../helpers/loopback.js';
+import { closedPort, droppingServer, foreignServer, htmlServer, recordingProxy, refusingProxy, silentServer, type Loopback } from '../helpers/loopback.js';
 import { useMoto } from '../helpers/moto.js';
 
 const moto = useMoto();
@@ -163,6 +163,19 @@ describe('proxies', () => {
     const httpsOnly = await runCli(['list', '--function', FN], moto.endpoint, { HTTPS_PROXY: proxy.url });
     expect(httpsOnly.code).toBe(0);
     expect(proxy.seen).toEqual([]);
+  });
+
+  it.each([
+    [407, 'Proxy Authentication Required', /hint: the proxy wants credentials/],
+    [403, 'Forbidden', /hint: the proxy does not carry this connection/],
+  ])('a proxy that answers the CONNECT with %i is named, not taken for the endpoint', async (status, text, hint) => {
+    const proxy = await track(refusingProxy(status));
+    const endpoint = 'https://lambda.us-east-1.amazonaws.com';
+    const r = await runCli(['list', '--function', FN], endpoint, { HTTPS_PROXY: proxy.url.replace('http://', 'http://user:secret@') });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: the proxy ${proxy.url} refused to connect to ${endpoint}: HTTP ${status} ${text} (lambda:GetFunctionConfiguration)`);
+    expect(r.stderr).toMatch(hint);
+    expect(r.stderr).not.toContain('secret');
   });
 
   it('a proxy that refuses connections is named as what refused', async () => {
