@@ -181,9 +181,11 @@ function networkFailure(e: SdkError, name: string, message: string, where: strin
       hint: `an emulator may answer in a shape AWS does not (moto writes some dates without a time zone); against AWS, ${ENDPOINT_HINT}`,
     });
   }
-  if (name === 'NotAnAwsResponse' || ((name === 'SyntaxError' || name === 'Unknown' || name === 'UnknownError') && status !== undefined)) {
+  // The SDK's parsers name what they could not read: an answer in no AWS protocol.
+  const unreadable = /XML parse error|Unexpected token|is not valid JSON|Invalid response from STS/i.test(message);
+  if (name === 'NotAnAwsResponse' || ((name === 'SyntaxError' || name === 'Unknown' || name === 'UnknownError' || unreadable) && (status !== undefined || unreadable))) {
     const what = e.evsrcWhat ?? 'with something that is not an AWS response';
-    return new AwsFailure(`${at} answered HTTP ${status ?? '?'} ${what}${where}`, {
+    return new AwsFailure(`${at} answered ${status === undefined ? '' : `HTTP ${status} `}${what}${where}`, {
       ...details,
       hint: `something other than AWS answered: ${ENDPOINT_HINT}`,
     });

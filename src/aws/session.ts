@@ -147,7 +147,8 @@ export class AwsSession {
     try {
       return (await client.send(new Command(input))) as T;
     } catch (error) {
-      if (error && typeof error === 'object') (error as SdkError).evsrcApi = `${service}:${operation}`;
+      // A failure of the credential provider's own call (sts:AssumeRole) keeps that name.
+      if (error && typeof error === 'object') (error as SdkError).evsrcApi ??= `${service}:${operation}`;
       throw error;
     }
   }
@@ -308,7 +309,17 @@ export class AwsSession {
           const creds = await current.catch(() => undefined);
           if (creds && (!creds.expiration || creds.expiration.getTime() - Date.now() > 60_000)) return creds;
         }
-        current = base();
+        current = base().catch((error: unknown) => {
+          // The STS call of an assume-role profile failed (no answer, or not an AWS one): name that call
+          // and where it went, as for evsrc's own calls, not the call that needed the credentials.
+          if (error && typeof error === 'object' && (error as Error).name !== 'CredentialsProviderError' && setup.profile.role_arn) {
+            const tagged = error as SdkError;
+            tagged.evsrcApi ??= `sts:${setup.profile.web_identity_token_file ? 'AssumeRoleWithWebIdentity' : 'AssumeRole'}, for the credentials of profile ${profile}`;
+            if (stsEndpoint) tagged.evsrcEndpoint ??= new URL(stsEndpoint).origin;
+            tagged.evsrcTimeouts ??= { connectMs: this.settings.connectTimeoutMs ?? TIMEOUT_DEFAULT_MS, readMs: this.settings.readTimeoutMs ?? TIMEOUT_DEFAULT_MS };
+          }
+          throw error;
+        });
         return current;
       };
     })();

@@ -319,6 +319,34 @@ describe('profiles', () => {
   });
 });
 
+describe("failures of an assume-role profile's STS call", () => {
+  const files = () =>
+    awsFiles(
+      '[profile base]\nregion = us-east-1\n[profile deploy]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/deployer\nsource_profile = base\n',
+      '[base]\naws_access_key_id = testing\naws_secret_access_key = testing\n',
+    );
+
+  it('name that call and its endpoint, not the call that needed the credentials', async () => {
+    const silent = await track(silentServer());
+    const slow = await runCli(['--profile', 'deploy', '--cli-read-timeout', '0.2', 'list', '--function', FN], silent.url, files());
+    expect(slow.code).toBe(1);
+    expect(slow.stderr).toContain(`error: ${silent.url} did not answer within 0.2 s (sts:AssumeRole, for the credentials of profile deploy)`);
+    const port = await closedPort();
+    const refused = await runCli(['--profile', 'deploy', 'list', '--function', FN], `http://127.0.0.1:${port}`, files());
+    expect(refused.stderr).toContain(`error: connection refused: nothing listens at http://127.0.0.1:${port} (sts:AssumeRole, for the credentials of profile deploy)`);
+  });
+
+  it.each([
+    ['an empty body', undefined, ''],
+    ['some other JSON', 'application/json', '{"hello":"world"}'],
+  ])('an answer with %s is not an AWS response', async (_what, contentType, body) => {
+    const web = await track(foreignServer(200, contentType, body));
+    const r = await runCli(['--profile', 'deploy', 'list', '--function', FN], web.url, files());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`error: ${web.url} answered (HTTP 200 )?with something that is not an AWS response \\(sts:AssumeRole, for the credentials of profile deploy\\)`));
+  });
+});
+
 describe('regions and endpoints from the environment and the profile', () => {
   it('a malformed AWS_REGION, AWS_ENDPOINT_URL_<SERVICE> or profile endpoint_url is exit 2 naming where it was set', async () => {
     const region = await runCli(['list', '--function', FN], moto.endpoint, { AWS_REGION: 'us east 1' });
