@@ -79,7 +79,8 @@ async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions)
     import('./core/interrupt.js'),
     import('./core/url.js'),
   ]);
-  const chalk = new Chalk({ level: useColor(io.stderr, io.env, globals.color) ? 1 : 0 });
+  const stderrColor = useColor(io.stderr, io.env, globals.color);
+  const chalk = new Chalk({ level: stderrColor ? 1 : 0 });
   const outChalk = new Chalk({ level: useColor(io.stdout, io.env, globals.color) ? 1 : 0 });
   // On Node 20 the SDK warns that its releases from 2027 on need Node 22. evsrc ships the SDK inside its
   // bundle, so that is news for evsrc's maintainers, not its users: never shown, --verbose included
@@ -90,7 +91,7 @@ async function makeContext(io: Io, globals: GlobalOptions, options: MainOptions)
     chalk,
     verbose: globals.verbose,
     progress: true,
-    spinner: await loadSpinner(io.stderr, io.env),
+    spinner: await loadSpinner(io.stderr, io.env, stderrColor),
   });
   const envEndpoint = io.env.AWS_ENDPOINT_URL ? parseEndpointUrl('AWS_ENDPOINT_URL', io.env.AWS_ENDPOINT_URL) : undefined;
   // A region from the environment is checked like --region, naming the variable it came from.

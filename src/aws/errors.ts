@@ -81,6 +81,19 @@ export function toEvsrcError(error: unknown): EvsrcError {
   return new AwsFailure(`${name}: ${message}${where}`, details);
 }
 
+// Node's codes for a certificate that the trusted CAs do not vouch for, or that does not name the host.
+const CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 const ENDPOINT_HINT = 'check --endpoint-url (or AWS_ENDPOINT_URL, or the profile\'s endpoint_url) and the proxy variables HTTPS_PROXY / HTTP_PROXY / NO_PROXY';
 
 function seconds(ms: number): string {
@@ -110,6 +123,32 @@ function networkFailure(e: SdkError, name: string, message: string, where: strin
     const refuser = proxied ? `${address}:${port}` : at;
     const via = proxied ? ` (on the way to ${endpoint})` : '';
     return new AwsFailure(`connection refused: nothing listens at ${refuser}${via}${where}`, { ...details, hint: `is the endpoint running? ${ENDPOINT_HINT}` });
+  }
+  if (code === 'EVSRC_PROXY_REFUSED') {
+    // Set by the proxy agent (proxy.ts) when the proxy answered the CONNECT with another status than 200.
+    const refusal = e as { proxy?: string; proxyStatus?: number; proxyStatusText?: string };
+    return new AwsFailure(`the proxy ${refusal.proxy} refused to connect to ${at}: HTTP ${refusal.proxyStatus} ${refusal.proxyStatusText ?? ''}`.trimEnd() + where, {
+      ...details,
+      hint:
+        refusal.proxyStatus === 407
+          ? 'the proxy wants credentials: give them in the proxy URL (HTTPS_PROXY=http://user:password@host:port)'
+          : 'the proxy does not carry this connection: check HTTPS_PROXY, and NO_PROXY for hosts to reach directly',
+    });
+  }
+  // A TLS handshake that failed: the certificate is not trusted here, or no TLS answered at all.
+  if (code && CERTIFICATE_CODES.has(code)) {
+    return new AwsFailure(`the certificate of ${at} is not trusted: ${message}${where}`, {
+      ...details,
+      hint: 'a TLS-inspecting proxy or a private endpoint needs its CA: point AWS_CA_BUNDLE (or ca_bundle in the profile) at a PEM file of it; else check --endpoint-url',
+    });
+  }
+  if (code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|SSL routines/i.test(message)) {
+    // OpenSSL's message is "write EPROTO <ids>:SSL routines:<function>:<reason>:<source file>:<line>:".
+    const reason = /SSL routines:[^:]*:([^:]+)/.exec(message)?.[1] ?? message;
+    return new AwsFailure(`the TLS handshake with ${at} failed (${reason})${where}`, {
+      ...details,
+      hint: `an endpoint that speaks plain HTTP (most emulators) needs an http:// URL; ${ENDPOINT_HINT}`,
+    });
   }
   // node-http-handler names these TimeoutError too, but nothing timed out: the other side hung up.
   if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up|ECONNRESET/i.test(message)) {
@@ -142,9 +181,11 @@ function networkFailure(e: SdkError, name: string, message: string, where: strin
       hint: `an emulator may answer in a shape AWS does not (moto writes some dates without a time zone); against AWS, ${ENDPOINT_HINT}`,
     });
   }
-  if (name === 'NotAnAwsResponse' || ((name === 'SyntaxError' || name === 'Unknown' || name === 'UnknownError') && status !== undefined)) {
-    const what = name === 'NotAnAwsResponse' ? 'an HTML page' : 'something';
-    return new AwsFailure(`${at} answered HTTP ${status ?? '?'} with ${what} that is not an AWS response${where}`, {
+  // The SDK's parsers name what they could not read: an answer in no AWS protocol.
+  const unreadable = /XML parse error|Unexpected token|is not valid JSON|Invalid response from STS/i.test(message);
+  if (name === 'NotAnAwsResponse' || ((name === 'SyntaxError' || name === 'Unknown' || name === 'UnknownError' || unreadable) && (status !== undefined || unreadable))) {
+    const what = e.evsrcWhat ?? 'with something that is not an AWS response';
+    return new AwsFailure(`${at} answered ${status === undefined ? '' : `HTTP ${status} `}${what}${where}`, {
       ...details,
       hint: `something other than AWS answered: ${ENDPOINT_HINT}`,
     });

@@ -52,7 +52,33 @@ export class EnvProxyAgent extends Agent {
     // https-proxy-agent drops the host of an IP-address target and would check the certificate
     // against "localhost": check it against the address that was asked for.
     const identity = net.isIP(host) ? { checkServerIdentity: (_name: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(host, cert) } : {};
-    return agent.connect(req as never, { ...options, ...this.tlsOptions, ...identity } as AgentConnectOpts) as Promise<Duplex>;
+    if (!this.secure) return agent.connect(req as never, options) as Promise<Duplex>;
+    return this.tunnel(agent, req, { ...options, ...this.tlsOptions, ...identity } as AgentConnectOpts, proxy, `${host}:${port}`);
+  }
+
+  /**
+   * Opens a CONNECT tunnel. A proxy that refuses it (403, 407 Proxy Authentication Required) would
+   * otherwise have its answer handed to the SDK as if the endpoint had given it: refuse the request
+   * instead, naming the proxy (without its credentials) and its status.
+   */
+  private async tunnel(agent: ProxyAgent, req: http.ClientRequest, options: AgentConnectOpts, proxy: string, target: string): Promise<Duplex> {
+    let refused: { statusCode: number; statusText: string } | undefined;
+    req.once('proxyConnect', (connect: { statusCode: number; statusText: string }) => {
+      if (connect.statusCode !== 200) refused = connect;
+    });
+    const socket = (await agent.connect(req as never, options)) as Duplex;
+    if (!refused) return socket;
+    socket.destroy();
+    const url = new URL(proxy);
+    url.username = '';
+    url.password = '';
+    const shown = url.href.replace(/\/$/, '');
+    throw Object.assign(new Error(`the proxy ${shown} refused the tunnel to ${target}: HTTP ${refused.statusCode} ${refused.statusText}`.trim()), {
+      code: 'EVSRC_PROXY_REFUSED',
+      proxy: shown,
+      proxyStatus: refused.statusCode,
+      proxyStatusText: refused.statusText,
+    });
   }
 
   override destroy(): void {

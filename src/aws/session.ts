@@ -40,6 +40,8 @@ export interface SdkError extends Error {
   evsrcApi?: string;
   /** The endpoint (scheme://host[:port]) the failed request went to. */
   evsrcEndpoint?: string;
+  /** How an answer that is not AWS's is described after its status ('with an HTML page that …'), set where evsrc refused it. */
+  evsrcWhat?: string;
   /** The request handler's timeouts in ms (to word a timeout). */
   evsrcTimeouts?: { connectMs: number; readMs: number };
   $response?: { statusCode?: number; headers?: Record<string, string>; body?: unknown };
@@ -145,7 +147,8 @@ export class AwsSession {
     try {
       return (await client.send(new Command(input))) as T;
     } catch (error) {
-      if (error && typeof error === 'object') (error as SdkError).evsrcApi = `${service}:${operation}`;
+      // A failure of the credential provider's own call (sts:AssumeRole) keeps that name.
+      if (error && typeof error === 'object') (error as SdkError).evsrcApi ??= `${service}:${operation}`;
       throw error;
     }
   }
@@ -289,7 +292,11 @@ export class AwsSession {
       const stsHandler = (await setup.requestHandler()) as { destroy(): void };
       this.agents.push(stsHandler);
       const clientConfig: Record<string, unknown> = { requestHandler: stsHandler };
-      if (this.settings.endpointUrl) clientConfig.endpoint = this.settings.endpointUrl;
+      // As for every other client (buildClient): the SDK reads a configured endpoint from AWS_PROFILE's
+      // profile only, so with --profile its STS client would miss the profile's endpoint_url and go to AWS.
+      const stsEndpoint =
+        this.settings.endpointUrl ?? (this.settings.profile && setup.files ? configuredEndpoint(setup.files, setup.profile, 'sts', env) : undefined);
+      if (stsEndpoint) clientConfig.endpoint = stsEndpoint;
       const base = defaultProvider({
         ...(this.settings.profile ? { profile: this.settings.profile } : {}),
         ...(this.settings.verbose ? {} : { logger: quiet }),
@@ -302,7 +309,17 @@ export class AwsSession {
           const creds = await current.catch(() => undefined);
           if (creds && (!creds.expiration || creds.expiration.getTime() - Date.now() > 60_000)) return creds;
         }
-        current = base();
+        current = base().catch((error: unknown) => {
+          // The STS call of an assume-role profile failed (no answer, or not an AWS one): name that call
+          // and where it went, as for evsrc's own calls, not the call that needed the credentials.
+          if (error && typeof error === 'object' && (error as Error).name !== 'CredentialsProviderError' && setup.profile.role_arn) {
+            const tagged = error as SdkError;
+            tagged.evsrcApi ??= `sts:${setup.profile.web_identity_token_file ? 'AssumeRoleWithWebIdentity' : 'AssumeRole'}, for the credentials of profile ${profile}`;
+            if (stsEndpoint) tagged.evsrcEndpoint ??= new URL(stsEndpoint).origin;
+            tagged.evsrcTimeouts ??= { connectMs: this.settings.connectTimeoutMs ?? TIMEOUT_DEFAULT_MS, readMs: this.settings.readTimeoutMs ?? TIMEOUT_DEFAULT_MS };
+          }
+          throw error;
+        });
         return current;
       };
     })();
@@ -373,19 +390,33 @@ export class AwsSession {
       (next) => async (args) => {
         const out = (await next(args)) as { response?: { statusCode?: number; headers?: Record<string, string>; body?: unknown } };
         const response = out.response;
-        if (!response || !/^text\/html/i.test(response.headers?.['content-type'] ?? '')) return out;
-        const body = await readAll(response.body);
-        if (!/^\s*(<!doctype html|<html|<head|<body)/i.test(body.subarray(0, 512).toString('utf8'))) {
+        if (!response) return out;
+        const status = response.statusCode ?? 0;
+        if (/^text\/html/i.test(response.headers?.['content-type'] ?? '')) {
+          const body = await readAll(response.body);
+          if (/^\s*(<!doctype html|<html|<head|<body)/i.test(body.subarray(0, 512).toString('utf8'))) {
+            throw Object.assign(new Error(`the endpoint answered HTTP ${status} with an HTML page`), {
+              name: 'NotAnAwsResponse',
+              evsrcWhat: 'with an HTML page that is not an AWS response',
+              $fault: status >= 500 ? 'server' : 'client',
+              $metadata: { httpStatusCode: status },
+            });
+          }
           const { Readable } = await import('node:stream');
           response.body = Readable.from([body]);
-          return out;
         }
-        const status = response.statusCode ?? 0;
-        throw Object.assign(new Error(`the endpoint answered HTTP ${status} with an HTML page`), {
-          name: 'NotAnAwsResponse',
-          $fault: status >= 500 ? 'server' : 'client',
-          $metadata: { httpStatusCode: status },
-        });
+        // Every AWS answer carries a request id (x-amzn-RequestId; S3's x-amz-request-id), and so do the
+        // emulators (moto, LocalStack). A success without one (an empty body, some other JSON or XML)
+        // would be read as an empty answer: a function without an ARN, a mapping created with no id.
+        if (status >= 200 && status < 300 && !hasRequestId(response.headers)) {
+          throw Object.assign(new Error(`the endpoint answered HTTP ${status} without an AWS request id`), {
+            name: 'NotAnAwsResponse',
+            evsrcWhat: 'with no AWS request id: not an AWS response',
+            $fault: 'client',
+            $metadata: { httpStatusCode: status },
+          });
+        }
+        return out;
       },
       { step: 'deserialize', name: 'evsrcRefuseHtml', priority: 'low' },
     );
@@ -431,6 +462,12 @@ async function readCaBundle(env: NodeJS.ProcessEnv, profile: Record<string, stri
     const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new UsageError(`${source}: cannot read the CA bundle ${file}: ${why}`);
   }
+}
+
+/** True when an HTTP answer carries a request id header, as every AWS answer does. */
+function hasRequestId(headers: Record<string, string> | undefined): boolean {
+  if (!headers) return false;
+  return Object.keys(headers).some((name) => /^x-(amzn-requestid|amzn-request-id|amz-request-id)$/i.test(name));
 }
 
 /** Reads a response body stream (or buffer, or string) into one buffer. */

@@ -3,7 +3,7 @@ import { GENERIC_WARNING, type Reporter, type ReporterEvent, type Warning } from
 import { wrapMessage } from './fit.js';
 import { terminalWidth, type OutStream } from './io.js';
 
-type Spinner = { start(text?: string): Spinner; stop(): Spinner; succeed(text?: string): Spinner; fail(text?: string): Spinner; text: string };
+type Spinner = { start(text?: string): Spinner; stop(): Spinner; stopAndPersist(options: { symbol: string; text?: string }): Spinner; text: string };
 type SpinnerFactory = (options: { text: string; stream: OutStream }) => Spinner;
 
 /** Options of the stderr reporter. */
@@ -20,11 +20,14 @@ export interface ConsoleReporterOptions {
 /**
  * Loads ora only when a spinner will really be shown: stderr is a terminal that reports its width.
  * Pseudo-terminals with no width (some CI runners, `script`) cannot be redrawn line by line.
+ * `color` is evsrc's own decision for stderr: ora's colour detection knows neither NO_COLOR nor
+ * evsrc's --no-color, so a spinner would otherwise be cyan where everything else is plain.
  */
-export async function loadSpinner(stderr: OutStream, env: NodeJS.ProcessEnv = {}): Promise<SpinnerFactory | undefined> {
+export async function loadSpinner(stderr: OutStream, env: NodeJS.ProcessEnv = {}, color = true): Promise<SpinnerFactory | undefined> {
   if (!stderr.isTTY || !stderr.columns || stderr.columns <= 0 || env.TERM === 'dumb') return undefined;
   const { default: ora } = await import('ora');
-  return (options) => ora({ text: options.text, stream: options.stream as NodeJS.WritableStream, discardStdin: false }) as unknown as Spinner;
+  return (options) =>
+    ora({ text: options.text, stream: options.stream as NodeJS.WritableStream, discardStdin: false, color: color ? 'cyan' : false }) as unknown as Spinner;
 }
 
 /** A reporter that writes progress, warnings and debug lines to stderr; spinners only on a TTY. */
@@ -49,8 +52,9 @@ export class ConsoleReporter implements Reporter {
         return;
       case 'progress-end':
         if (this.spinner) {
-          if (event.ok === false) this.spinner.fail(event.message);
-          else if (event.message) this.spinner.succeed(event.message);
+          // The symbols are coloured by evsrc's chalk: ora's own (log-symbols) ignore --no-color.
+          if (event.ok === false) this.spinner.stopAndPersist({ symbol: chalk.red('✖'), text: event.message });
+          else if (event.message) this.spinner.stopAndPersist({ symbol: chalk.green('✔'), text: event.message });
           else this.spinner.stop();
           this.spinner = undefined;
         }

@@ -422,7 +422,9 @@ function statusResponse(req: RequestInfo, rule: FaultRule): FaultResponse {
     typeof rule.body === 'object' || req.protocol === 'restJson' || req.protocol === 'awsJson'
       ? jsonContentType(req)
       : 'text/xml';
-  return { status, headers: { 'content-type': contentType }, body };
+  // A success carries a request id, as every AWS answer does (evsrc refuses one without it).
+  const requestId = status >= 200 && status < 300 ? { [req.protocol === 'restXml' ? 'x-amz-request-id' : 'x-amzn-requestid']: randomUUID() } : {};
+  return { status, headers: { 'content-type': contentType, ...requestId }, body };
 }
 
 function faultResponse(req: RequestInfo, rule: FaultRule): FaultResponse {

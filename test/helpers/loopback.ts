@@ -1,5 +1,6 @@
 /**
  * Small loopback servers for network tests: one that never answers, one that answers HTML, one that
+ * answers as no AWS service does, one that
  * drops connections, a recording HTTP proxy (plain-HTTP forwarding and CONNECT tunnels), and a
  * closed port. Only 127.0.0.1; node built-ins only.
  */
@@ -56,6 +57,18 @@ export function htmlServer(status: number): Promise<Loopback> {
   );
 }
 
+/** Answers every request with `status`, this content type and body, and no AWS request id (not AWS, not an emulator). */
+export function foreignServer(status: number, contentType: string | undefined, body: string): Promise<Loopback> {
+  return listen(
+    http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(status, contentType ? { 'content-type': contentType } : {});
+      res.end(body);
+    }),
+    new Set(),
+  );
+}
+
 /** Reads the request's first bytes, then resets the connection (reset) or closes it (hang-up). */
 export function droppingServer(how: 'reset' | 'hangup'): Promise<Loopback> {
   return listen(
@@ -81,6 +94,17 @@ export interface ProxiedRequest {
   method: string;
   target: string;
   service?: string;
+}
+
+/** A proxy that answers every CONNECT with `status` (403 Forbidden, 407 Proxy Authentication Required) and tunnels nothing. */
+export function refusingProxy(status: number): Promise<Loopback> {
+  const server = http.createServer((req, res) => res.writeHead(status).end());
+  server.on('connect', (_req: http.IncomingMessage, client: net.Socket) => {
+    client.on('error', () => {});
+    const challenge = status === 407 ? 'Proxy-Authenticate: Basic realm="proxy"\r\n' : '';
+    client.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n${challenge}Content-Length: 0\r\n\r\n`);
+  });
+  return listen(server, new Set());
 }
 
 /** A recording forward proxy: plain-HTTP requests (absolute URI) are forwarded, CONNECT is tunnelled. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { createBucket, createFunction } from '../helpers/fixtures.js';
-import { closedPort, droppingServer, htmlServer, recordingProxy, silentServer, type Loopback } from '../helpers/loopback.js';
+import { closedPort, droppingServer, foreignServer, htmlServer, recordingProxy, refusingProxy, silentServer, type Loopback } from '../helpers/loopback.js';
 import { useMoto } from '../helpers/moto.js';
 
 const moto = useMoto();
@@ -104,6 +104,25 @@ describe('answers that are not AWS answers, and dropped connections', () => {
     expect(r.stderr).toMatch(/answered HTTP 200 with an HTML page that is not an AWS response \((lambda|s3):\w+\)/);
   });
 
+  it.each([
+    ['an empty body', undefined, ''],
+    ['a JSON document that is not AWS\'s', 'application/json', '{"hello":"world"}'],
+    ['an XML document that is not AWS\'s', 'application/xml', '<ok/>'],
+  ])('an endpoint answering 200 with %s is not taken for an empty AWS answer', async (_what, contentType, body) => {
+    const web = await track(foreignServer(200, contentType, body));
+    for (const argv of [
+      ['add', 'sqs', 'q', '--function', 'x'],
+      ['add', 's3', 'uploads', '--function', 'x', '--dry-run'],
+      ['list', '--function', 'x'],
+      ['remove', 'sqs', 'q', '--function', 'x', '--yes'],
+    ]) {
+      const r = await runCli(argv, web.url);
+      expect({ argv, code: r.code, stdout: r.stdout }).toEqual({ argv, code: 1, stdout: '' });
+      expect(r.stderr).toMatch(new RegExp(`error: ${web.url} answered HTTP 200 with no AWS request id: not an AWS response \\((lambda|sqs|s3):\\w+\\)`));
+      expect(r.stderr).toMatch(/hint: something other than AWS answered/);
+    }
+  });
+
   it('connection refused: nothing listens at the endpoint', async () => {
     const port = await closedPort();
     const r = await runCli(['list', '--function', 'x'], `http://127.0.0.1:${port}`);
@@ -144,6 +163,19 @@ describe('proxies', () => {
     const httpsOnly = await runCli(['list', '--function', FN], moto.endpoint, { HTTPS_PROXY: proxy.url });
     expect(httpsOnly.code).toBe(0);
     expect(proxy.seen).toEqual([]);
+  });
+
+  it.each([
+    [407, 'Proxy Authentication Required', /hint: the proxy wants credentials/],
+    [403, 'Forbidden', /hint: the proxy does not carry this connection/],
+  ])('a proxy that answers the CONNECT with %i is named, not taken for the endpoint', async (status, text, hint) => {
+    const proxy = await track(refusingProxy(status));
+    const endpoint = 'https://lambda.us-east-1.amazonaws.com';
+    const r = await runCli(['list', '--function', FN], endpoint, { HTTPS_PROXY: proxy.url.replace('http://', 'http://user:secret@') });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: the proxy ${proxy.url} refused to connect to ${endpoint}: HTTP ${status} ${text} (lambda:GetFunctionConfiguration)`);
+    expect(r.stderr).toMatch(hint);
+    expect(r.stderr).not.toContain('secret');
   });
 
   it('a proxy that refuses connections is named as what refused', async () => {
@@ -194,7 +226,8 @@ describe('CA bundle', () => {
     try {
       const untrusted = await runCli(['list', '--function', 'x'], url);
       expect(untrusted.code).toBe(1);
-      expect(untrusted.stderr).toMatch(/self[- ]signed certificate/i);
+      expect(untrusted.stderr).toContain(`error: the certificate of ${url} is not trusted: self-signed certificate (lambda:GetFunctionConfiguration)`);
+      expect(untrusted.stderr).toMatch(/hint: .*AWS_CA_BUNDLE/);
       // The TLS handshake succeeded: the answer (an HTML page) reached evsrc.
       const trusted = await runCli(['list', '--function', 'x'], url, { AWS_CA_BUNDLE: t.certFile });
       expect(trusted.stderr).toContain(`${url} answered HTTP 500 with an HTML page`);
@@ -206,6 +239,14 @@ describe('CA bundle', () => {
       server.closeAllConnections();
       server.close();
     }
+  });
+
+  it('an https:// URL for an endpoint that speaks plain HTTP is a failed TLS handshake, not a raw OpenSSL line', async () => {
+    const url = moto.endpoint.replace('http://', 'https://');
+    const r = await runCli(['list', '--function', FN], url);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: the TLS handshake with ${url} failed (wrong version number) (lambda:GetFunctionConfiguration)`);
+    expect(r.stderr).toMatch(/hint: .*http:\/\//);
   });
 });
 
@@ -258,6 +299,51 @@ describe('profiles', () => {
     expect(r.code).toBe(0);
     expect(proxy.seen[0]?.service).toBe('sts');
     expect(proxy.seen.some((c) => c.service === 'lambda')).toBe(true);
+  });
+
+  it("with --profile, an assume-role profile's own endpoint_url gets the STS call too", async () => {
+    const proxy = await track(recordingProxy());
+    const dead = await closedPort();
+    const files = awsFiles(
+      `[profile base]\nregion = us-east-1\n[profile deploy]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/deployer\nsource_profile = base\nendpoint_url = ${moto.endpoint}\n`,
+      '[base]\naws_access_key_id = testing\naws_secret_access_key = testing\n',
+    );
+    const r = await runCli(['--profile', 'deploy', 'list', '--function', FN], undefined, {
+      ...files,
+      HTTP_PROXY: proxy.url,
+      HTTPS_PROXY: `http://127.0.0.1:${dead}`,
+    });
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    expect(proxy.seen[0]?.service).toBe('sts');
+  });
+});
+
+describe("failures of an assume-role profile's STS call", () => {
+  const files = () =>
+    awsFiles(
+      '[profile base]\nregion = us-east-1\n[profile deploy]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/deployer\nsource_profile = base\n',
+      '[base]\naws_access_key_id = testing\naws_secret_access_key = testing\n',
+    );
+
+  it('name that call and its endpoint, not the call that needed the credentials', async () => {
+    const silent = await track(silentServer());
+    const slow = await runCli(['--profile', 'deploy', '--cli-read-timeout', '0.2', 'list', '--function', FN], silent.url, files());
+    expect(slow.code).toBe(1);
+    expect(slow.stderr).toContain(`error: ${silent.url} did not answer within 0.2 s (sts:AssumeRole, for the credentials of profile deploy)`);
+    const port = await closedPort();
+    const refused = await runCli(['--profile', 'deploy', 'list', '--function', FN], `http://127.0.0.1:${port}`, files());
+    expect(refused.stderr).toContain(`error: connection refused: nothing listens at http://127.0.0.1:${port} (sts:AssumeRole, for the credentials of profile deploy)`);
+  });
+
+  it.each([
+    ['an empty body', undefined, ''],
+    ['some other JSON', 'application/json', '{"hello":"world"}'],
+  ])('an answer with %s is not an AWS response', async (_what, contentType, body) => {
+    const web = await track(foreignServer(200, contentType, body));
+    const r = await runCli(['--profile', 'deploy', 'list', '--function', FN], web.url, files());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`error: ${web.url} answered (HTTP 200 )?with something that is not an AWS response \\(sts:AssumeRole, for the credentials of profile deploy\\)`));
   });
 });
 

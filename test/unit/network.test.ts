@@ -133,6 +133,21 @@ describe('network errors', () => {
     expect(e.message).toBe('the connection to https://sqs.us-east-1.amazonaws.com was closed before an answer (sqs:GetQueueUrl)');
   });
 
+  it('an untrusted certificate and a handshake with no TLS on the other side are worded as TLS failures', () => {
+    const cert = toEvsrcError(tagged(Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' })));
+    expect(cert.message).toBe('the certificate of https://sqs.us-east-1.amazonaws.com is not trusted: self-signed certificate (sqs:GetQueueUrl)');
+    expect(cert.hint).toMatch(/AWS_CA_BUNDLE/);
+    const plain = toEvsrcError(
+      tagged(
+        Object.assign(new Error('write EPROTO 80ECE27EF97F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:'), {
+          code: 'EPROTO',
+        }),
+      ),
+    );
+    expect(plain.message).toBe('the TLS handshake with https://sqs.us-east-1.amazonaws.com failed (wrong version number) (sqs:GetQueueUrl)');
+    expect(plain.hint).toMatch(/http:\/\//);
+  });
+
   it('an unparsable answer with a status says it is not an AWS response', () => {
     const e = toEvsrcError(tagged(Object.assign(new SyntaxError('Unexpected token'), { $metadata: { httpStatusCode: 502 } })));
     expect(e.message).toBe('https://sqs.us-east-1.amazonaws.com answered HTTP 502 with something that is not an AWS response (sqs:GetQueueUrl)');

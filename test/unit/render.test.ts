@@ -1,8 +1,15 @@
 import { Chalk } from 'chalk';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { renderAddJson, renderAddText, type AddOutcome } from '../../src/render/add.js';
 import { useColor } from '../../src/render/io.js';
 import { ConsoleReporter, loadSpinner } from '../../src/render/reporter.js';
+
+// The options evsrc gives ora (the real one still makes the spinner).
+const oraCalls = vi.hoisted(() => [] as Record<string, unknown>[]);
+vi.mock('ora', async (importOriginal) => {
+  const real = (await importOriginal()) as { default: (options: Record<string, unknown>) => unknown };
+  return { default: (options: Record<string, unknown>) => (oraCalls.push(options), real.default(options)) };
+});
 
 const plain = new Chalk({ level: 0 });
 const base: AddOutcome = {
@@ -96,8 +103,7 @@ describe('ConsoleReporter spinner', () => {
       text: options.text,
       start: (text?: string) => (log.push(`start ${text ?? spinner.text}`), spinner),
       stop: () => (log.push('stop'), spinner),
-      succeed: (text?: string) => (log.push(`succeed ${text}`), spinner),
-      fail: (text?: string) => (log.push(`fail ${text}`), spinner),
+      stopAndPersist: (o: { symbol: string; text?: string }) => (log.push(`persist ${o.symbol} ${o.text}`), spinner),
     };
     return spinner;
   };
@@ -111,6 +117,22 @@ describe('ConsoleReporter spinner', () => {
     reporter.emit({ type: 'progress-end' });
     expect(log).toEqual(['start reading sqs orders and worker', 'stop']);
     expect(out).toBe('');
+  });
+
+  it("ends a failed or named step with evsrc's own symbol, coloured only when stderr is", () => {
+    const log: string[] = [];
+    const stderr = { write: () => true, isTTY: true, columns: 80 };
+    const reporter = new ConsoleReporter({ stderr, chalk: plain, verbose: false, progress: true, spinner: fakeSpinner(log) });
+    reporter.emit({ type: 'progress', message: 'creating' });
+    reporter.emit({ type: 'progress-end', ok: false });
+    reporter.emit({ type: 'progress', message: 'creating' });
+    reporter.emit({ type: 'progress-end', message: 'created' });
+    expect(log).toEqual(['start creating', 'persist ✖ undefined', 'start creating', 'persist ✔ created']);
+    const coloured: string[] = [];
+    const loud = new ConsoleReporter({ stderr, chalk: new Chalk({ level: 1 }), verbose: false, progress: true, spinner: fakeSpinner(coloured) });
+    loud.emit({ type: 'progress', message: 'creating' });
+    loud.emit({ type: 'progress-end', ok: false });
+    expect(coloured[1]).toContain('\u001b[31m✖');
   });
 
   it('off a terminal a transient progress event writes nothing; others still write their line', () => {
@@ -132,6 +154,14 @@ describe('loadSpinner', () => {
     expect(await loadSpinner(stream(true))).toBeUndefined();
     expect(await loadSpinner(stream(true, 80), { TERM: 'dumb' })).toBeUndefined();
     expect(typeof (await loadSpinner(stream(true, 80)))).toBe('function');
+  });
+
+  it('colours the spinner only when evsrc colours stderr (ora alone knows neither NO_COLOR nor --no-color)', async () => {
+    const stream = { write: () => true, isTTY: true, columns: 80 };
+    (await loadSpinner(stream, {}, false))?.({ text: 'reading', stream });
+    expect(oraCalls.at(-1)).toMatchObject({ text: 'reading', color: false });
+    (await loadSpinner(stream, {}, true))?.({ text: 'reading', stream });
+    expect(oraCalls.at(-1)).toMatchObject({ color: 'cyan' });
   });
 });
 
