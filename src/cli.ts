@@ -163,6 +163,27 @@ export function sourceOf(spec: TypeSpec['spec'], positional: string | undefined,
   return source;
 }
 
+const CONNECTION = ['--region', '--profile', '--endpoint-url', '--cli-connect-timeout', '--cli-read-timeout'];
+const OUTPUT = ['--output', '--json', '--no-color', '--verbose', '--debug'];
+/** The global options each command acts on, by its name under `evsrc` (an `add <type>` is `add`). */
+const HONOURED: Readonly<Record<string, readonly string[]>> = {
+  add: [...CONNECTION, ...OUTPUT, '--dry-run', '--no-wait'],
+  remove: [...CONNECTION, ...OUTPUT, '--dry-run', '--yes', '--no-wait'],
+  apply: [...CONNECTION, ...OUTPUT, '--dry-run', '--yes', '--no-wait'],
+  list: [...CONNECTION, ...OUTPUT],
+  export: [...CONNECTION, ...OUTPUT],
+  diff: [...CONNECTION, ...OUTPUT],
+};
+
+/** The root's options that a subcommand's --help lists: those its command acts on, in the root's order. */
+function globalOptionsOf(cmd: Command): Option[] {
+  let top = cmd;
+  while (top.parent?.parent) top = top.parent;
+  const honoured = HONOURED[top.name()] ?? [];
+  const root = top.parent;
+  return root ? root.options.filter((o) => !o.hidden && o.long !== undefined && honoured.includes(o.long)) : [];
+}
+
 function buildProgram(io: Io, registry: Registry, argv: readonly string[], dispatch: (invocation: Invocation) => void, onHelp?: () => void): Command {
   const adapters = registry.types;
   const typeList = adapters.map((a) => a.spec.type).join(', ');
@@ -186,8 +207,8 @@ function buildProgram(io: Io, registry: Registry, argv: readonly string[], dispa
     .option('--debug', 'same as --verbose')
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run with --help for usage)')
-    // Every subcommand's --help also lists the global options above, which it honours.
-    .configureHelp({ showGlobalOptions: true })
+    // Every subcommand's --help also lists the global options above that it acts on (all are accepted).
+    .configureHelp({ showGlobalOptions: true, visibleGlobalOptions: (cmd) => globalOptionsOf(cmd) })
     .exitOverride()
     .configureOutput({
       writeOut: (s) => {
