@@ -154,6 +154,8 @@ function networkFailure(e: SdkError, name: string, message: string, where: strin
   if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up|ECONNRESET/i.test(message)) {
     return new AwsFailure(`the connection to ${at} was closed before an answer${where}`, {
       ...details,
+      // The socket's code, not the handler's TimeoutError label (--output json shows this name).
+      awsErrorName: code === 'EPIPE' ? 'EPIPE' : 'ECONNRESET',
       hint: `the endpoint or a proxy dropped the connection; ${ENDPOINT_HINT}`,
     });
   }

@@ -56,6 +56,59 @@ async function notificationRemoved(aws: AwsSession, input: Record<string, unknow
 }
 
 /**
+ * A removal whose outcome is still unknown after the last attempt (every answer lost, or 5xx): read back
+ * whether what it removes is gone. True when it is (the step is done), false when it is still there;
+ * undefined when there is nothing to read it back with. A failed read counts as "still there".
+ */
+async function removalGone(aws: AwsSession, api: string, input: Record<string, unknown>, region?: string): Promise<boolean | undefined> {
+  const read = async (service: ServiceName, operation: string, request: Record<string, unknown>, gone: string[]): Promise<unknown> => {
+    try {
+      return await aws.call(service, operation, request, { region });
+    } catch (error) {
+      if (isAwsError(error, ...gone)) return undefined;
+      throw error;
+    }
+  };
+  switch (api) {
+    case 's3:PutBucketNotificationConfiguration':
+      return notificationRemoved(aws, input, region);
+    case 'lambda:RemovePermission': {
+      const request: Record<string, unknown> = { FunctionName: input.FunctionName };
+      if (input.Qualifier !== undefined) request.Qualifier = input.Qualifier;
+      const out = (await read('lambda', 'GetPolicy', request, ['ResourceNotFoundException'])) as { Policy?: string } | undefined;
+      const statements = (out?.Policy ? (JSON.parse(out.Policy) as { Statement?: { Sid?: string }[] }).Statement : undefined) ?? [];
+      return !statements.some((st) => st.Sid === input.StatementId);
+    }
+    case 'lambda:DeleteEventSourceMapping': {
+      // Deleting: Lambda took the deletion (it answers 202 and deletes within seconds).
+      const out = (await read('lambda', 'GetEventSourceMapping', { UUID: input.UUID }, ['ResourceNotFoundException'])) as { State?: string } | undefined;
+      return out === undefined || out.State === 'Deleting';
+    }
+    case 'sns:Unsubscribe':
+      return (await read('sns', 'GetSubscriptionAttributes', { SubscriptionArn: input.SubscriptionArn }, ['NotFound', 'NotFoundException'])) === undefined;
+    case 'logs:DeleteSubscriptionFilter': {
+      const request = { logGroupName: input.logGroupName, filterNamePrefix: input.filterName };
+      const out = (await read('logs', 'DescribeSubscriptionFilters', request, ['ResourceNotFoundException'])) as { subscriptionFilters?: { filterName?: string }[] } | undefined;
+      return !(out?.subscriptionFilters ?? []).some((f) => f.filterName === input.filterName);
+    }
+    case 'events:RemoveTargets': {
+      const request: Record<string, unknown> = { Rule: input.Rule };
+      if (input.EventBusName !== undefined) request.EventBusName = input.EventBusName;
+      const out = (await read('events', 'ListTargetsByRule', request, ['ResourceNotFoundException'])) as { Targets?: { Id?: string }[] } | undefined;
+      const ids = new Set((input.Ids as string[] | undefined) ?? []);
+      return !(out?.Targets ?? []).some((t) => t.Id !== undefined && ids.has(t.Id));
+    }
+    case 'events:DeleteRule': {
+      const request: Record<string, unknown> = { Name: input.Name };
+      if (input.EventBusName !== undefined) request.EventBusName = input.EventBusName;
+      return (await read('events', 'DescribeRule', request, ['ResourceNotFoundException'])) === undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
  * The call of removal steps: a target already gone counts as removed, and a removal that is safe to send
  * again is retried when its outcome is unknown (an S3 PUT is read back first). `ran` collects the inputs of
  * the steps that went through.
@@ -73,7 +126,15 @@ export function removalCaller(aws: AwsSession, reporter: Reporter, sleep: (ms: n
           result = { alreadyGone: true };
           break;
         }
-        if (!SAFE_TO_RETRY.has(api) || !worthRetrying(error) || attempt >= REMOVAL_ATTEMPTS) throw error;
+        if (!SAFE_TO_RETRY.has(api) || !worthRetrying(error)) throw error;
+        if (attempt >= REMOVAL_ATTEMPTS) {
+          // The last attempt's outcome is unknown too: the removal may have gone through on any attempt. Read
+          // back and act on what is there; a removal never fails after removing what it meant to.
+          if (!isUnknownOutcome(error) || !(await removalGone(aws, api, input, region).catch(() => false))) throw error;
+          reporter.emit({ type: 'warning', message: `${api} failed (${toEvsrcError(error).message}), but reading back shows the removal was made; continuing` });
+          result = { readBack: true };
+          break;
+        }
         // The PUT may have been carried out: read back before sending it again.
         if (api === 's3:PutBucketNotificationConfiguration' && (await notificationRemoved(aws, input, region).catch(() => false))) {
           result = { readBack: true };

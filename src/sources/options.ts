@@ -116,6 +116,32 @@ function normalise(value: unknown, key: string | undefined): unknown {
   return value;
 }
 
+/**
+ * The first value of an event pattern (EventBridge --pattern, Lambda --filter: the same pattern language) that
+ * the service refuses: every key holds an object (a nested pattern) or a non-empty array of values
+ * (EventBridge: "'source' must be an object or an array", "Empty arrays are not allowed"; Lambda: "Invalid
+ * filter pattern definition"). Walked with a list, not recursion; undefined when the shape is right.
+ */
+export function patternShapeProblem(pattern: Record<string, unknown>): string | undefined {
+  const todo: [Record<string, unknown>, string][] = [[pattern, '']];
+  for (let next = todo.pop(); next; next = todo.pop()) {
+    const [node, path] = next;
+    for (const [key, value] of Object.entries(node)) {
+      const at = path ? `${path}.${key}` : key;
+      if (Array.isArray(value)) {
+        if (value.length === 0) return `key ${JSON.stringify(at)} has an empty array (give at least one value)`;
+        // "$or" holds patterns, each checked as one.
+        if (key === '$or') for (const branch of value) if (branch !== null && typeof branch === 'object' && !Array.isArray(branch)) todo.push([branch as Record<string, unknown>, path]);
+      } else if (value !== null && typeof value === 'object') {
+        todo.push([value as Record<string, unknown>, at]);
+      } else {
+        return `key ${JSON.stringify(at)} has ${JSON.stringify(value)}, not an array of values or a nested pattern (write [${JSON.stringify(value)}])`;
+      }
+    }
+  }
+  return undefined;
+}
+
 // Lambda event filtering: each pattern at most 4096 characters; 5 filters per mapping by default,
 // raisable to 10 (Lambda quotas, "Event filtering").
 const MAX_PATTERN_CHARS = 4096;
@@ -141,6 +167,8 @@ export function parseFilters(values: unknown, flag = '--filter', example = '{"bo
       throw invalidFlag(flag, shownValue(raw), `a filter must be a JSON object such as '${example}'`);
     }
     if (Object.keys(parsed).length === 0) throw invalidFlag(flag, raw, 'a filter pattern must not be empty');
+    const shape = patternShapeProblem(parsed as Record<string, unknown>);
+    if (shape) throw invalidFlag(flag, shownValue(raw), `${shape}; a filter pattern holds arrays of values, e.g. '${example}'`);
     const canonical = canonicalJson(parsed);
     if (canonical.length > MAX_PATTERN_CHARS) {
       throw invalidFlag(flag, `${raw.slice(0, 40)}…`, `a filter pattern may be at most ${MAX_PATTERN_CHARS} characters (this one has ${canonical.length})`);

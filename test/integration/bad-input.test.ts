@@ -94,6 +94,8 @@ function badValuesFor(option: OptionSpec): string[] {
 
 /** Bad values of the mapping options every mapping source shares. */
 const MAPPING_EXTRA: [string, string][] = [
+  ['--filter', '{"body":"order"}'],
+  ['--filter', '{"body":{"type":[]}}'],
   ['--metrics', 'KafkaMetrics'],
   ['--metrics', 'EventCount,'],
   ['--filter-kms-key', 'alias/filters'],
@@ -104,6 +106,7 @@ const MAPPING_EXTRA: [string, string][] = [
 
 /** Bad values of the Kafka flags (msk and kafka). */
 const KAFKA_EXTRA: [string, string][] = [
+  ['--filter', '{"value":{"kind":"order"}}'],
   ['--topic', ''],
   ['--topic', '.hidden'],
   ['--topic', 'a'],
@@ -155,6 +158,10 @@ const EXTRA: Record<string, [string, string][]> = {
   kinesis: [['--consumer', 'bad consumer!'], ...MAPPING_EXTRA],
   eventbridge: [
     ['--event-bus', 'arn:aws:events:us-east-1:12345:event-bus/orders'],
+    ['--pattern', '{"source":"aws.s3"}'],
+    ['--pattern', '{"source":[]}'],
+    ['--pattern', '{"detail":{"size":5}}'],
+    ['--pattern', '{"$or":[{"source":"aws.s3"}]}'],
     ['--schedule', 'every day'],
     ['--input-path', 'detail'],
   ],

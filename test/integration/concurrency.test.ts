@@ -48,4 +48,22 @@ describe('concurrent runs', () => {
     }
     for (const name of names) expect(await policyStatementsOf(moto.endpoint, name)).toHaveLength(1);
   });
+
+  it('five `remove s3` of different functions on one bucket at once: every entry and permission is gone, the rest kept, every run exits 0', async () => {
+    const names = ['f1', 'f2', 'f3', 'f4', 'f5'];
+    for (const name of names) await createFunction(moto.endpoint, name);
+    const audit = await createQueue(moto.endpoint, 'audit');
+    await createBucket(moto.endpoint, 'uploads', { notification: { QueueConfigurations: [{ Id: 'audit-q', QueueArn: audit.arn, Events: ['s3:ObjectRemoved:*'] }] } });
+    for (let round = 0; round < 3; round += 1) {
+      for (const name of names) expect((await runCli(['add', 's3', 'uploads', '--function', name, '--suffix', `.${name}`], moto.endpoint)).code).toBe(0);
+      expect((await notificationOf(moto.endpoint, 'uploads')).LambdaFunctionConfigurations).toHaveLength(5);
+      const runs = await Promise.all(names.map((name) => runCli(['remove', 's3', 'uploads', '--function', name, '--yes'], proxy.url)));
+      expect(runs.map((r) => r.code), runs.map((r) => r.stderr).join('\n')).toEqual([0, 0, 0, 0, 0]);
+      const config = await notificationOf(moto.endpoint, 'uploads');
+      // No run wrote back an entry another run had removed (which would leave it without its permission).
+      expect(config.LambdaFunctionConfigurations ?? []).toEqual([]);
+      expect(config.QueueConfigurations).toHaveLength(1);
+      for (const name of names) expect(await policyStatementsOf(moto.endpoint, name)).toEqual([]);
+    }
+  });
 });

@@ -2,9 +2,11 @@
 // earlier one ran, evsrc exits 4 and says what was removed and what was not.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { addPermission, createBucket, createFunction, createTopic, notificationOf, policySids, putNotifications, subscribeFunction, subscriptionsOf } from '../helpers/fixtures.js';
+import { addPermission, createBucket, createFunction, createMapping, createQueue, createTopic, mappingsOf, notificationOf, policySids, putNotifications, subscribeFunction, subscriptionsOf } from '../helpers/fixtures.js';
 import { useFaultProxy } from '../helpers/fault-proxy.js';
 import { useMoto } from '../helpers/moto.js';
+import { createRule, targetsOf } from '../helpers/events-fixtures.js';
+import { createLogGroup, filtersOf } from '../helpers/logs-fixtures.js';
 
 const moto = useMoto();
 const proxy = useFaultProxy(moto);
@@ -79,5 +81,64 @@ describe('remove s3 under injected faults', () => {
     expect(error.message).toMatch(/removed: remove 1 entry \(images\) from the notifications of bucket uploads/);
     expect((await notificationOf(moto.endpoint, 'uploads')).LambdaFunctionConfigurations ?? []).toEqual([]);
     expect(await policySids(moto.endpoint, 'worker')).toEqual(['worker-alerts', 'worker-uploads']);
+  });
+});
+
+// Every answer of a removal lost, for longer than evsrc's own attempts: the removal went through on the first
+// attempt all the same. evsrc reads back, finds it done, and carries on (exit 0), instead of exit 1 or 4.
+describe('a removal whose every answer is lost is read back', () => {
+  const LOST = { fault: 'drop' as const, afterForward: true, times: Infinity };
+
+  it('remove sns, Unsubscribe: the subscription is gone, so the permission is removed too (exit 0)', async () => {
+    proxy.inject({ match: { operation: 'Unsubscribe' }, ...LOST });
+    const r = await runCli(['remove', 'sns', 'alerts', '--function', 'worker', '--yes'], proxy.url);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/reading back shows/);
+    expect((await subscriptionsOf(moto.endpoint, alerts)).map((s) => s.arn)).not.toContain(subscription);
+    expect(await policySids(moto.endpoint, 'worker')).toEqual([]);
+  });
+
+  it('remove sns, RemovePermission: the statement is gone, so nothing is left (exit 0, not 4)', async () => {
+    proxy.inject({ match: REMOVE_PERMISSION, ...LOST });
+    const r = await runCli(['remove', 'sns', 'alerts', '--function', 'worker', '--yes'], proxy.url);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await policySids(moto.endpoint, 'worker')).toEqual([]);
+  });
+
+  it('remove sqs, DeleteEventSourceMapping: the mapping is gone (exit 0, not 1)', async () => {
+    const queue = await createQueue(moto.endpoint, 'orders', { VisibilityTimeout: '60' });
+    await createMapping(moto.endpoint, 'worker', queue.arn);
+    proxy.inject({ match: { operation: 'DeleteEventSourceMapping' }, ...LOST });
+    const r = await runCli(['remove', 'sqs', 'orders', '--function', 'worker', '--yes'], proxy.url);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await mappingsOf(moto.endpoint, queue.arn)).toEqual([]);
+  });
+
+  it('remove logs, DeleteSubscriptionFilter: the filter is gone, so the permission is removed too (exit 0)', async () => {
+    await createLogGroup(moto.endpoint, '/app/api');
+    expect((await runCli(['add', 'logs', '/app/api', '--function', 'worker'], moto.endpoint)).code).toBe(0);
+    proxy.inject({ match: { operation: 'DeleteSubscriptionFilter' }, ...LOST });
+    const r = await runCli(['remove', 'logs', '/app/api', '--function', 'worker', '--yes'], proxy.url);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await filtersOf(moto.endpoint, '/app/api')).toEqual([]);
+    expect(await policySids(moto.endpoint, 'worker')).toEqual(['worker-alerts']);
+  });
+
+  it('remove eventbridge, RemoveTargets: the target is gone, so the permission is removed too (exit 0)', async () => {
+    await createRule(moto.endpoint, 'nightly', { schedule: 'rate(1 day)' });
+    expect((await runCli(['add', 'eventbridge', 'nightly', '--function', 'worker'], moto.endpoint)).code).toBe(0);
+    proxy.inject({ match: { operation: 'RemoveTargets' }, ...LOST });
+    const r = await runCli(['remove', 'eventbridge', 'nightly', '--function', 'worker', '--yes'], proxy.url);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await targetsOf(moto.endpoint, 'nightly')).toEqual([]);
+    expect(await policySids(moto.endpoint, 'worker')).toEqual(['worker-alerts']);
+  });
+
+  it('a removal that really did not happen still fails: the read-back finds it there (exit 1)', async () => {
+    proxy.inject({ match: { operation: 'Unsubscribe' }, fault: 'drop', times: Infinity });
+    const r = await runCli(['remove', 'sns', 'alerts', '--function', 'worker', '--yes'], proxy.url);
+    expect(r.code).toBe(1);
+    expect((await subscriptionsOf(moto.endpoint, alerts)).map((s) => s.arn)).toContain(subscription);
+    expect(await policySids(moto.endpoint, 'worker')).toEqual(['worker-alerts']);
   });
 });

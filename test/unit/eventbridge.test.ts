@@ -322,3 +322,27 @@ describe('removeSendStatement', () => {
     expect(removeSendStatement('not json', 'mine')).toBeUndefined();
   });
 });
+
+describe('the shape of an event pattern (--pattern, and Lambda --filter)', () => {
+  it('accepts arrays of values, operators, nested patterns and $or branches', async () => {
+    const { patternShapeProblem, parseFilters } = await import('../../src/sources/options.js');
+    const { parsePattern } = await import('../../src/sources/eventbridge/rule.js');
+    for (const ok of [
+      { source: ['aws.s3'] },
+      { detail: { size: [{ numeric: ['>', 5] }], key: [{ prefix: 'in/' }, null] } },
+      { $or: [{ source: ['a'] }, { detail: { x: [{ exists: true }] } }] },
+    ]) {
+      expect(patternShapeProblem(ok)).toBeUndefined();
+      expect(() => parsePattern(JSON.stringify(ok))).not.toThrow();
+      expect(() => parseFilters(JSON.stringify(ok))).not.toThrow();
+    }
+  });
+
+  it('names the key whose value is not an array or a nested pattern, and an empty array', async () => {
+    const { patternShapeProblem } = await import('../../src/sources/options.js');
+    expect(patternShapeProblem({ source: 'aws.s3' })).toMatch(/key "source" has "aws.s3", not an array of values/);
+    expect(patternShapeProblem({ detail: { size: 5 } })).toMatch(/key "detail.size" has 5/);
+    expect(patternShapeProblem({ detail: { a: [] } })).toMatch(/key "detail.a" has an empty array/);
+    expect(patternShapeProblem({ $or: [{ source: 'x' }] })).toMatch(/key "source" has "x"/);
+  });
+});

@@ -131,6 +131,8 @@ describe('network errors', () => {
   it('a reset labelled TimeoutError by the handler is worded as a dropped connection', () => {
     const e = toEvsrcError(tagged(Object.assign(new Error('read ECONNRESET'), { name: 'TimeoutError', code: 'ECONNRESET' })));
     expect(e.message).toBe('the connection to https://sqs.us-east-1.amazonaws.com was closed before an answer (sqs:GetQueueUrl)');
+    // Nor does the error name (shown in --output json) say it timed out.
+    expect(e.awsErrorName).toBe('ECONNRESET');
   });
 
   it('an untrusted certificate and a handshake with no TLS on the other side are worded as TLS failures', () => {

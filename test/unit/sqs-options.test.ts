@@ -52,7 +52,7 @@ describe('parseSqsOptions', () => {
 
 describe('parseFilters', () => {
   it('canonicalises key order and drops duplicates', () => {
-    expect(parseFilters(['{"b":1,"a":{"y":[2],"x":[1]}}', '{"a":{"x":[1],"y":[2]},"b":1}'])).toEqual(['{"a":{"x":[1],"y":[2]},"b":1}']);
+    expect(parseFilters(['{"b":[1],"a":{"y":[2],"x":[1]}}', '{"a":{"x":[1],"y":[2]},"b":[1]}'])).toEqual(['{"a":{"x":[1],"y":[2]},"b":[1]}']);
   });
   it('reads @file and names a missing file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'evsrc-'));

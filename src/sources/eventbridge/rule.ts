@@ -1,6 +1,6 @@
 import { parseArn, partitionOf } from '../../core/arn.js';
 import { UsageError, invalidFlag } from '../../core/errors.js';
-import { checkJsonDepth, comparableJson, canonicalJson, readInlineOrFile, shownValue } from '../options.js';
+import { checkJsonDepth, comparableJson, canonicalJson, patternShapeProblem, readInlineOrFile, shownValue } from '../options.js';
 
 // EventBridge rules as evsrc names them: rule and bus references, rule ARNs, and the local checks of
 // names, event patterns and schedule expressions that AWS (and moto, which checks none of them) applies.
@@ -114,6 +114,8 @@ export function parsePattern(raw: string, flag = '--pattern'): string {
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
     throw invalidFlag(flag, shownValue(raw), 'an event pattern must be a non-empty JSON object such as \'{"source":["aws.s3"]}\'');
   }
+  const shape = patternShapeProblem(parsed as Record<string, unknown>);
+  if (shape) throw invalidFlag(flag, shownValue(raw), `${shape}; an event pattern holds arrays of values, e.g. '{"source":["aws.s3"]}'`);
   const canonical = canonicalJson(parsed);
   if (canonical.length > MAX_PATTERN_CHARS) throw invalidFlag(flag, `${raw.slice(0, 40)}…`, `an event pattern may be at most ${MAX_PATTERN_CHARS} characters (this one has ${canonical.length})`);
   return canonical;

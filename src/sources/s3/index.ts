@@ -6,8 +6,10 @@ import { withFunction } from '../../mechanisms/permission/removal.js';
 import type { AdapterContext, Discovery, FileTraits, ListScan, RemovalPlan, RemoveRequest, TriggerType, TriggerView } from '../contract.js';
 import { parseBucketRef, parseS3Options, planS3Add, type BucketRef, type S3Options } from './add.js';
 import { bucketArn, bucketNameOf, listRegionBuckets, readNotifications, s3Triggers } from './inventory.js';
-import { configsEqual, type NotificationConfiguration } from './notifications.js';
-import { parseEventSelector, planS3Removal, type S3Selector } from './removal.js';
+import type { NotificationConfiguration } from './notifications.js';
+import { parseEventSelector, planS3Removal, readBucketNotification, settleRemoval, withoutEntries, type S3Selector } from './removal.js';
+import { FRESH_READ_MS, quietPeriod } from './add.js';
+import { sessionCall } from '../../mechanisms/permission/plan.js';
 import { s3TypeSpec } from '../registry.js';
 
 const { spec, push } = s3TypeSpec;
@@ -82,11 +84,37 @@ async function planRemove(ctx: AdapterContext, request: RemoveRequest<S3RemoveSo
   for (const action of plan.actions) action.region ??= fn.region;
   const put = plan.actions.find((a) => a.api === 's3:PutBucketNotificationConfiguration');
   if (put) {
+    const call = sessionCall(ctx.aws);
+    const functionArn = fn.arn;
+    const ids = new Set(plan.removed.map((t) => t.id));
+    const region = put.region;
+    const written = () => put.input.NotificationConfiguration as NotificationConfiguration;
+    let readAt: number | undefined;
+    // As for add s3: S3 replaces the configuration whole, with no conditional write. Take the entries out of a
+    // read made just before the write (beside the plan's own reads, another run may have written since), then
+    // read back after a quiet period and take them out again if another run wrote them back.
+    put.prefetch = async () => {
+      const fresh = await readBucketNotification(call, bucket, region);
+      readAt = performance.now();
+      return fresh;
+    };
+    put.prepare = async (input, prefetched) => {
+      let fresh = prefetched as NotificationConfiguration | undefined;
+      if (!fresh || readAt === undefined || performance.now() - readAt > FRESH_READ_MS) {
+        fresh = await readBucketNotification(call, bucket, region).then((c) => ((readAt = performance.now()), c)).catch(() => fresh);
+      }
+      // The same input object, so the removal's record of what ran still knows this step.
+      if (fresh) input.NotificationConfiguration = withoutEntries(fresh, functionArn, ids);
+      return input;
+    };
+    put.settle = () =>
+      settleRemoval({ call, bucket, region, functionArn, ids, reporter: ctx.reporter, sleep: ctx.sleep, written: written(), quietMs: quietPeriod(readAt === undefined ? undefined : performance.now() - readAt) });
     plan.finish = async (fctx) => {
-      // There is no conditional PUT: re-read and say so when someone else changed the bucket meanwhile.
-      const after = await readNotifications(fctx.aws, bucket, put.region);
-      if (after.status === 'exists' && !configsEqual(after.config, put.input.NotificationConfiguration as NotificationConfiguration)) {
-        return [`bucket ${bucket}'s notification configuration differs from what evsrc wrote: another writer may have changed it at the same time; check it with evsrc list`];
+      // After the permission's removal: say so when a late writer has put a removed entry back.
+      const after = await readNotifications(fctx.aws, bucket, region);
+      const back = after.status === 'exists' ? (after.config.LambdaFunctionConfigurations ?? []).filter((e) => e.LambdaFunctionArn === functionArn && e.Id !== undefined && ids.has(e.Id)) : [];
+      if (back.length > 0) {
+        return [`bucket ${bucket}: another writer has written back ${back.map((e) => e.Id).join(', ')} since; run the same evsrc remove again`];
       }
       return [];
     };

@@ -1,10 +1,13 @@
-import { invalidFlag } from '../../core/errors.js';
+import { AwsFailure, invalidFlag } from '../../core/errors.js';
+import type { CallApi } from '../../core/executor.js';
+import type { Reporter } from '../../core/reporter.js';
 import type { Grant } from '../../mechanisms/permission/grants.js';
 import { hasGrant, permissionActions } from '../../mechanisms/permission/removal.js';
 import { CANNOT_UNDO } from '../../removal/plan.js';
 import type { RemovalPlan } from '../contract.js';
 import { s3Triggers } from './inventory.js';
-import { entryFilter, parseS3Events, removeLambdaEntries, type LambdaFunctionConfiguration, type NotificationConfiguration } from './notifications.js';
+import { contestedQuietPeriod, MAX_MERGE_ROUNDS, mergeBackoff, QUIET_PERIOD_MS } from './add.js';
+import { configsEqual, entryFilter, parseS3Events, removeLambdaEntries, toNotificationConfiguration, type LambdaFunctionConfiguration, type NotificationConfiguration } from './notifications.js';
 
 // Pure planners of `evsrc remove s3`: from what was read, the ordered write calls (data, run by applyPlan).
 
@@ -107,3 +110,81 @@ export function planS3Removal(input: S3RemovalInput): RemovalPlan {
   return plan;
 }
 
+
+/** What the read-back after a removal's PUT needs. */
+export interface RemovalVerify {
+  call: CallApi;
+  bucket: string;
+  region?: string | undefined;
+  functionArn: string;
+  /** Ids of the entries the removal takes out. */
+  ids: ReadonlySet<string>;
+  reporter?: Reporter | undefined;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** The quiet period before the first look; QUIET_PERIOD_MS when not given. */
+  quietMs?: number;
+  /** The configuration the PUT wrote. */
+  written: NotificationConfiguration;
+}
+
+/** Reads a bucket's notification configuration (for a removal's read-back). */
+export async function readBucketNotification(call: CallApi, bucket: string, region?: string): Promise<NotificationConfiguration> {
+  return toNotificationConfiguration((await call('s3:GetBucketNotificationConfiguration', { Bucket: bucket }, region)) as object);
+}
+
+/** The configuration without the entries a removal takes out (the function's entries with those ids). */
+export function withoutEntries(config: NotificationConfiguration, functionArn: string, ids: ReadonlySet<string>): NotificationConfiguration {
+  return removeLambdaEntries(config, (e) => e.LambdaFunctionArn === functionArn && e.Id !== undefined && ids.has(e.Id)).config;
+}
+
+/**
+ * After a removal's PUT, as after an add's (settleNotification): S3 has no conditional write, so another run
+ * that read the bucket before this PUT (another evsrc remove or add on the same bucket) can write its merge,
+ * with the removed entry still in it, just after. Read back after a quiet period; when a removed entry is
+ * back, take it out again from a fresh read (at most MAX_MERGE_ROUNDS more writes, with jittered waits);
+ * when another writer showed up, look once more after a contested quiet period. The permission is removed
+ * only after this, so an entry written back never sends to a function that lost its permission.
+ */
+export async function settleRemoval(v: RemovalVerify): Promise<void> {
+  const quiet = v.quietMs ?? QUIET_PERIOD_MS;
+  let contested = false;
+  let confirmed = false;
+  if (v.sleep) await v.sleep(quiet);
+  for (let round = 0; ; round += 1) {
+    let fresh: NotificationConfiguration;
+    try {
+      fresh = await readBucketNotification(v.call, v.bucket, v.region);
+    } catch (error) {
+      v.reporter?.emit({
+        type: 'warning',
+        message: `bucket ${v.bucket}: the removal was written but reading it back failed (${(error as Error).message}); check with: aws s3api get-bucket-notification-configuration --bucket ${v.bucket}`,
+      });
+      return;
+    }
+    let next = withoutEntries(fresh, v.functionArn, v.ids);
+    if (configsEqual(fresh, next)) {
+      if (!contested && !configsEqual(fresh, v.written)) contested = true;
+      if (!v.sleep || confirmed || !contested) return;
+      confirmed = true;
+      await v.sleep(contestedQuietPeriod(quiet));
+      round -= 1;
+      continue;
+    }
+    confirmed = false;
+    contested = true;
+    if (round >= MAX_MERGE_ROUNDS) {
+      throw new AwsFailure(`bucket ${v.bucket}: another writer kept writing back ${[...v.ids].join(', ')} after ${round + 1} removals; the entry is still there`, {
+        hint: "find the other tool writing this bucket's notifications (S3 has no locking for them), then re-run",
+      });
+    }
+    v.reporter?.emit({ type: 'progress', message: `bucket ${v.bucket}: another writer wrote the removed entry back; removing it again (round ${round + 2})` });
+    if (v.sleep) {
+      // Let the other writer finish its read-merge-write, then take the entry out of a fresh read.
+      await v.sleep(mergeBackoff(round + 1));
+      fresh = await readBucketNotification(v.call, v.bucket, v.region);
+      next = withoutEntries(fresh, v.functionArn, v.ids);
+      if (configsEqual(fresh, next)) continue;
+    }
+    await v.call('s3:PutBucketNotificationConfiguration', { Bucket: v.bucket, NotificationConfiguration: next }, v.region);
+  }
+}
