@@ -176,9 +176,10 @@ async function runOrRecover(action: Action, input: Record<string, unknown>, opti
     let recovered: unknown;
     try {
       recovered = await action.recover(error, input);
-    } catch {
-      // The read-back failed as well: report the original failure.
-      throw error;
+    } catch (judged) {
+      // What the read-back found is refused with a reason of its own (EvsrcError); otherwise the read-back
+      // failed as well: report the original failure.
+      throw judged instanceof EvsrcError ? judged : error;
     }
     if (recovered === undefined) throw error;
     options.reporter.emit({

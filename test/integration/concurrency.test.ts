@@ -32,6 +32,20 @@ describe('concurrent runs', () => {
     expect(proxy.calls.filter((c) => c.operation === 'CreateEventSourceMapping' && c.status === 409).length).toBeGreaterThan(0);
   });
 
+  it('five `add sqs` of one queue and function at once with different settings: one mapping with one run\'s settings, every run exits 0', async () => {
+    await createFunction(moto.endpoint, 'worker', { timeout: 10 });
+    const queue = await createQueue(moto.endpoint, 'orders', { VisibilityTimeout: '60' });
+    for (let round = 0; round < 2; round += 1) {
+      const sizes = [1, 2, 3, 4, 5].map((n) => n + 5 * round);
+      const runs = await Promise.all(sizes.map((size) => runCli(['add', 'sqs', 'orders', '--function', 'worker', '--batch-size', String(size), '--json'], proxy.url)));
+      expect(runs.map((r) => r.code), runs.map((r) => r.stderr).join('\n')).toEqual([0, 0, 0, 0, 0]);
+      const mappings = await mappingsOf(moto.endpoint, queue.arn);
+      expect(mappings).toHaveLength(1);
+      expect(sizes).toContain(mappings[0]?.BatchSize);
+      expect(new Set(runs.map((r) => r.json().trigger.id))).toEqual(new Set([mappings[0]?.UUID]));
+    }
+  });
+
   it('five `add s3` of different functions on one bucket at once: every entry and permission is there, every run exits 0', async () => {
     const names = ['f1', 'f2', 'f3', 'f4', 'f5'];
     for (const name of names) await createFunction(moto.endpoint, name);

@@ -47,14 +47,19 @@ describe('add: "already exists" after a lost answer is success', () => {
     expect(r.json().trigger.id).toBe(mappings[0]?.UUID);
   });
 
-  it('a mapping of that function and source with other settings is not adopted: the conflict is reported (exit 1)', async () => {
-    await createQueue(moto.endpoint, 'orders', { VisibilityTimeout: '60' });
+  it('a mapping of that function and source with other settings, made meanwhile, is updated to the asked ones as a re-run would (exit 0)', async () => {
+    const queue = await createQueue(moto.endpoint, 'orders', { VisibilityTimeout: '60' });
     // Made through the proxy, so the proxy knows it exists; evsrc reads before it plans, so hide it from that read.
     await runCli(['add', 'sqs', 'orders', '--function', 'worker', '--batch-size', '3'], proxy.url);
     proxy.inject({ match: { operation: 'ListEventSourceMappings' }, fault: 'status', status: 200, body: { EventSourceMappings: [] } });
-    const r = await runCli(['add', 'sqs', 'orders', '--function', 'worker', '--batch-size', '7'], proxy.url);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/ResourceConflictException/);
+    const r = await runCli(['add', 'sqs', 'orders', '--function', 'worker', '--batch-size', '7', '--json'], proxy.url);
+    expect(r.code, r.stderr).toBe(0);
+    const mappings = await mappingsOf(moto.endpoint, queue.arn);
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]?.BatchSize).toBe(7);
+    expect(r.json().trigger.id).toBe(mappings[0]?.UUID);
+    expect(proxy.calls.filter((c) => c.operation === 'CreateEventSourceMapping').map((c) => c.status)).toContain(409);
+    expect(proxy.calls.some((c) => c.operation === 'UpdateEventSourceMapping' && c.status < 300)).toBe(true);
   });
 });
 

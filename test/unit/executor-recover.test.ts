@@ -145,4 +145,48 @@ describe('the shared read-back of CreateEventSourceMapping', () => {
     expect(lists).toBe(1);
     expect(sleeps).toEqual([]);
   });
+
+  it('after "already exists", a mapping another run made with other settings is updated to the asked ones at once', async () => {
+    const { withMappingReadBack, IN_USE_DELAYS_MS } = await import('../../src/mechanisms/esm/recover.js');
+    const updates: Record<string, unknown>[] = [];
+    let inUse = 2;
+    const call: CallApi = async (api, input) => {
+      if (api === 'lambda:CreateEventSourceMapping') throw conflict();
+      if (api === 'lambda:UpdateEventSourceMapping') {
+        updates.push(input);
+        // The other run's mapping is still Creating for the first two tries, as AWS answers then.
+        if (inUse-- > 0) throw Object.assign(new Error('busy'), { name: 'ResourceInUseException', $metadata: { httpStatusCode: 400 } });
+        return { UUID: 'u-9', EventSourceArn: QUEUE, FunctionArn: FN_ARN, BatchSize: 5, State: 'Updating' };
+      }
+      return { EventSourceMappings: [{ UUID: 'u-9', EventSourceArn: QUEUE, FunctionArn: FN_ARN, BatchSize: 3, State: 'Creating' }] };
+    };
+    const sleeps: number[] = [];
+    const reporter = new MemoryReporter();
+    const actions = [create()];
+    withMappingReadBack(actions, call, async (ms) => void sleeps.push(ms));
+    const out = await applyPlan(actions, options(call, reporter));
+    expect(out.results[0]).toMatchObject({ UUID: 'u-9', BatchSize: 5 });
+    expect(updates).toEqual([{ UUID: 'u-9', BatchSize: 5 }, { UUID: 'u-9', BatchSize: 5 }, { UUID: 'u-9', BatchSize: 5 }]);
+    // No read-back delay: the other mapping was listed at once; only the busy mapping was waited for.
+    expect(sleeps).toEqual(IN_USE_DELAYS_MS.slice(0, 2));
+  });
+
+  it('a mapping another run made with a different create-only setting is refused (exit 3), naming the field; nothing is updated', async () => {
+    const { withMappingReadBack } = await import('../../src/mechanisms/esm/recover.js');
+    const STREAM = 'arn:aws:kinesis:us-east-1:123456789012:stream/clicks';
+    const apis: string[] = [];
+    const call: CallApi = async (api) => {
+      apis.push(api);
+      if (api === 'lambda:CreateEventSourceMapping') throw conflict();
+      return { EventSourceMappings: [{ UUID: 'u-7', EventSourceArn: STREAM, FunctionArn: FN_ARN, StartingPosition: 'LATEST', BatchSize: 100, State: 'Enabled' }] };
+    };
+    const actions: Action[] = [
+      { api: 'lambda:CreateEventSourceMapping', summary: 'create', input: { FunctionName: 'worker', EventSourceArn: STREAM, StartingPosition: 'TRIM_HORIZON' } },
+    ];
+    withMappingReadBack(actions, call, async () => {});
+    const failure = await applyPlan(actions, options(call)).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ exitCode: 3 });
+    expect(String((failure as Error).message)).toMatch(/u-7 .*StartingPosition "LATEST" \(asked "TRIM_HORIZON"\)/);
+    expect(apis).not.toContain('lambda:UpdateEventSourceMapping');
+  });
 });
