@@ -405,16 +405,23 @@ export class AwsSession {
           const { Readable } = await import('node:stream');
           response.body = Readable.from([body]);
         }
-        // Every AWS answer carries a request id (x-amzn-RequestId; S3's x-amz-request-id), and so do the
-        // emulators (moto, LocalStack). A success without one (an empty body, some other JSON or XML)
-        // would be read as an empty answer: a function without an ARN, a mapping created with no id.
+        // Every AWS answer carries a request id: a header (x-amzn-RequestId; S3's x-amz-request-id) or, in
+        // the Query protocol (SNS, DocumentDB), <ResponseMetadata><RequestId> in the body, which is all some
+        // emulators send there. A success with neither (an empty body, some other JSON or XML) would be
+        // read as an empty answer: a function without an ARN, a mapping created with no id. The body is
+        // read only when the header is missing.
         if (status >= 200 && status < 300 && !hasRequestId(response.headers)) {
-          throw Object.assign(new Error(`the endpoint answered HTTP ${status} without an AWS request id`), {
-            name: 'NotAnAwsResponse',
-            evsrcWhat: 'with no AWS request id: not an AWS response',
-            $fault: 'client',
-            $metadata: { httpStatusCode: status },
-          });
+          const body = await readAll(response.body);
+          if (!/<RequestId>[^<]+<\/RequestId>/.test(body.toString('utf8'))) {
+            throw Object.assign(new Error(`the endpoint answered HTTP ${status} without an AWS request id`), {
+              name: 'NotAnAwsResponse',
+              evsrcWhat: 'with no AWS request id: not an AWS response',
+              $fault: 'client',
+              $metadata: { httpStatusCode: status },
+            });
+          }
+          const { Readable } = await import('node:stream');
+          response.body = Readable.from([body]);
         }
         return out;
       },

@@ -69,6 +69,36 @@ export function foreignServer(status: number, contentType: string | undefined, b
   );
 }
 
+/**
+ * Forwards every request to `target` and drops the request-id headers of Query-protocol answers (those with
+ * <ResponseMetadata> in the body), as some emulators answer SNS: the request id is then only in the body.
+ */
+export function queryIdInBodyOnly(target: string): Promise<Loopback> {
+  return listen(
+    http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const upstream = http.request(`${target}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (answer) => {
+          const parts: Buffer[] = [];
+          answer.on('data', (c: Buffer) => parts.push(c));
+          answer.on('end', () => {
+            const body = Buffer.concat(parts);
+            const headers = { ...answer.headers };
+            if (body.includes('<ResponseMetadata>')) {
+              for (const name of Object.keys(headers)) if (/request-?id/i.test(name)) delete headers[name];
+            }
+            res.writeHead(answer.statusCode ?? 500, headers);
+            res.end(body);
+          });
+        });
+        upstream.end(Buffer.concat(chunks));
+      });
+    }),
+    new Set(),
+  );
+}
+
 /** Reads the request's first bytes, then resets the connection (reset) or closes it (hang-up). */
 export function droppingServer(how: 'reset' | 'hangup'): Promise<Loopback> {
   return listen(

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '../helpers/cli.js';
-import { createBucket, createFunction } from '../helpers/fixtures.js';
-import { closedPort, droppingServer, foreignServer, htmlServer, recordingProxy, refusingProxy, silentServer, type Loopback } from '../helpers/loopback.js';
+import { createBucket, createFunction, createTopic } from '../helpers/fixtures.js';
+import { closedPort, droppingServer, foreignServer, htmlServer, queryIdInBodyOnly, recordingProxy, refusingProxy, silentServer, type Loopback } from '../helpers/loopback.js';
 import { useMoto } from '../helpers/moto.js';
 
 const moto = useMoto();
@@ -121,6 +121,14 @@ describe('answers that are not AWS answers, and dropped connections', () => {
       expect(r.stderr).toMatch(new RegExp(`error: ${web.url} answered HTTP 200 with no AWS request id: not an AWS response \\((lambda|sqs|s3):\\w+\\)`));
       expect(r.stderr).toMatch(/hint: something other than AWS answered/);
     }
+  });
+
+  it('a Query-protocol answer with its request id only in the body (as some emulators send SNS) is an AWS answer', async () => {
+    await createTopic(moto.endpoint, 'alerts');
+    const front = await track(queryIdInBodyOnly(moto.endpoint));
+    const r = await runCli(['add', 'sns', 'alerts', '--function', FN, '--dry-run', '--json'], front.url);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().actions.map((a: { api: string }) => a.api)).toContain('sns:Subscribe');
   });
 
   it('connection refused: nothing listens at the endpoint', async () => {
