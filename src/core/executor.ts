@@ -93,6 +93,12 @@ export async function applyPlan(actions: readonly Action[], options: ExecuteOpti
     startPrefetch(actions[index + 1]);
     let input = action.bind ? action.bind(results, action.input) : action.input;
     inputs.push(input);
+    const skipped = action.skip?.();
+    if (skipped !== undefined) {
+      options.reporter.emit({ type: 'warning', message: skipped });
+      results.push({ skipped });
+      continue;
+    }
     options.reporter.emit({ type: 'progress', message: action.summary });
     let result: unknown;
     let called = false;
@@ -190,10 +196,18 @@ async function runOrRecover(action: Action, input: Record<string, unknown>, opti
   }
 }
 
+/** The reason an action was skipped (Action.skip), from its recorded result. */
+export function skippedReason(result: unknown): string | undefined {
+  const reason = (result as { skipped?: unknown } | null | undefined)?.skipped;
+  return typeof reason === 'string' ? reason : undefined;
+}
+
 async function rollBack(done: readonly Action[], results: readonly unknown[], options: ExecuteOptions, cause: unknown): Promise<void> {
   const remaining: string[] = [];
   for (let i = done.length - 1; i >= 0; i -= 1) {
     const action = done[i] as Action;
+    // Never sent: nothing to take back.
+    if (skippedReason(results[i]) !== undefined) continue;
     const undo = action.undo?.(results[i]);
     if (!undo) {
       if (action.undo === undefined) continue;

@@ -1,7 +1,7 @@
 // Several evsrc runs at once on the same source: they converge, and every run exits 0.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { createBucket, createFunction, createQueue, mappingsOf, notificationOf, policyStatementsOf } from '../helpers/fixtures.js';
+import { createBucket, createFunction, createQueue, mappingsOf, notificationOf, policyStatementsOf, putNotifications } from '../helpers/fixtures.js';
 import { useFaultProxy } from '../helpers/fault-proxy.js';
 import { useMoto } from '../helpers/moto.js';
 
@@ -79,5 +79,28 @@ describe('concurrent runs', () => {
       expect(config.QueueConfigurations).toHaveLength(1);
       for (const name of names) expect(await policyStatementsOf(moto.endpoint, name)).toEqual([]);
     }
+  });
+
+  it('`remove s3` while another run adds an entry for the same function: the new entry is kept, and so is the permission it needs', async () => {
+    await createFunction(moto.endpoint, 'worker');
+    await createBucket(moto.endpoint, 'uploads');
+    expect((await runCli(['add', 's3', 'uploads', '--function', 'worker', '--suffix', '.a'], moto.endpoint)).code).toBe(0);
+    const [first] = (await notificationOf(moto.endpoint, 'uploads')).LambdaFunctionConfigurations ?? [];
+    // The removal's fresh read before its write is held; meanwhile another run adds a .b entry for the function.
+    proxy.inject({ match: { operation: 'GetBucketNotificationConfiguration' }, fault: 'delay', after: 1, delayMs: 1500 });
+    const removal = runCli(['remove', 's3', 'uploads', '--function', 'worker', '--suffix', '.a', '--yes', '--json'], proxy.url);
+    for (let i = 0; i < 100 && !proxy.calls.some((c) => c.operation === 'GetBucketNotificationConfiguration' && c.injected === 'delay'); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const second = { Id: 'other-run-b', LambdaFunctionArn: first?.LambdaFunctionArn, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: '.b' }] } } };
+    await putNotifications(moto.endpoint, 'uploads', { LambdaFunctionConfigurations: [first, second] });
+    const r = await removal;
+    expect(r.code, r.stderr).toBe(0);
+    expect(((await notificationOf(moto.endpoint, 'uploads')).LambdaFunctionConfigurations ?? []).map((e) => e.Id)).toEqual(['other-run-b']);
+    expect(await policyStatementsOf(moto.endpoint, 'worker')).toHaveLength(1);
+    const out = r.json();
+    expect(out.actions.map((a: { api: string }) => a.api)).toEqual(['s3:PutBucketNotificationConfiguration']);
+    expect(out.warnings).toContainEqual(expect.objectContaining({ code: 'kept-for-new-entry', message: expect.stringMatching(/other-run-b .*permission for the bucket is kept/) }));
+    expect(proxy.calls.some((c) => c.operation === 'RemovePermission')).toBe(false);
   });
 });

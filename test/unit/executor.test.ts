@@ -99,6 +99,23 @@ describe('applyPlan', () => {
   });
 });
 
+describe('applyPlan: a skipped action', () => {
+  it('is not sent when skip gives a reason (asked after the earlier actions ran); the reason is a warning, and a rollback passes it by', async () => {
+    let firstRan = false;
+    const h = harness((api) => (api === 'svc:Third' ? awsError('Boom', 'third failed') : { made: api }));
+    const undoFirst: Action = { api: 'svc:UndoFirst', summary: 'undo first', input: {} };
+    const actions: Action[] = [
+      { api: 'svc:First', summary: 'first', input: {}, undo: () => ((firstRan = true), undoFirst) },
+      { api: 'svc:Second', summary: 'second', input: {}, skip: () => (h.calls.length === 1 ? 'no longer wanted: svc:First ran' : undefined), undo: () => ({ api: 'svc:UndoSecond', summary: 'undo second', input: {} }) },
+      { api: 'svc:Third', summary: 'third', input: {} },
+    ];
+    await expect(applyPlan(actions, h.options)).rejects.toThrow(/third failed/);
+    expect(h.calls.map((c) => c.api)).toEqual(['svc:First', 'svc:Third', 'svc:UndoFirst']);
+    expect(firstRan).toBe(true);
+    expect(h.reporter.messages('warning')).toContain('no longer wanted: svc:First ran');
+  });
+});
+
 describe('toEvsrcError', () => {
   it('maps AWS failures to one-line messages with hints', () => {
     const denied = toEvsrcError(Object.assign(awsError('AccessDeniedException', 'User is not authorized'), { evsrcApi: 'lambda:CreateEventSourceMapping' }));

@@ -109,6 +109,16 @@ async function planRemove(ctx: AdapterContext, request: RemoveRequest<S3RemoveSo
     };
     put.settle = () =>
       settleRemoval({ call, bucket, region, functionArn, ids, reporter: ctx.reporter, sleep: ctx.sleep, written: written(), quietMs: quietPeriod(readAt === undefined ? undefined : performance.now() - readAt) });
+    // An entry for the function written by another run since the plan's read (kept by the write above)
+    // still needs the permission: it is then kept, and the run says so.
+    for (const action of plan.actions) {
+      if (action.api !== 'lambda:RemovePermission') continue;
+      action.skip = () => {
+        const kept = (written().LambdaFunctionConfigurations ?? []).filter((e) => e.LambdaFunctionArn === functionArn);
+        if (kept.length === 0) return undefined;
+        return `entry ${kept.map((e) => e.Id ?? 'no id').join(', ')} on bucket ${bucket}, written by another run since this one read it, still sends to ${functionArn}: its permission for the bucket is kept`;
+      };
+    }
     plan.finish = async (fctx) => {
       // After the permission's removal: say so when a late writer has put a removed entry back.
       const after = await readNotifications(fctx.aws, bucket, region);
