@@ -189,4 +189,64 @@ describe('the shared read-back of CreateEventSourceMapping', () => {
     expect(String((failure as Error).message)).toMatch(/u-7 .*StartingPosition "LATEST" \(asked "TRIM_HORIZON"\)/);
     expect(apis).not.toContain('lambda:UpdateEventSourceMapping');
   });
+
+  it('a keyed source (MSK): the raced mapping is the one of the asked topic, not an older one of another topic', async () => {
+    const { withMappingReadBack } = await import('../../src/mechanisms/esm/recover.js');
+    const MSK = 'arn:aws:kafka:us-east-1:123456789012:cluster/c/abc';
+    const updates: Record<string, unknown>[] = [];
+    const call: CallApi = async (api, input) => {
+      if (api === 'lambda:CreateEventSourceMapping') throw conflict();
+      if (api === 'lambda:UpdateEventSourceMapping') return (updates.push(input), { UUID: input.UUID, BatchSize: input.BatchSize });
+      return {
+        EventSourceMappings: [
+          { UUID: 'u-a', EventSourceArn: MSK, FunctionArn: FN_ARN, Topics: ['alpha'], BatchSize: 100, State: 'Enabled' },
+          { UUID: 'u-gone', EventSourceArn: MSK, FunctionArn: FN_ARN, Topics: ['beta'], BatchSize: 7, State: 'Deleting' },
+          { UUID: 'u-b', EventSourceArn: MSK, FunctionArn: FN_ARN, Topics: ['beta'], BatchSize: 100, State: 'Creating' },
+        ],
+      };
+    };
+    const actions: Action[] = [{ api: 'lambda:CreateEventSourceMapping', summary: 'create', input: { FunctionName: 'worker', EventSourceArn: MSK, Topics: ['beta'], BatchSize: 7 } }];
+    withMappingReadBack(actions, call, async () => {});
+    const out = await applyPlan(actions, options(call));
+    expect(out.results[0]).toMatchObject({ UUID: 'u-b' });
+    expect(updates).toEqual([{ UUID: 'u-b', BatchSize: 7 }]);
+  });
+
+  it('updates only what the planner asked (not defaults the create input carries), tags the mapping with the asked tags, and a failed update is named as such', async () => {
+    const { withMappingReadBack } = await import('../../src/mechanisms/esm/recover.js');
+    const { ASKED_SETTINGS } = await import('../../src/mechanisms/esm/settings.js');
+    const apis: { api: string; input: Record<string, unknown> }[] = [];
+    let updateFails = false;
+    const call: CallApi = async (api, input) => {
+      apis.push({ api, input });
+      if (api === 'lambda:CreateEventSourceMapping') throw conflict();
+      if (api === 'lambda:UpdateEventSourceMapping') {
+        if (updateFails) throw Object.assign(new Error('bad window'), { name: 'InvalidParameterValueException', $metadata: { httpStatusCode: 400 } });
+        return { UUID: 'u-3', BatchSize: 5 };
+      }
+      if (api === 'lambda:TagResource') return {};
+      return { EventSourceMappings: [{ UUID: 'u-3', EventSourceArn: QUEUE, FunctionArn: FN_ARN, BatchSize: 3, MaximumBatchingWindowInSeconds: 9, State: 'Enabled' }] };
+    };
+    const make = (): Action => {
+      const action: Action = {
+        api: 'lambda:CreateEventSourceMapping',
+        summary: 'create',
+        input: { FunctionName: 'worker', EventSourceArn: QUEUE, BatchSize: 5, MaximumBatchingWindowInSeconds: 0, Tags: { team: 'a' } },
+      };
+      ASKED_SETTINGS.set(action, { batchSize: 5 });
+      return action;
+    };
+    let actions = [make()];
+    withMappingReadBack(actions, call, async () => {});
+    await applyPlan(actions, options(call));
+    expect(apis.filter((c) => c.api !== 'lambda:ListEventSourceMappings' && c.api !== 'lambda:CreateEventSourceMapping')).toEqual([
+      { api: 'lambda:UpdateEventSourceMapping', input: { UUID: 'u-3', BatchSize: 5 } },
+      { api: 'lambda:TagResource', input: { Resource: 'arn:aws:lambda:us-east-1:123456789012:event-source-mapping:u-3', Tags: { team: 'a' } } },
+    ]);
+    updateFails = true;
+    actions = [make()];
+    withMappingReadBack(actions, call, async () => {});
+    const failure = await applyPlan(actions, options(call)).catch((e: unknown) => e);
+    expect(String((failure as Error).message)).toMatch(/^lambda:UpdateEventSourceMapping of the mapping u-3, which another run created at the same time, failed: .*bad window/);
+  });
 });

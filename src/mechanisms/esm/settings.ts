@@ -446,6 +446,12 @@ export interface EsmPlanInput {
   region?: string;
 }
 
+/**
+ * The settings a planned CreateEventSourceMapping was asked for (only what the user asked, not the defaults
+ * its input may carry), for the read-back of a create that raced another run.
+ */
+export const ASKED_SETTINGS = new WeakMap<Action, EsmSettings>();
+
 /** The plan of an add for a mapping source: create, update in place, or nothing. */
 export function planEsm(input: EsmPlanInput): { actions: Action[]; mapping?: EventSourceMappingConfiguration; immutable: Change[] } {
   const mapping = input.existing[0];
@@ -457,6 +463,7 @@ export function planEsm(input: EsmPlanInput): { actions: Action[]; mapping?: Eve
       retry: input.retry,
     };
     if (input.region) create.region = input.region;
+    ASKED_SETTINGS.set(create, input.asked);
     return { actions: [create], immutable: [] };
   }
   const { changes, immutable } = diffMapping(mapping, input.asked);

@@ -12,6 +12,7 @@ import type { Action, Change, RetryRule } from '../../core/plan.js';
 import { pollUntil } from '../../core/poll.js';
 import type { PlanWarning } from '../../core/reporter.js';
 import {
+  ASKED_SETTINGS,
   ESM_FIELDS,
   RESOURCE_IN_USE_RETRY,
   diffMapping,
@@ -475,6 +476,7 @@ function createAction(input: StreamPlanInput, settings: EsmSettings): Action {
     retry: input.retry,
   };
   if (input.region) action.region = input.region;
+  ASKED_SETTINGS.set(action, settings);
   const prepare = input.prepare;
   if (!input.sourceArn && prepare) {
     const at = prepare.actions.length - 1;
