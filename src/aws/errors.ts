@@ -184,7 +184,10 @@ function networkFailure(e: SdkError, name: string, message: string, where: strin
     });
   }
   // The SDK's parsers name what they could not read: an answer in no AWS protocol.
-  const unreadable = /XML parse error|Unexpected token|is not valid JSON|Invalid response from STS/i.test(message);
+  // Only for errors the SDK raised itself: an AWS error of a modelled name (ValidationException, …) may
+  // quote a parser's words about the user's own JSON.
+  const sdkRaised = ['Error', 'SyntaxError', 'TypeError', 'Unknown', 'UnknownError', 'CredentialsProviderError'].includes(name);
+  const unreadable = sdkRaised && /XML parse error|Unexpected token|is not valid JSON|Invalid response from STS/i.test(message);
   if (name === 'NotAnAwsResponse' || ((name === 'SyntaxError' || name === 'Unknown' || name === 'UnknownError' || unreadable) && (status !== undefined || unreadable))) {
     const what = e.evsrcWhat ?? 'with something that is not an AWS response';
     return new AwsFailure(`${at} answered ${status === undefined ? '' : `HTTP ${status} `}${what}${where}`, {

@@ -154,6 +154,14 @@ describe('network errors', () => {
     const e = toEvsrcError(tagged(Object.assign(new SyntaxError('Unexpected token'), { $metadata: { httpStatusCode: 502 } })));
     expect(e.message).toBe('https://sqs.us-east-1.amazonaws.com answered HTTP 502 with something that is not an AWS response (sqs:GetQueueUrl)');
     expect(e.hint).toMatch(/--endpoint-url/);
+    // An XML parser's failure without a status is the same; a modelled AWS error that quotes a parser is AWS's own answer.
+    const xml = toEvsrcError(tagged(new Error('@aws-sdk XML parse error: mismatched tags <html> and </title>.')));
+    expect(xml.message).toMatch(/answered with something that is not an AWS response/);
+    const aws = toEvsrcError(
+      tagged(Object.assign(new Error('Event pattern is not valid. Reason: Unexpected token at [Source: (String)"{"; line: 1]'), { name: 'InvalidEventPatternException', $metadata: { httpStatusCode: 400, requestId: 'r-1' } })),
+    );
+    expect(aws.message).not.toMatch(/not an AWS response/);
+    expect(aws.message).toMatch(/InvalidEventPatternException/);
   });
 
   it('a date the SDK cannot read (an emulator writing one without a time zone) is named as an answer AWS would not give, not a TypeError', () => {
