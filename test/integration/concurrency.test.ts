@@ -96,7 +96,7 @@ describe('concurrent runs', () => {
     await putNotifications(moto.endpoint, 'uploads', { LambdaFunctionConfigurations: [first, second] });
     const r = await removal;
     expect(r.code, r.stderr).toBe(0);
-    expect(((await notificationOf(moto.endpoint, 'uploads')).LambdaFunctionConfigurations ?? []).map((e) => e.Id)).toEqual(['other-run-b']);
+    expect(((await notificationOf(moto.endpoint, 'uploads')).LambdaFunctionConfigurations ?? []).map((e: { Id?: string }) => e.Id)).toEqual(['other-run-b']);
     expect(await policyStatementsOf(moto.endpoint, 'worker')).toHaveLength(1);
     const out = r.json();
     expect(out.actions.map((a: { api: string }) => a.api)).toEqual(['s3:PutBucketNotificationConfiguration']);

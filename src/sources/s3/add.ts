@@ -349,55 +349,92 @@ export interface NotificationVerify {
  */
 export async function settleNotification(v: NotificationVerify): Promise<{ config: NotificationConfiguration; rounds: number }> {
   const maxRounds = v.rounds ?? MAX_MERGE_ROUNDS;
-  const quiet = v.quietMs ?? QUIET_PERIOD_MS;
-  let confirmed = false;
-  // Another writer is at work when the bucket is not as evsrc's last PUT left it.
-  let contested = v.written === undefined;
-  // A writer that read the bucket before our PUT writes its merge (without our entry) about as long after
-  // as our own read-merge-write took: read back once that has passed, not at once.
-  if (v.sleep) await v.sleep(quiet);
-  for (let round = 0; ; round += 1) {
-    let fresh: NotificationConfiguration;
-    try {
-      fresh = await getNotification(v.call, v.bucket, v.region, v.expectedOwner);
-    } catch (error) {
+  const settled = await settleWholeWrite({
+    read: () => getNotification(v.call, v.bucket, v.region, v.expectedOwner),
+    want: (fresh) => mergeOwnEntry(fresh, v.entry, v.rule, v.bucket).config,
+    write: (config) => v.call('s3:PutBucketNotificationConfiguration', putInput(v.bucket, config, v.expectedOwner), v.region),
+    written: v.written,
+    sleep: v.sleep,
+    quietMs: v.quietMs ?? QUIET_PERIOD_MS,
+    maxRounds,
+    unreadable: (error) =>
       v.reporter?.emit({
         type: 'warning',
         message: `bucket ${v.bucket}: the write succeeded but reading it back failed (${(error as Error).message}); check with: aws s3api get-bucket-notification-configuration --bucket ${v.bucket}`,
-      });
-      return { config: {}, rounds: round };
+      }),
+    again: (round) => v.reporter?.emit({ type: 'progress', message: `bucket ${v.bucket}: the configuration changed meanwhile (another writer); merging again (round ${round + 2})` }),
+    giveUp: () =>
+      new AwsFailure(`bucket ${v.bucket}: another writer kept replacing the notification configuration; entry ${v.entry.Id} is still missing after ${maxRounds + 1} writes`, {
+        hint: "find the other tool writing this bucket's notifications (S3 has no locking for them), then re-run",
+      }),
+  });
+  return { config: settled.config ?? {}, rounds: settled.rounds };
+}
+
+/** One write of a bucket's whole notification configuration to settle against other writers. */
+export interface WholeWrite {
+  read(): Promise<NotificationConfiguration>;
+  /** The configuration this run wants, made from what is there now (its entry merged in, or taken out). */
+  want(fresh: NotificationConfiguration): NotificationConfiguration;
+  write(config: NotificationConfiguration): Promise<unknown>;
+  /** What this run's write left; without it, every read-back is treated as contested. */
+  written?: NotificationConfiguration | undefined;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+  quietMs: number;
+  maxRounds: number;
+  /** The read-back failed: the write was made all the same (a warning, not a failure). */
+  unreadable(error: unknown): void;
+  /** Another writer undid this run's change: it is written again (round is 0-based). */
+  again(round: number): void;
+  /** Still undone after maxRounds writes. */
+  giveUp(): Error;
+}
+
+/**
+ * After a write of the whole configuration (S3 has no conditional write): the first read-back comes after a
+ * quiet period, so that a writer that read before this run's write has written by then. When the bucket is
+ * not as this run wants it, the change is made again on a fresh read (a jittered, growing wait first), at
+ * most maxRounds times; when another writer has shown up, the wanted state must be seen twice, a contested
+ * quiet period apart. Returns the configuration as last read (undefined when a read-back failed).
+ */
+export async function settleWholeWrite(w: WholeWrite): Promise<{ config: NotificationConfiguration | undefined; rounds: number }> {
+  let confirmed = false;
+  // Another writer is at work when the bucket is not as this run's last write left it.
+  let contested = w.written === undefined;
+  if (w.sleep) await w.sleep(w.quietMs);
+  for (let round = 0; ; round += 1) {
+    let fresh: NotificationConfiguration;
+    try {
+      fresh = await w.read();
+    } catch (error) {
+      w.unreadable(error);
+      return { config: undefined, rounds: round };
     }
-    const { config: desired } = mergeOwnEntry(fresh, v.entry, v.rule, v.bucket);
+    const desired = w.want(fresh);
     if (configsEqual(fresh, desired)) {
-      // Exactly what evsrc wrote, after the quiet period: no other writer is at work.
-      if (!contested && v.written && !configsEqual(fresh, v.written)) contested = true;
-      // Another writer is at work: it may still write its own merge without our entry, moments later.
-      // Seeing the entry again after a quiet period closes most of that window.
-      if (!v.sleep || confirmed || !contested) return { config: fresh, rounds: round };
+      if (!contested && w.written && !configsEqual(fresh, w.written)) contested = true;
+      // Another writer is at work: it may still write its own merge, made before this run's change, moments
+      // later. Seeing the wanted state again after a quiet period closes most of that window.
+      if (!w.sleep || confirmed || !contested) return { config: fresh, rounds: round };
       confirmed = true;
-      await v.sleep(contestedQuietPeriod(quiet));
+      await w.sleep(contestedQuietPeriod(w.quietMs));
       round -= 1;
       continue;
     }
     confirmed = false;
     contested = true;
-    if (round >= maxRounds) {
-      throw new AwsFailure(
-        `bucket ${v.bucket}: another writer kept replacing the notification configuration; entry ${v.entry.Id} is still missing after ${maxRounds + 1} writes`,
-        { hint: 'find the other tool writing this bucket\'s notifications (S3 has no locking for them), then re-run' },
-      );
-    }
-    v.reporter?.emit({ type: 'progress', message: `bucket ${v.bucket}: the configuration changed meanwhile (another writer); merging again (round ${round + 2})` });
-    if (v.sleep) {
-      // Another writer is at work: let it finish its read-merge-write, then read afresh and merge on that.
-      await v.sleep(mergeBackoff(round + 1));
-      fresh = await getNotification(v.call, v.bucket, v.region, v.expectedOwner);
-      const again = mergeOwnEntry(fresh, v.entry, v.rule, v.bucket).config;
+    if (round >= w.maxRounds) throw w.giveUp();
+    w.again(round);
+    if (w.sleep) {
+      // Let the other writer finish its read-merge-write, then read afresh and make the change on that.
+      await w.sleep(mergeBackoff(round + 1));
+      fresh = await w.read();
+      const again = w.want(fresh);
       if (configsEqual(fresh, again)) continue;
-      await v.call('s3:PutBucketNotificationConfiguration', putInput(v.bucket, again, v.expectedOwner), v.region);
+      await w.write(again);
       continue;
     }
-    await v.call('s3:PutBucketNotificationConfiguration', putInput(v.bucket, desired, v.expectedOwner), v.region);
+    await w.write(desired);
   }
 }
 

@@ -6,8 +6,8 @@ import { hasGrant, permissionActions } from '../../mechanisms/permission/removal
 import { CANNOT_UNDO } from '../../removal/plan.js';
 import type { RemovalPlan } from '../contract.js';
 import { s3Triggers } from './inventory.js';
-import { contestedQuietPeriod, MAX_MERGE_ROUNDS, mergeBackoff, QUIET_PERIOD_MS } from './add.js';
-import { configsEqual, entryFilter, parseS3Events, removeLambdaEntries, toNotificationConfiguration, type LambdaFunctionConfiguration, type NotificationConfiguration } from './notifications.js';
+import { MAX_MERGE_ROUNDS, QUIET_PERIOD_MS, settleWholeWrite } from './add.js';
+import { entryFilter, parseS3Events, removeLambdaEntries, toNotificationConfiguration, type LambdaFunctionConfiguration, type NotificationConfiguration } from './notifications.js';
 
 // Pure planners of `evsrc remove s3`: from what was read, the ordered write calls (data, run by applyPlan).
 
@@ -146,45 +146,23 @@ export function withoutEntries(config: NotificationConfiguration, functionArn: s
  * only after this, so an entry written back never sends to a function that lost its permission.
  */
 export async function settleRemoval(v: RemovalVerify): Promise<void> {
-  const quiet = v.quietMs ?? QUIET_PERIOD_MS;
-  let contested = false;
-  let confirmed = false;
-  if (v.sleep) await v.sleep(quiet);
-  for (let round = 0; ; round += 1) {
-    let fresh: NotificationConfiguration;
-    try {
-      fresh = await readBucketNotification(v.call, v.bucket, v.region);
-    } catch (error) {
+  await settleWholeWrite({
+    read: () => readBucketNotification(v.call, v.bucket, v.region),
+    want: (fresh) => withoutEntries(fresh, v.functionArn, v.ids),
+    write: (config) => v.call('s3:PutBucketNotificationConfiguration', { Bucket: v.bucket, NotificationConfiguration: config }, v.region),
+    written: v.written,
+    sleep: v.sleep,
+    quietMs: v.quietMs ?? QUIET_PERIOD_MS,
+    maxRounds: MAX_MERGE_ROUNDS,
+    unreadable: (error) =>
       v.reporter?.emit({
         type: 'warning',
         message: `bucket ${v.bucket}: the removal was written but reading it back failed (${(error as Error).message}); check with: aws s3api get-bucket-notification-configuration --bucket ${v.bucket}`,
-      });
-      return;
-    }
-    let next = withoutEntries(fresh, v.functionArn, v.ids);
-    if (configsEqual(fresh, next)) {
-      if (!contested && !configsEqual(fresh, v.written)) contested = true;
-      if (!v.sleep || confirmed || !contested) return;
-      confirmed = true;
-      await v.sleep(contestedQuietPeriod(quiet));
-      round -= 1;
-      continue;
-    }
-    confirmed = false;
-    contested = true;
-    if (round >= MAX_MERGE_ROUNDS) {
-      throw new AwsFailure(`bucket ${v.bucket}: another writer kept writing back ${[...v.ids].join(', ')} after ${round + 1} removals; the entry is still there`, {
+      }),
+    again: (round) => v.reporter?.emit({ type: 'progress', message: `bucket ${v.bucket}: another writer wrote the removed entry back; removing it again (round ${round + 2})` }),
+    giveUp: () =>
+      new AwsFailure(`bucket ${v.bucket}: another writer kept writing back ${[...v.ids].join(', ')} after ${MAX_MERGE_ROUNDS + 1} removals; the entry is still there`, {
         hint: "find the other tool writing this bucket's notifications (S3 has no locking for them), then re-run",
-      });
-    }
-    v.reporter?.emit({ type: 'progress', message: `bucket ${v.bucket}: another writer wrote the removed entry back; removing it again (round ${round + 2})` });
-    if (v.sleep) {
-      // Let the other writer finish its read-merge-write, then take the entry out of a fresh read.
-      await v.sleep(mergeBackoff(round + 1));
-      fresh = await readBucketNotification(v.call, v.bucket, v.region);
-      next = withoutEntries(fresh, v.functionArn, v.ids);
-      if (configsEqual(fresh, next)) continue;
-    }
-    await v.call('s3:PutBucketNotificationConfiguration', { Bucket: v.bucket, NotificationConfiguration: next }, v.region);
-  }
+      }),
+  });
 }
