@@ -78,6 +78,8 @@ export async function runAction(action: Action, input: Record<string, unknown>, 
 export async function applyPlan(actions: readonly Action[], options: ExecuteOptions): Promise<ExecuteResult> {
   const results: unknown[] = [];
   const inputs: Record<string, unknown>[] = [];
+  // Steps whose read-back found another writer's work: never undone by this run.
+  const adopted = new Set<number>();
   const ledger = options.interrupt;
   // Read-only looks ahead (Action.prefetch): each starts beside the action before its own, so it costs no round.
   const prefetched = new Map<Action, Promise<unknown>>();
@@ -88,7 +90,7 @@ export async function applyPlan(actions: readonly Action[], options: ExecuteOpti
   };
   for (const [index, action] of actions.entries()) {
     // Between actions: an interrupt asked for during the last call stops the plan here.
-    if (ledger?.reason !== undefined) await stopForInterrupt(actions, results, options, ledger.reason);
+    if (ledger?.reason !== undefined) await stopForInterrupt(actions, results, options, ledger.reason, adopted);
     startPrefetch(action);
     startPrefetch(actions[index + 1]);
     let input = action.bind ? action.bind(results, action.input) : action.input;
@@ -108,7 +110,9 @@ export async function applyPlan(actions: readonly Action[], options: ExecuteOpti
         input = await action.prepare(input, await prefetched.get(action));
         inputs[inputs.length - 1] = input;
       }
-      result = await runOrRecover(action, input, options);
+      const ran = await runOrRecover(action, input, options);
+      result = ran.value;
+      if (ran.adopted) adopted.add(index);
       called = true;
       if (action.settle) result = (await action.settle(result)) ?? result;
     } catch (raw) {
@@ -118,11 +122,11 @@ export async function applyPlan(actions: readonly Action[], options: ExecuteOpti
         // or kept when it was the last step).
         results.push(result);
         ledger?.changed.push(action.summary);
-        await stopForInterrupt(actions, results, options, raw.signal);
+        await stopForInterrupt(actions, results, options, raw.signal, adopted);
       }
       const error = action.mapError?.(raw) ?? raw;
       options.reporter.emit({ type: 'progress-end', ok: false });
-      await rollBack(actions.slice(0, results.length), results, options, error);
+      await rollBack(actions.slice(0, results.length), results, options, error, adopted);
       throw error;
     }
     if (ledger) {
@@ -132,7 +136,7 @@ export async function applyPlan(actions: readonly Action[], options: ExecuteOpti
     results.push(result);
   }
   // After the last action: the interrupt came during the writes; stopForInterrupt says the change is whole and kept.
-  if (ledger?.reason !== undefined) await stopForInterrupt(actions, results, options, ledger.reason);
+  if (ledger?.reason !== undefined) await stopForInterrupt(actions, results, options, ledger.reason, adopted);
   options.reporter.emit({ type: 'progress-end', ok: true });
   return { results, inputs };
 }
@@ -141,7 +145,7 @@ export async function applyPlan(actions: readonly Action[], options: ExecuteOpti
  * Stops a plan for an interrupt: undoes what it did (newest first) and raises InterruptedError saying what
  * was done and undone. When an undo fails, rollBack raises PartialApplyError (exit 4) listing what remains.
  */
-async function stopForInterrupt(actions: readonly Action[], results: readonly unknown[], options: ExecuteOptions, signal: string): Promise<never> {
+async function stopForInterrupt(actions: readonly Action[], results: readonly unknown[], options: ExecuteOptions, signal: string, adopted: ReadonlySet<number>): Promise<never> {
   options.reporter.emit({ type: 'progress-end', ok: false });
   const done = actions.slice(0, results.length);
   if (done.length === actions.length && done.length > 0) {
@@ -157,8 +161,8 @@ async function stopForInterrupt(actions: readonly Action[], results: readonly un
     );
   }
   const stop = new InterruptedError(`interrupted (${signal})`, signal);
-  await rollBack(done, results, options, stop);
-  const undone = done.filter((a, i) => a.undo?.(results[i]) !== undefined).map((a) => a.summary).reverse();
+  await rollBack(done, results, options, stop, adopted);
+  const undone = done.filter((a, i) => !adopted.has(i) && skippedReason(results[i]) === undefined && a.undo?.(results[i]) !== undefined).map((a) => a.summary).reverse();
   const kept = done.filter((a) => a.undo === undefined).map((a) => a.summary);
   const summaries = done.map((a) => a.summary);
   const parts = [
@@ -173,10 +177,22 @@ async function stopForInterrupt(actions: readonly Action[], results: readonly un
   throw new InterruptedError(parts.join('; '), signal, summaries, undone, kept.length > 0 ? undefined : 'the account is as it was before this run');
 }
 
-/** Runs an action; when it fails, lets its `recover` read back whether the write happened anyway. */
-async function runOrRecover(action: Action, input: Record<string, unknown>, options: ExecuteOptions): Promise<unknown> {
+/**
+ * True for a conflict (HTTP 409, "already exists") answered to the first attempt of a call: no earlier attempt
+ * of this run can have made what is there, so what the read-back finds was made by someone else.
+ */
+function conflictOnFirstAttempt(error: unknown): boolean {
+  const meta = (error as { $metadata?: { httpStatusCode?: number; attempts?: number } } | null | undefined)?.$metadata;
+  return meta?.httpStatusCode === 409 && meta.attempts === 1;
+}
+
+/**
+ * Runs an action; when it fails, lets its `recover` read back whether the write happened anyway. `adopted`:
+ * the read-back found what another writer made (not this run's to undo).
+ */
+async function runOrRecover(action: Action, input: Record<string, unknown>, options: ExecuteOptions): Promise<{ value: unknown; adopted: boolean }> {
   try {
-    return await runAction(action, input, options);
+    return { value: await runAction(action, input, options), adopted: false };
   } catch (error) {
     if (!action.recover) throw error;
     let recovered: unknown;
@@ -188,11 +204,14 @@ async function runOrRecover(action: Action, input: Record<string, unknown>, opti
       throw judged instanceof EvsrcError ? judged : error;
     }
     if (recovered === undefined) throw error;
+    const adopted = conflictOnFirstAttempt(error);
     options.reporter.emit({
       type: 'warning',
-      message: `${action.api} failed (${options.describeError(error).message}), but reading back shows the change was made; continuing`,
+      message: adopted
+        ? `${action.api}: ${options.describeError(error).message}; reading back shows another writer made it: this run carries on with it (and does not undo it if a later step fails)`
+        : `${action.api} failed (${options.describeError(error).message}), but reading back shows the change was made; continuing`,
     });
-    return recovered;
+    return { value: recovered, adopted };
   }
 }
 
@@ -202,12 +221,12 @@ export function skippedReason(result: unknown): string | undefined {
   return typeof reason === 'string' ? reason : undefined;
 }
 
-async function rollBack(done: readonly Action[], results: readonly unknown[], options: ExecuteOptions, cause: unknown): Promise<void> {
+async function rollBack(done: readonly Action[], results: readonly unknown[], options: ExecuteOptions, cause: unknown, adopted: ReadonlySet<number> = new Set()): Promise<void> {
   const remaining: string[] = [];
   for (let i = done.length - 1; i >= 0; i -= 1) {
     const action = done[i] as Action;
-    // Never sent: nothing to take back.
-    if (skippedReason(results[i]) !== undefined) continue;
+    // Never sent, or another writer's work found by the read-back: nothing of this run's to take back.
+    if (skippedReason(results[i]) !== undefined || adopted.has(i)) continue;
     const undo = action.undo?.(results[i]);
     if (!undo) {
       if (action.undo === undefined) continue;

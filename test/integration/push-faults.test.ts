@@ -2,7 +2,7 @@
 // fully wired or exactly as before (or, when even the undo fails, exit 4 names what remains).
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { createBucket, createFunction, createQueue, createTopic, notificationOf, policyStatementsOf, subscriptionsOf } from '../helpers/fixtures.js';
+import { clientConfig, createBucket, createFunction, createQueue, createTopic, notificationOf, policyStatementsOf, subscriptionsOf } from '../helpers/fixtures.js';
 import { useFaultProxy } from '../helpers/fault-proxy.js';
 import { useMoto } from '../helpers/moto.js';
 
@@ -124,6 +124,28 @@ describe('add sns under injected faults', () => {
     expect(r.code).toBe(1);
     expect(await subscriptionsOf(moto.endpoint, topicArn)).toEqual([]);
     expect(await policyStatementsOf(moto.endpoint, 'thumbs')).toEqual([]);
+  });
+
+  it('a permission another run made (409 on the first attempt) is adopted, and kept when a later step fails: it was not this run\'s to undo', async () => {
+    proxy.setAwsConflicts(true);
+    // Another run wires it; then its subscription goes, and its statement stays.
+    expect((await addSns()).code).toBe(0);
+    const { SNSClient, UnsubscribeCommand } = await import('@aws-sdk/client-sns');
+    for (const sub of await subscriptionsOf(moto.endpoint, topicArn)) await new SNSClient(clientConfig(moto.endpoint)).send(new UnsubscribeCommand({ SubscriptionArn: sub.arn }));
+    const statements = await policyStatementsOf(moto.endpoint, 'thumbs');
+    expect(statements).toHaveLength(1);
+    const mark = proxy.calls.length;
+    // This run's plan does not see the statement (it is made between the plan's read and the write) ...
+    proxy.inject({ match: { operation: 'GetPolicy' }, fault: 'status', status: 200, body: {} });
+    // ... and its subscription fails for good.
+    proxy.inject({ match: { operation: 'Subscribe' }, fault: 'server-error', status: 400, code: 'InvalidParameter', times: Infinity });
+    const r = await addSns();
+    expect(r.code).toBe(1);
+    const calls = proxy.calls.slice(mark);
+    expect(calls.filter((c) => c.operation === 'AddPermission').map((c) => c.status)).toEqual([409]);
+    expect(calls.some((c) => c.operation === 'RemovePermission')).toBe(false);
+    expect(await policyStatementsOf(moto.endpoint, 'thumbs')).toEqual(statements);
+    expect(await subscriptionsOf(moto.endpoint, topicArn)).toEqual([]);
   });
 
   it('throttled AddPermission is retried and ends fully wired', async () => {

@@ -47,6 +47,34 @@ describe('applyPlan with recover', () => {
     expect(undoCalls).toEqual(['sns:Unsubscribe']);
   });
 
+  it('"already exists" on the first attempt: another writer made it, so a later failure does not undo it; after a retried attempt it may be this run\'s, and is undone', async () => {
+    const conflictAfter = (attempts: number) =>
+      Object.assign(new Error('The statement id (evsrc-x) provided already exists.'), { name: 'ResourceConflictException', $metadata: { httpStatusCode: 409, attempts } });
+    for (const [attempts, undone] of [
+      [1, []],
+      [2, ['lambda:RemovePermission']],
+    ] as const) {
+      const undoCalls: string[] = [];
+      const call: CallApi = async (api) => {
+        if (api === 'lambda:AddPermission') throw conflictAfter(attempts);
+        if (api === 'sns:Subscribe') throw refused();
+        undoCalls.push(api);
+        return {};
+      };
+      const add: Action = {
+        api: 'lambda:AddPermission',
+        summary: 'allow',
+        input: {},
+        recover: async () => ({ Statement: 'evsrc-x' }),
+        undo: () => ({ api: 'lambda:RemovePermission', summary: 'remove', input: {} }),
+      };
+      const reporter = new MemoryReporter();
+      await expect(applyPlan([add, { api: 'sns:Subscribe', summary: 'subscribe', input: {} }], options(call, reporter))).rejects.toThrow('bad');
+      expect(undoCalls, `attempts ${attempts}`).toEqual(undone);
+      expect(reporter.messages('warning')[0]).toMatch(attempts === 1 ? /another writer made it/ : /reading back shows the change was made/);
+    }
+  });
+
   it('fails as before when the read-back finds nothing, or fails itself', async () => {
     const call: CallApi = async () => {
       throw lost();
