@@ -33,12 +33,17 @@ function matches(rule: RetryRule, name: string, message: string): boolean {
   return true;
 }
 
+/** How many times runAction sent the call that ended in this error (its retry rules may send it again). */
+const SENDS = new WeakMap<object, number>();
+
 /** Runs one action with its retry rules (bounded, exponential delay). */
 export async function runAction(action: Action, input: Record<string, unknown>, options: ExecuteOptions): Promise<unknown> {
   const sleep = options.sleep ?? defaultSleep;
   const attemptsUsed = new Map<RetryRule, number>();
+  let sends = 0;
   for (;;) {
     try {
+      sends += 1;
       const result = await options.call(action.api, input, action.region);
       action.check?.(result);
       return result;
@@ -46,6 +51,7 @@ export async function runAction(action: Action, input: Record<string, unknown>, 
       const name = options.errorName(error);
       const message = error instanceof Error ? error.message : String(error);
       const rule = action.retry?.find((r) => matches(r, name, message));
+      if (error !== null && typeof error === 'object') SENDS.set(error, sends);
       // Once interrupted, a failed forward step is not retried: it is the point where the run stops.
       if (!rule || options.interrupt?.reason !== undefined) throw error;
       const used = attemptsUsed.get(rule) ?? 1;
@@ -178,11 +184,13 @@ async function stopForInterrupt(actions: readonly Action[], results: readonly un
 }
 
 /**
- * True for a conflict (HTTP 409, "already exists") answered to the first attempt of a call: no earlier attempt
- * of this run can have made what is there, so what the read-back finds was made by someone else.
+ * True for a conflict (HTTP 409, "already exists") answered to the very first attempt of a step: the first
+ * time the executor sent it and the SDK's first try. No earlier attempt of this run can have made what is
+ * there, so what the read-back finds was made by someone else.
  */
 function conflictOnFirstAttempt(error: unknown): boolean {
-  const meta = (error as { $metadata?: { httpStatusCode?: number; attempts?: number } } | null | undefined)?.$metadata;
+  if (error === null || typeof error !== 'object' || SENDS.get(error) !== 1) return false;
+  const meta = (error as { $metadata?: { httpStatusCode?: number; attempts?: number } }).$metadata;
   return meta?.httpStatusCode === 409 && meta.attempts === 1;
 }
 

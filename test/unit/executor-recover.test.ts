@@ -75,6 +75,33 @@ describe('applyPlan with recover', () => {
     }
   });
 
+  it('a 409 to the first SDK attempt of a call the executor sent again (a retry rule) may be this run\'s own earlier send: undone', async () => {
+    const undoCalls: string[] = [];
+    let sends = 0;
+    const call: CallApi = async (api) => {
+      if (api === 'lambda:AddPermission') {
+        sends += 1;
+        // The first send ends throttled (an earlier try of it may have been applied); the executor sends again.
+        if (sends === 1) throw Object.assign(new Error('slow down'), { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 429, attempts: 3 } });
+        throw Object.assign(new Error('The statement id (evsrc-x) provided already exists.'), { name: 'ResourceConflictException', $metadata: { httpStatusCode: 409, attempts: 1 } });
+      }
+      if (api === 'sns:Subscribe') throw refused();
+      undoCalls.push(api);
+      return {};
+    };
+    const add: Action = {
+      api: 'lambda:AddPermission',
+      summary: 'allow',
+      input: {},
+      retry: [{ errorNames: ['TooManyRequestsException'], attempts: 3, delayMs: 1, reason: 'throttled' }],
+      recover: async () => ({ Statement: 'evsrc-x' }),
+      undo: () => ({ api: 'lambda:RemovePermission', summary: 'remove', input: {} }),
+    };
+    await expect(applyPlan([add, { api: 'sns:Subscribe', summary: 'subscribe', input: {} }], options(call))).rejects.toThrow('bad');
+    expect(sends).toBe(2);
+    expect(undoCalls).toEqual(['lambda:RemovePermission']);
+  });
+
   it('fails as before when the read-back finds nothing, or fails itself', async () => {
     const call: CallApi = async () => {
       throw lost();
