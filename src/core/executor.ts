@@ -33,25 +33,37 @@ function matches(rule: RetryRule, name: string, message: string): boolean {
   return true;
 }
 
-/** How many times runAction sent the call that ended in this error (its retry rules may send it again). */
-const SENDS = new WeakMap<object, number>();
+/**
+ * For the error that ended a step: whether an earlier send of it by runAction (its retry rules send again)
+ * may have been applied. Only an answer AWS gave to the SDK's one attempt with a 4xx status is a refusal
+ * that certainly changed nothing.
+ */
+const EARLIER_MAY_HAVE_APPLIED = new WeakMap<object, boolean>();
+
+/** True when AWS refused the call outright: a 4xx answer to the SDK's only attempt (nothing was applied). */
+function refusedOutright(error: unknown): boolean {
+  const meta = (error as { $metadata?: { httpStatusCode?: number; attempts?: number } } | null | undefined)?.$metadata;
+  const status = meta?.httpStatusCode ?? 0;
+  return status >= 400 && status < 500 && meta?.attempts === 1;
+}
 
 /** Runs one action with its retry rules (bounded, exponential delay). */
 export async function runAction(action: Action, input: Record<string, unknown>, options: ExecuteOptions): Promise<unknown> {
   const sleep = options.sleep ?? defaultSleep;
   const attemptsUsed = new Map<RetryRule, number>();
-  let sends = 0;
+  let earlierMayHaveApplied = false;
   for (;;) {
+    let answered = false;
     try {
-      sends += 1;
       const result = await options.call(action.api, input, action.region);
+      answered = true;
       action.check?.(result);
       return result;
     } catch (error) {
       const name = options.errorName(error);
       const message = error instanceof Error ? error.message : String(error);
       const rule = action.retry?.find((r) => matches(r, name, message));
-      if (error !== null && typeof error === 'object') SENDS.set(error, sends);
+      if (error !== null && typeof error === 'object') EARLIER_MAY_HAVE_APPLIED.set(error, earlierMayHaveApplied);
       // Once interrupted, a failed forward step is not retried: it is the point where the run stops.
       if (!rule || options.interrupt?.reason !== undefined) throw error;
       const used = attemptsUsed.get(rule) ?? 1;
@@ -68,6 +80,8 @@ export async function runAction(action: Action, input: Record<string, unknown>, 
         throw error;
       }
       attemptsUsed.set(rule, used + 1);
+      // Sent again below: this send counts as possibly applied unless AWS refused it outright.
+      if (answered || !refusedOutright(error)) earlierMayHaveApplied = true;
       const delay = rule.delayMs * 2 ** (used - 1);
       options.reporter.emit({ type: 'progress', message: `${action.api}: ${rule.reason}; retrying in ${(delay / 1000).toFixed(1)}s (attempt ${used + 1} of ${rule.attempts})` });
       await sleep(delay);
@@ -127,7 +141,7 @@ export async function applyPlan(actions: readonly Action[], options: ExecuteOpti
         // Interrupted while waiting on a write that went through: it counts as done (undone with the others,
         // or kept when it was the last step).
         results.push(result);
-        ledger?.changed.push(action.summary);
+        if (!adopted.has(index)) ledger?.changed.push(action.summary);
         await stopForInterrupt(actions, results, options, raw.signal, adopted);
       }
       const error = action.mapError?.(raw) ?? raw;
@@ -137,7 +151,8 @@ export async function applyPlan(actions: readonly Action[], options: ExecuteOpti
     }
     if (ledger) {
       ledger.inFlight = undefined;
-      ledger.changed.push(action.summary);
+      // Another writer's work found by the read-back is not a change of this run.
+      if (!adopted.has(index)) ledger.changed.push(action.summary);
     }
     results.push(result);
   }
@@ -169,12 +184,15 @@ async function stopForInterrupt(actions: readonly Action[], results: readonly un
   const stop = new InterruptedError(`interrupted (${signal})`, signal);
   await rollBack(done, results, options, stop, adopted);
   const undone = done.filter((a, i) => !adopted.has(i) && skippedReason(results[i]) === undefined && a.undo?.(results[i]) !== undefined).map((a) => a.summary).reverse();
-  const kept = done.filter((a) => a.undo === undefined).map((a) => a.summary);
-  const summaries = done.map((a) => a.summary);
+  const kept = done.filter((a, i) => a.undo === undefined && !adopted.has(i)).map((a) => a.summary);
+  // Another writer's work found by a read-back: not this run's change, left as it was found.
+  const found = done.filter((_, i) => adopted.has(i)).map((a) => a.summary);
+  const summaries = done.filter((_, i) => !adopted.has(i)).map((a) => a.summary);
   const parts = [
     `interrupted (${signal}) after ${done.length} of ${actions.length} step${actions.length === 1 ? '' : 's'}`,
     `done: ${summaries.length > 0 ? summaries.join('; ') : 'nothing'}`,
   ];
+  if (found.length > 0) parts.push(`found made by another writer and left as it was: ${found.join('; ')}`);
   if (undone.length > 0) parts.push(`undone: ${undone.join('; ')}`);
   const notRun = actions.slice(done.length).map((a) => a.summary);
   if (notRun.length > 0) parts.push(`not run: ${notRun.join('; ')}`);
@@ -184,12 +202,12 @@ async function stopForInterrupt(actions: readonly Action[], results: readonly un
 }
 
 /**
- * True for a conflict (HTTP 409, "already exists") answered to the very first attempt of a step: the first
- * time the executor sent it and the SDK's first try. No earlier attempt of this run can have made what is
- * there, so what the read-back finds was made by someone else.
+ * True for a conflict (HTTP 409, "already exists") answered to the SDK's first attempt of a send, when no
+ * earlier send of the step may have been applied (each was refused outright, e.g. 409 "update in progress"):
+ * no attempt of this run made what is there, so what the read-back finds was made by someone else.
  */
 function conflictOnFirstAttempt(error: unknown): boolean {
-  if (error === null || typeof error !== 'object' || SENDS.get(error) !== 1) return false;
+  if (error === null || typeof error !== 'object' || EARLIER_MAY_HAVE_APPLIED.get(error) !== false) return false;
   const meta = (error as { $metadata?: { httpStatusCode?: number; attempts?: number } }).$metadata;
   return meta?.httpStatusCode === 409 && meta.attempts === 1;
 }

@@ -102,6 +102,37 @@ describe('applyPlan with recover', () => {
     expect(undoCalls).toEqual(['lambda:RemovePermission']);
   });
 
+  it('a send refused outright (409 "update in progress", retried by a rule) does not stop adoption of the "already exists" that follows; an interrupt then names the adopted step apart and undoes nothing of it', async () => {
+    const { InterruptController, InterruptedError } = await import('../../src/core/interrupt.js');
+    const interrupt = new InterruptController();
+    const undoCalls: string[] = [];
+    let sends = 0;
+    const call: CallApi = async (api) => {
+      if (api === 'lambda:AddPermission') {
+        sends += 1;
+        if (sends === 1) throw Object.assign(new Error('An update is in progress for resource: worker'), { name: 'ResourceConflictException', $metadata: { httpStatusCode: 409, attempts: 1 } });
+        interrupt.interrupt('SIGINT');
+        throw Object.assign(new Error('The statement id (evsrc-x) provided already exists.'), { name: 'ResourceConflictException', $metadata: { httpStatusCode: 409, attempts: 1 } });
+      }
+      undoCalls.push(api);
+      return {};
+    };
+    const add: Action = {
+      api: 'lambda:AddPermission',
+      summary: 'allow',
+      input: {},
+      retry: [{ errorNames: ['ResourceConflictException'], messageIncludes: ['update is in progress'], attempts: 3, delayMs: 1, reason: 'busy' }],
+      recover: async () => ({ Statement: 'evsrc-x' }),
+      undo: () => ({ api: 'lambda:RemovePermission', summary: 'remove', input: {} }),
+    };
+    const failure = await applyPlan([add, { api: 'sns:Subscribe', summary: 'subscribe', input: {} }], { ...options(call), interrupt }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(InterruptedError);
+    expect(sends).toBe(2);
+    expect(undoCalls).toEqual([]);
+    expect((failure as Error).message).toMatch(/done: nothing; found made by another writer and left as it was: allow; not run: subscribe; nothing of this run is left/);
+    expect(interrupt.changed).toEqual([]);
+  });
+
   it('fails as before when the read-back finds nothing, or fails itself', async () => {
     const call: CallApi = async () => {
       throw lost();
