@@ -1,7 +1,7 @@
 import { awsErrorName, isAwsError, isUnknownOutcome, toEvsrcError } from '../aws/errors.js';
 import type { AwsSession, ServiceName } from '../aws/session.js';
 import { EvsrcError, ExitCode, PartialApplyError, UsageError } from '../core/errors.js';
-import { applyPlan, skippedReason, type CallApi } from '../core/executor.js';
+import { applyPlan, skippedWarning, type CallApi } from '../core/executor.js';
 import type { Reporter } from '../core/reporter.js';
 import { InterruptedError } from '../core/interrupt.js';
 import type { Action } from '../core/plan.js';
@@ -208,10 +208,10 @@ export async function runRemove(ctx: CommandContext, first: string, source: stri
         interrupt: ctx.interrupt,
       });
       // A step found no longer wanted just before it ran (a permission another run's new entry needs) was not sent.
-      const skipped = results.map(skippedReason);
-      if (skipped.some((r) => r !== undefined)) {
+      const skipped = results.map(skippedWarning);
+      if (skipped.some((w) => w !== undefined)) {
         outcome.actions = plan.actions.filter((_, i) => skipped[i] === undefined).map(viewAction);
-        outcome.warnings = [...outcome.warnings, ...skipped.filter((r): r is string => r !== undefined).map((message) => ({ code: 'kept-for-new-entry', message }))];
+        outcome.warnings = [...outcome.warnings, ...skipped.filter((w) => w !== undefined)];
       }
     } catch (error) {
       // Removal steps cannot be undone, so an interrupt after one ran reaches here as the executor's

@@ -1,7 +1,7 @@
 import { EvsrcError, PartialApplyError } from './errors.js';
 import { InterruptedError, type Interrupt } from './interrupt.js';
 import type { Action, RetryRule } from './plan.js';
-import type { Reporter } from './reporter.js';
+import { toWarning, type Reporter, type Warning } from './reporter.js';
 
 /** Performs one AWS write call: `api` is `service:Operation`. Supplied by the AWS layer (or a fake in tests). */
 export type CallApi = (api: string, input: Record<string, unknown>, region?: string) => Promise<unknown>;
@@ -40,9 +40,14 @@ function matches(rule: RetryRule, name: string, message: string): boolean {
  */
 const EARLIER_MAY_HAVE_APPLIED = new WeakMap<object, boolean>();
 
+/** The SDK's metadata of a failed call: the HTTP status of the answer and how many attempts the SDK made. */
+function sdkMetadata(error: unknown): { httpStatusCode?: number; attempts?: number } | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number; attempts?: number } } | null | undefined)?.$metadata;
+}
+
 /** True when AWS refused the call outright: a 4xx answer to the SDK's only attempt (nothing was applied). */
 function refusedOutright(error: unknown): boolean {
-  const meta = (error as { $metadata?: { httpStatusCode?: number; attempts?: number } } | null | undefined)?.$metadata;
+  const meta = sdkMetadata(error);
   const status = meta?.httpStatusCode ?? 0;
   return status >= 400 && status < 500 && meta?.attempts === 1;
 }
@@ -115,9 +120,10 @@ export async function applyPlan(actions: readonly Action[], options: ExecuteOpti
     startPrefetch(actions[index + 1]);
     let input = action.bind ? action.bind(results, action.input) : action.input;
     inputs.push(input);
-    const skipped = action.skip?.();
-    if (skipped !== undefined) {
-      options.reporter.emit({ type: 'warning', message: skipped });
+    const skip = action.skip?.();
+    if (skip !== undefined) {
+      const skipped = toWarning(skip);
+      options.reporter.emit({ type: 'warning', ...skipped });
       results.push({ skipped });
       continue;
     }
@@ -183,7 +189,7 @@ async function stopForInterrupt(actions: readonly Action[], results: readonly un
   }
   const stop = new InterruptedError(`interrupted (${signal})`, signal);
   await rollBack(done, results, options, stop, adopted);
-  const undone = done.filter((a, i) => !adopted.has(i) && skippedReason(results[i]) === undefined && a.undo?.(results[i]) !== undefined).map((a) => a.summary).reverse();
+  const undone = done.filter((a, i) => !adopted.has(i) && skippedWarning(results[i]) === undefined && a.undo?.(results[i]) !== undefined).map((a) => a.summary).reverse();
   const kept = done.filter((a, i) => a.undo === undefined && !adopted.has(i)).map((a) => a.summary);
   // Another writer's work found by a read-back: not this run's change, left as it was found.
   const found = done.filter((_, i) => adopted.has(i)).map((a) => a.summary);
@@ -208,8 +214,7 @@ async function stopForInterrupt(actions: readonly Action[], results: readonly un
  */
 function conflictOnFirstAttempt(error: unknown): boolean {
   if (error === null || typeof error !== 'object' || EARLIER_MAY_HAVE_APPLIED.get(error) !== false) return false;
-  const meta = (error as { $metadata?: { httpStatusCode?: number; attempts?: number } }).$metadata;
-  return meta?.httpStatusCode === 409 && meta.attempts === 1;
+  return sdkMetadata(error)?.httpStatusCode === 409 && refusedOutright(error);
 }
 
 /**
@@ -241,10 +246,10 @@ async function runOrRecover(action: Action, input: Record<string, unknown>, opti
   }
 }
 
-/** The reason an action was skipped (Action.skip), from its recorded result. */
-export function skippedReason(result: unknown): string | undefined {
-  const reason = (result as { skipped?: unknown } | null | undefined)?.skipped;
-  return typeof reason === 'string' ? reason : undefined;
+/** Why an action was skipped (Action.skip), from its recorded result; undefined when it ran. */
+export function skippedWarning(result: unknown): Warning | undefined {
+  const warning = (result as { skipped?: Warning } | null | undefined)?.skipped;
+  return typeof warning?.message === 'string' ? warning : undefined;
 }
 
 async function rollBack(done: readonly Action[], results: readonly unknown[], options: ExecuteOptions, cause: unknown, adopted: ReadonlySet<number> = new Set()): Promise<void> {
@@ -252,7 +257,7 @@ async function rollBack(done: readonly Action[], results: readonly unknown[], op
   for (let i = done.length - 1; i >= 0; i -= 1) {
     const action = done[i] as Action;
     // Never sent, or another writer's work found by the read-back: nothing of this run's to take back.
-    if (skippedReason(results[i]) !== undefined || adopted.has(i)) continue;
+    if (skippedWarning(results[i]) !== undefined || adopted.has(i)) continue;
     const undo = action.undo?.(results[i]);
     if (!undo) {
       if (action.undo === undefined) continue;

@@ -1,3 +1,5 @@
+import type { PlanWarning } from './reporter.js';
+
 /** One field an action changes on an existing resource: shown as old → new. */
 export interface Change {
   field: string;
@@ -52,11 +54,12 @@ export interface Action {
    */
   prepare?: (input: Record<string, unknown>, prefetched: unknown) => Record<string, unknown> | Promise<Record<string, unknown>>;
   /**
-   * Asked just before the action runs (after the earlier ones): a reason when what was read since shows the
-   * action is no longer wanted (a removal's permission that an entry written meanwhile still needs). The
-   * action is then not sent; the executor reports the reason as a warning and records `{ skipped: reason }`.
+   * Asked just before the action runs (after the earlier ones): a warning (the reason, with its code) when
+   * what was read since shows the action is no longer wanted (a removal's permission that an entry written
+   * meanwhile still needs). The action is then not sent; the executor reports the warning and records
+   * `{ skipped: warning }` as its result.
    */
-  skip?: () => string | undefined;
+  skip?: () => PlanWarning | undefined;
   /**
    * Raises the failure an answer reports without an error (PutTargets' FailedEntries): run inside the retry
    * loop, so the action's retry rules apply to it as to a thrown AWS error.

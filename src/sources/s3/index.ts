@@ -116,7 +116,10 @@ async function planRemove(ctx: AdapterContext, request: RemoveRequest<S3RemoveSo
       action.skip = () => {
         const kept = (written().LambdaFunctionConfigurations ?? []).filter((e) => e.LambdaFunctionArn === functionArn);
         if (kept.length === 0) return undefined;
-        return `entry ${kept.map((e) => e.Id ?? 'no id').join(', ')} on bucket ${bucket}, written by another run since this one read it, still sends to ${functionArn}: its permission for the bucket is kept`;
+        return {
+          code: 'kept-for-new-entry',
+          message: `entry ${kept.map((e) => e.Id ?? 'no id').join(', ')} on bucket ${bucket}, written by another run since this one read it, still sends to ${functionArn}: its permission for the bucket is kept`,
+        };
       };
     }
     plan.finish = async (fctx) => {
