@@ -383,46 +383,37 @@ export class AwsSession {
       { step: 'build', name: 'evsrcTagFailures' },
     );
     client.middlewareStack.add(
-      // Inside the deserializer: sees the raw answer. An HTML page (a proxy's or a web server's error
-      // page, a wrong --endpoint-url) is not an AWS response, whatever the status; the XML parsers
-      // would otherwise read a 200 page as an empty answer. Some emulators label JSON as text/html,
-      // so the body decides: it is read (only for text/html answers) and handed on unchanged.
+      // Inside the deserializer: sees the raw answer, and refuses what is not an AWS response.
+      // - An HTML page (a proxy's or a web server's error page, a wrong --endpoint-url), whatever the status:
+      //   the XML parsers would otherwise read a 200 page as an empty answer. Some emulators label JSON as
+      //   text/html, so the body decides.
+      // - A success without a request id. Every AWS answer carries one: a header (x-amzn-RequestId; S3's
+      //   x-amz-request-id) or, in the Query protocol (SNS, DocumentDB), <ResponseMetadata><RequestId> in the
+      //   body, which is all some emulators send there. A success with neither (an empty body, some other
+      //   JSON or XML) would be read as an empty answer: a function without an ARN, a mapping with no id.
+      // The body is read only in those two cases, once, and handed on unchanged.
       (next) => async (args) => {
         const out = (await next(args)) as { response?: { statusCode?: number; headers?: Record<string, string>; body?: unknown } };
         const response = out.response;
         if (!response) return out;
         const status = response.statusCode ?? 0;
-        if (/^text\/html/i.test(response.headers?.['content-type'] ?? '')) {
-          const body = await readAll(response.body);
-          if (/^\s*(<!doctype html|<html|<head|<body)/i.test(body.subarray(0, 512).toString('utf8'))) {
-            throw Object.assign(new Error(`the endpoint answered HTTP ${status} with an HTML page`), {
-              name: 'NotAnAwsResponse',
-              evsrcWhat: 'with an HTML page that is not an AWS response',
-              $fault: status >= 500 ? 'server' : 'client',
-              $metadata: { httpStatusCode: status },
-            });
-          }
-          const { Readable } = await import('node:stream');
-          response.body = Readable.from([body]);
-        }
-        // Every AWS answer carries a request id: a header (x-amzn-RequestId; S3's x-amz-request-id) or, in
-        // the Query protocol (SNS, DocumentDB), <ResponseMetadata><RequestId> in the body, which is all some
-        // emulators send there. A success with neither (an empty body, some other JSON or XML) would be
-        // read as an empty answer: a function without an ARN, a mapping created with no id. The body is
-        // read only when the header is missing.
-        if (status >= 200 && status < 300 && !hasRequestId(response.headers)) {
-          const body = await readAll(response.body);
-          if (!/<RequestId>[^<]+<\/RequestId>/.test(body.toString('utf8'))) {
-            throw Object.assign(new Error(`the endpoint answered HTTP ${status} without an AWS request id`), {
-              name: 'NotAnAwsResponse',
-              evsrcWhat: 'with no AWS request id: not an AWS response',
-              $fault: 'client',
-              $metadata: { httpStatusCode: status },
-            });
-          }
-          const { Readable } = await import('node:stream');
-          response.body = Readable.from([body]);
-        }
+        const html = /^text\/html/i.test(response.headers?.['content-type'] ?? '');
+        const unidentified = status >= 200 && status < 300 && !hasRequestId(response.headers);
+        if (!html && !unidentified) return out;
+        const body = await readAll(response.body);
+        const text = body.toString('utf8');
+        const refuse = (message: string, what: string): never => {
+          throw Object.assign(new Error(`the endpoint answered HTTP ${status} ${message}`), {
+            name: 'NotAnAwsResponse',
+            evsrcWhat: what,
+            $fault: status >= 500 ? 'server' : 'client',
+            $metadata: { httpStatusCode: status },
+          });
+        };
+        if (html && /^\s*(<!doctype html|<html|<head|<body)/i.test(text.slice(0, 512))) refuse('with an HTML page', 'with an HTML page that is not an AWS response');
+        if (unidentified && !/<RequestId>[^<]+<\/RequestId>/.test(text)) refuse('without an AWS request id', 'with no AWS request id: not an AWS response');
+        const { Readable } = await import('node:stream');
+        response.body = Readable.from([body]);
         return out;
       },
       { step: 'deserialize', name: 'evsrcRefuseHtml', priority: 'low' },
