@@ -12,6 +12,20 @@ function options(call: CallApi, reporter = new MemoryReporter()) {
   return { call, reporter, describeError: toEvsrcError, errorName: awsErrorName, sleep: async () => {} };
 }
 
+/** AWS's answer to an AddPermission whose statement id is taken, after `attempts` tries of the SDK. */
+const statementExists = (attempts: number) =>
+  Object.assign(new Error('The statement id (evsrc-x) provided already exists.'), { name: 'ResourceConflictException', $metadata: { httpStatusCode: 409, attempts } });
+
+/** An AddPermission step whose read-back finds its statement, and whose undo removes it. */
+const permissionStep = (retry?: Action['retry']): Action => ({
+  api: 'lambda:AddPermission',
+  summary: 'allow',
+  input: {},
+  ...(retry ? { retry } : {}),
+  recover: async () => ({ Statement: 'evsrc-x' }),
+  undo: () => ({ api: 'lambda:RemovePermission', summary: 'remove', input: {} }),
+});
+
 describe('isUnknownOutcome', () => {
   it('is true without an HTTP answer or on 5xx, false on 4xx', () => {
     expect(isUnknownOutcome(lost())).toBe(true);
@@ -48,26 +62,18 @@ describe('applyPlan with recover', () => {
   });
 
   it('"already exists" on the first attempt: another writer made it, so a later failure does not undo it; after a retried attempt it may be this run\'s, and is undone', async () => {
-    const conflictAfter = (attempts: number) =>
-      Object.assign(new Error('The statement id (evsrc-x) provided already exists.'), { name: 'ResourceConflictException', $metadata: { httpStatusCode: 409, attempts } });
     for (const [attempts, undone] of [
       [1, []],
       [2, ['lambda:RemovePermission']],
     ] as const) {
       const undoCalls: string[] = [];
       const call: CallApi = async (api) => {
-        if (api === 'lambda:AddPermission') throw conflictAfter(attempts);
+        if (api === 'lambda:AddPermission') throw statementExists(attempts);
         if (api === 'sns:Subscribe') throw refused();
         undoCalls.push(api);
         return {};
       };
-      const add: Action = {
-        api: 'lambda:AddPermission',
-        summary: 'allow',
-        input: {},
-        recover: async () => ({ Statement: 'evsrc-x' }),
-        undo: () => ({ api: 'lambda:RemovePermission', summary: 'remove', input: {} }),
-      };
+      const add = permissionStep();
       const reporter = new MemoryReporter();
       await expect(applyPlan([add, { api: 'sns:Subscribe', summary: 'subscribe', input: {} }], options(call, reporter))).rejects.toThrow('bad');
       expect(undoCalls, `attempts ${attempts}`).toEqual(undone);
@@ -83,20 +89,13 @@ describe('applyPlan with recover', () => {
         sends += 1;
         // The first send ends throttled (an earlier try of it may have been applied); the executor sends again.
         if (sends === 1) throw Object.assign(new Error('slow down'), { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 429, attempts: 3 } });
-        throw Object.assign(new Error('The statement id (evsrc-x) provided already exists.'), { name: 'ResourceConflictException', $metadata: { httpStatusCode: 409, attempts: 1 } });
+        throw statementExists(1);
       }
       if (api === 'sns:Subscribe') throw refused();
       undoCalls.push(api);
       return {};
     };
-    const add: Action = {
-      api: 'lambda:AddPermission',
-      summary: 'allow',
-      input: {},
-      retry: [{ errorNames: ['TooManyRequestsException'], attempts: 3, delayMs: 1, reason: 'throttled' }],
-      recover: async () => ({ Statement: 'evsrc-x' }),
-      undo: () => ({ api: 'lambda:RemovePermission', summary: 'remove', input: {} }),
-    };
+    const add = permissionStep([{ errorNames: ['TooManyRequestsException'], attempts: 3, delayMs: 1, reason: 'throttled' }]);
     await expect(applyPlan([add, { api: 'sns:Subscribe', summary: 'subscribe', input: {} }], options(call))).rejects.toThrow('bad');
     expect(sends).toBe(2);
     expect(undoCalls).toEqual(['lambda:RemovePermission']);
@@ -112,19 +111,12 @@ describe('applyPlan with recover', () => {
         sends += 1;
         if (sends === 1) throw Object.assign(new Error('An update is in progress for resource: worker'), { name: 'ResourceConflictException', $metadata: { httpStatusCode: 409, attempts: 1 } });
         interrupt.interrupt('SIGINT');
-        throw Object.assign(new Error('The statement id (evsrc-x) provided already exists.'), { name: 'ResourceConflictException', $metadata: { httpStatusCode: 409, attempts: 1 } });
+        throw statementExists(1);
       }
       undoCalls.push(api);
       return {};
     };
-    const add: Action = {
-      api: 'lambda:AddPermission',
-      summary: 'allow',
-      input: {},
-      retry: [{ errorNames: ['ResourceConflictException'], messageIncludes: ['update is in progress'], attempts: 3, delayMs: 1, reason: 'busy' }],
-      recover: async () => ({ Statement: 'evsrc-x' }),
-      undo: () => ({ api: 'lambda:RemovePermission', summary: 'remove', input: {} }),
-    };
+    const add = permissionStep([{ errorNames: ['ResourceConflictException'], messageIncludes: ['update is in progress'], attempts: 3, delayMs: 1, reason: 'busy' }]);
     const failure = await applyPlan([add, { api: 'sns:Subscribe', summary: 'subscribe', input: {} }], { ...options(call), interrupt }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(InterruptedError);
     expect(sends).toBe(2);
